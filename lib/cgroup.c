@@ -1,0 +1,805 @@
+/* The cgroupfs backend; see cgroup.h.  Ordering of limit writes, the
+ * race with a concurrent close and the v2 controller enabling live here. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "parse.h"
+
+/* How often an open retries when a close removed the cgroup under it. */
+#define JOIN_TRIES 32
+
+static int
+walk(int rootfd, const char *rel, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+	};
+	long fd;
+
+	if (rel[0] == '\0')
+		rel = ".";
+	fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+	if (fd < 0)
+		return -errno;
+	return (int)fd;
+}
+
+static int
+open_dir(int rootfd, const char *rel)
+{
+	return walk(rootfd, rel, O_RDONLY | O_DIRECTORY);
+}
+
+static int
+write_at(int dirfd, const char *file, const char *text)
+{
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd, r = 0;
+
+	fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, len);
+	if (n < 0)
+		r = -errno;
+	else if ((size_t)n != len)
+		r = -EIO;
+	close(fd);
+	return r;
+}
+
+static int
+read_fd(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got + 1 < len) {
+		ssize_t n = read(fd, buf + got, len - 1 - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	return 0;
+}
+
+static int
+read_at(int dirfd, const char *file, char *buf, size_t len)
+{
+	int fd, r;
+
+	fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	r = read_fd(fd, buf, len);
+	close(fd);
+	return r;
+}
+
+/* Reads a one-number file; "max" and v1's huge "unlimited" both become
+ * MC_UNLIMITED. */
+static int
+read_u64_at(int dirfd, const char *file, uint64_t *out)
+{
+	char buf[64];
+	uint64_t v;
+	int r;
+
+	if ((r = read_at(dirfd, file, buf, sizeof(buf))) < 0)
+		return r;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (strcmp(buf, "max") == 0) {
+		*out = MC_UNLIMITED;
+		return 0;
+	}
+	if ((r = mc_parse_u64(buf, 0, UINT64_MAX, &v)) < 0)
+		return r;
+	/* v1 reports "no limit" as the page-rounded LONG_MAX. */
+	*out = v >= (MC_SIZE_LIMIT & ~(uint64_t)0xfffff) ? MC_UNLIMITED : v;
+	return 0;
+}
+
+static void
+unescape_mount(char *s)
+{
+	char *w = s;
+
+	for (char *p = s; *p; p++) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' &&
+		    p[2] >= '0' && p[2] <= '7' && p[3] >= '0' && p[3] <= '7') {
+			*w++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+			p += 3;
+		} else {
+			*w++ = *p;
+		}
+	}
+	*w = '\0';
+}
+
+static bool
+has_word(const char *list, const char *word, char sep)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; p != NULL && *p; ) {
+		const char *end = strchr(p, sep);
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == n && strncmp(p, word, n) == 0)
+			return true;
+		p = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+int
+mc_mountinfo_scan(const char *text, struct mc_mount *v1, struct mc_mount *v2)
+{
+	int found = 0;
+	const char *line = text;
+
+	while (line != NULL && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char buf[4096], *field[16], *save = NULL, *tok;
+		int nf = 0, dash = -1;
+
+		if (len < sizeof(buf)) {
+			memcpy(buf, line, len);
+			buf[len] = '\0';
+			for (tok = strtok_r(buf, " ", &save); tok && nf < 16;
+			     tok = strtok_r(NULL, " ", &save)) {
+				if (strcmp(tok, "-") == 0 && dash < 0)
+					dash = nf;
+				field[nf++] = tok;
+			}
+		}
+		/* id parent maj:min root mountpoint opts [optional...] - type src superopts */
+		if (dash >= 6 && dash + 3 < nf) {
+			const char *type = field[dash + 1];
+			const char *super = field[dash + 3];
+			struct mc_mount *m = NULL;
+
+			if (strcmp(type, "cgroup") == 0 && has_word(super, "memory", ',') &&
+			    !(found & 1)) {
+				m = v1;
+				found |= 1;
+				m->version = 1;
+			} else if (strcmp(type, "cgroup2") == 0 && !(found & 2)) {
+				m = v2;
+				found |= 2;
+				m->version = 2;
+			}
+			if (m != NULL) {
+				snprintf(m->mnt, sizeof(m->mnt), "%s", field[4]);
+				snprintf(m->mnt_root, sizeof(m->mnt_root), "%s", field[3]);
+				unescape_mount(m->mnt);
+				unescape_mount(m->mnt_root);
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return found;
+}
+
+int
+mc_hier_open(const char *path, const char *mnt_root, int version,
+	     bool check_fs, struct mc_hier *h)
+{
+	struct statfs sfs;
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	h->rootfd = -1;
+	h->version = version;
+	snprintf(h->mnt, sizeof(h->mnt), "%s", path);
+	snprintf(h->mnt_root, sizeof(h->mnt_root), "%s", mnt_root ? mnt_root : "/");
+	h->rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (h->rootfd < 0)
+		return -errno;
+	if (check_fs) {
+		if (fstatfs(h->rootfd, &sfs) < 0) {
+			r = -errno;
+			goto fail;
+		}
+		if ((version == 1 && sfs.f_type != CGROUP_SUPER_MAGIC) ||
+		    (version == 2 && sfs.f_type != CGROUP2_SUPER_MAGIC)) {
+			r = -ENOTDIR;
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	close(h->rootfd);
+	h->rootfd = -1;
+	return r;
+}
+
+void
+mc_hier_close(struct mc_hier *h)
+{
+	if (h->rootfd >= 0)
+		close(h->rootfd);
+	h->rootfd = -1;
+}
+
+int
+mc_hier_find(enum mc_cg_version want, struct mc_hier *h,
+	     const struct mc_log *log)
+{
+	struct mc_mount v1 = { 0 }, v2 = { 0 };
+	char *text = NULL;
+	int fd, found, r;
+	size_t cap = 65536, got = 0;
+	ssize_t n;
+
+	memset(h, 0, sizeof(*h));
+	h->rootfd = -1;
+	fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		mc_log(log, LOG_ERR, "cannot read /proc/self/mountinfo: %s", strerror(-r));
+		return r;
+	}
+	for (;;) {
+		if (got + 1 >= cap) {
+			char *nt = realloc(text, cap * 2);
+
+			if (nt == NULL) {
+				r = -ENOMEM;
+				goto out;
+			}
+			text = nt;
+			cap *= 2;
+		}
+		if (text == NULL && (text = malloc(cap)) == NULL) {
+			r = -ENOMEM;
+			goto out;
+		}
+		n = read(fd, text + got, cap - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	text[got] = '\0';
+	found = mc_mountinfo_scan(text, &v1, &v2);
+
+	if ((found & 2) && want != MC_CG_V1) {
+		char ctl[512];
+		struct mc_hier t;
+
+		if (mc_hier_open(v2.mnt, v2.mnt_root, 2, true, &t) == 0) {
+			/* The unified hierarchy is only ours when it offers memory. */
+			if (read_at(t.rootfd, "cgroup.controllers", ctl, sizeof(ctl)) == 0 &&
+			    (ctl[strcspn(ctl, "\n")] = '\0', has_word(ctl, "memory", ' '))) {
+				*h = t;
+				r = 0;
+				goto out;
+			}
+			mc_hier_close(&t);
+		}
+		if (want == MC_CG_V2) {
+			r = -ENOENT;
+			mc_log(log, LOG_ERR, "cgroup_version = v2, but the cgroup2 mount at %s offers no memory controller",
+			       v2.mnt);
+			goto out;
+		}
+	}
+	if (want == MC_CG_V2) {
+		r = -ENOENT;
+		mc_log(log, LOG_ERR, "cgroup_version = v2, but no cgroup2 filesystem is mounted");
+		goto out;
+	}
+	if (!(found & 1)) {
+		r = -ENOENT;
+		mc_log(log, LOG_ERR, "no memory cgroup hierarchy found (neither cgroup2 with memory nor a v1 memory mount)");
+		goto out;
+	}
+	r = mc_hier_open(v1.mnt, v1.mnt_root, 1, true, h);
+	if (r < 0)
+		mc_log(log, LOG_ERR, "cannot open the v1 memory hierarchy at %s: %s",
+		       v1.mnt, strerror(-r));
+out:
+	free(text);
+	close(fd);
+	return r;
+}
+
+int
+mc_user_cgroup(const char *parent, uid_t uid, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/user-%u", parent, (unsigned)uid);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int
+mkdir_at(int dirfd, const char *name)
+{
+	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* On v2 a child only gets memory.* files when every ancestor enables the
+ * controller for its children.  Skip the write when it is already on: the
+ * write fails on a cgroup that holds processes (and costs more). */
+static int
+enable_memory(int dirfd)
+{
+	char ctl[512];
+	int r;
+
+	if ((r = read_at(dirfd, "cgroup.subtree_control", ctl, sizeof(ctl))) < 0)
+		return r;
+	ctl[strcspn(ctl, "\n")] = '\0';
+	if (has_word(ctl, "memory", ' '))
+		return 0;
+	return write_at(dirfd, "cgroup.subtree_control", "+memory");
+}
+
+/* Creates the parent path component by component; returns its dir fd. */
+static int
+make_parent(const struct mc_hier *h, const char *parent, const struct mc_log *log)
+{
+	char *copy, *save = NULL, *comp;
+	int fd, r;
+
+	fd = open_dir(h->rootfd, "");
+	if (fd < 0)
+		return fd;
+	if ((copy = strdup(parent)) == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (comp = strtok_r(copy, "/", &save); comp != NULL;
+	     comp = strtok_r(NULL, "/", &save)) {
+		int next;
+
+		if (h->version == 2 && (r = enable_memory(fd)) < 0) {
+			mc_log(log, LOG_ERR, "cannot enable the memory controller above %s/%s: %s",
+			       h->mnt, parent, strerror(-r));
+			goto fail;
+		}
+		if ((r = mkdir_at(fd, comp)) < 0) {
+			mc_log(log, LOG_ERR, "cannot create cgroup %s/%s (at \"%s\"): %s",
+			       h->mnt, parent, comp, strerror(-r));
+			goto fail;
+		}
+		next = walk(fd, comp, O_RDONLY | O_DIRECTORY);
+		if (next < 0) {
+			r = next;
+			mc_log(log, LOG_ERR, "cannot open cgroup %s/%s (at \"%s\"): %s",
+			       h->mnt, parent, comp, strerror(-r));
+			goto fail;
+		}
+		close(fd);
+		fd = next;
+	}
+	if (h->version == 2 && (r = enable_memory(fd)) < 0) {
+		mc_log(log, LOG_ERR, "cannot enable the memory controller in %s/%s: %s",
+		       h->mnt, parent, strerror(-r));
+		goto fail;
+	}
+	free(copy);
+	return fd;
+fail:
+	free(copy);
+	close(fd);
+	return r;
+}
+
+static void
+fmt_limit(int version, uint64_t v, char *buf, size_t len)
+{
+	if (v == MC_UNLIMITED)
+		snprintf(buf, len, "%s", version == 2 ? "max" : "-1");
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+static atomic_bool warned_oom_group_v1;
+
+/* The limit files of one user cgroup.  A file the kernel lacks (swap
+ * accounting off) is fine when the limit is "max".  -ENOENT/-ENODEV from
+ * the cgroup's own files mean it was removed under us. */
+static int
+write_limits(const struct mc_hier *h, int fd, const char *path,
+	     const struct mc_limits *lim, const struct mc_log *log)
+{
+	char v[32], sw[32];
+	const char *what;
+	int r;
+
+	if (h->version == 2) {
+		fmt_limit(2, lim->memory_max, v, sizeof(v));
+		if ((r = write_at(fd, what = "memory.max", v)) < 0)
+			goto fail;
+		fmt_limit(2, lim->memory_high, v, sizeof(v));
+		if ((r = write_at(fd, what = "memory.high", v)) < 0)
+			goto fail;
+		fmt_limit(2, lim->swap_max, v, sizeof(v));
+		r = write_at(fd, what = "memory.swap.max", v);
+		if (r == -ENOENT && faccessat(fd, "memory.max", F_OK, 0) == 0) {
+			if (lim->swap_max != MC_UNLIMITED) {
+				r = -EOPNOTSUPP;
+				goto fail;
+			}
+			r = 0;
+		}
+		if (r < 0)
+			goto fail;
+		r = write_at(fd, what = "memory.oom.group", lim->oom_group ? "1" : "0");
+		if (r < 0)
+			goto fail;
+		return 0;
+	}
+
+	/* v1: memsw must never drop below limit_in_bytes, so the order of the
+	 * two writes depends on whether the new memsw clears the old limit. */
+	uint64_t memsw = MC_UNLIMITED, cur = MC_UNLIMITED;
+	bool have_memsw = faccessat(fd, "memory.memsw.limit_in_bytes", F_OK, 0) == 0;
+
+	if (lim->memory_max != MC_UNLIMITED && lim->swap_max != MC_UNLIMITED &&
+	    lim->swap_max <= MC_SIZE_LIMIT - lim->memory_max)
+		memsw = lim->memory_max + lim->swap_max;
+	fmt_limit(1, lim->memory_max, v, sizeof(v));
+	fmt_limit(1, memsw, sw, sizeof(sw));
+	if (have_memsw) {
+		if ((r = read_u64_at(fd, what = "memory.limit_in_bytes", &cur)) < 0)
+			goto fail;
+		if (memsw >= cur) {
+			if ((r = write_at(fd, what = "memory.memsw.limit_in_bytes", sw)) < 0 ||
+			    (r = write_at(fd, what = "memory.limit_in_bytes", v)) < 0)
+				goto fail;
+		} else {
+			if ((r = write_at(fd, what = "memory.limit_in_bytes", v)) < 0 ||
+			    (r = write_at(fd, what = "memory.memsw.limit_in_bytes", sw)) < 0)
+				goto fail;
+		}
+	} else {
+		if ((r = write_at(fd, what = "memory.limit_in_bytes", v)) < 0)
+			goto fail;
+		if (lim->swap_max != MC_UNLIMITED) {
+			what = "memory.memsw.limit_in_bytes";
+			r = -EOPNOTSUPP;
+			goto fail;
+		}
+	}
+	fmt_limit(1, lim->memory_high, v, sizeof(v));
+	if ((r = write_at(fd, what = "memory.soft_limit_in_bytes", v)) < 0)
+		goto fail;
+	if (lim->oom_group && !atomic_exchange(&warned_oom_group_v1, true))
+		mc_log(log, LOG_WARNING, "oom_group is not supported on cgroup v1; ignored for %s/%s",
+		       h->mnt, path);
+	return 0;
+fail:
+	if (r != -ENOENT && r != -ENODEV)
+		mc_log(log, LOG_ERR, "cannot write %s/%s/%s: %s", h->mnt, path,
+		       what, r == -EOPNOTSUPP
+			     ? "this kernel has no swap accounting (swap_max must be \"max\")"
+			     : strerror(-r));
+	return r;
+}
+
+static int
+attach_fd(int fd, pid_t pid)
+{
+	char v[24];
+
+	snprintf(v, sizeof(v), "%ld", (long)pid);
+	return write_at(fd, "cgroup.procs", v);
+}
+
+int
+mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
+	   const struct mc_limits *lim, pid_t pid, const struct mc_log *log)
+{
+	char path[PATH_MAX], leaf[32];
+	int r = -EAGAIN;
+
+	if ((r = mc_user_cgroup(parent, uid, path, sizeof(path))) < 0)
+		return r;
+	snprintf(leaf, sizeof(leaf), "user-%u", (unsigned)uid);
+	for (int tries = 0; tries < JOIN_TRIES; tries++) {
+		int pfd, fd;
+
+		/* Fast path: the parent usually exists already. */
+		pfd = open_dir(h->rootfd, parent);
+		if (pfd == -ENOENT || (pfd >= 0 && tries > 0 && h->version == 2)) {
+			if (pfd >= 0)
+				close(pfd);
+			pfd = make_parent(h, parent, log);
+		}
+		if (pfd < 0) {
+			if (pfd != -ENOENT || tries + 1 == JOIN_TRIES)
+				mc_log(log, LOG_ERR, "cannot open cgroup %s/%s: %s",
+				       h->mnt, parent, strerror(-pfd));
+			r = pfd;
+			if (r != -ENOENT)
+				return r;
+			continue;
+		}
+		r = mkdir_at(pfd, leaf);
+		if (r < 0) {
+			mc_log(log, LOG_ERR, "cannot create cgroup %s/%s: %s",
+			       h->mnt, path, strerror(-r));
+			close(pfd);
+			if (r == -ENOENT)
+				continue;
+			return r;
+		}
+		fd = walk(pfd, leaf, O_RDONLY | O_DIRECTORY);
+		close(pfd);
+		if (fd < 0) {
+			r = fd;
+			if (r == -ENOENT)
+				continue;
+			mc_log(log, LOG_ERR, "cannot open cgroup %s/%s: %s",
+			       h->mnt, path, strerror(-r));
+			return r;
+		}
+		r = write_limits(h, fd, path, lim, log);
+		if (r == 0) {
+			r = attach_fd(fd, pid);
+			if (r < 0 && r != -ENOENT && r != -ENODEV)
+				mc_log(log, LOG_ERR, "cannot move pid %ld into %s/%s: %s",
+				       (long)pid, h->mnt, path, strerror(-r));
+		}
+		close(fd);
+		/* Removed between mkdir and attach by the last session's close:
+		 * start over. */
+		if (r == -ENOENT || r == -ENODEV)
+			continue;
+		return r;
+	}
+	mc_log(log, LOG_ERR, "gave up on %s/%s after %d attempts: it kept disappearing",
+	       h->mnt, path, JOIN_TRIES);
+	return r < 0 ? r : -EAGAIN;
+}
+
+int
+mc_cg_attach(const struct mc_hier *h, const char *rel, pid_t pid)
+{
+	int fd, r;
+
+	fd = open_dir(h->rootfd, rel);
+	if (fd < 0)
+		return fd;
+	r = attach_fd(fd, pid);
+	close(fd);
+	return r;
+}
+
+int
+mc_cg_remove_user(const struct mc_hier *h, const char *parent, uid_t uid)
+{
+	char leaf[32];
+	int pfd, r = 0;
+
+	pfd = open_dir(h->rootfd, parent);
+	if (pfd < 0)
+		return pfd;
+	snprintf(leaf, sizeof(leaf), "user-%u", (unsigned)uid);
+	if (unlinkat(pfd, leaf, AT_REMOVEDIR) < 0)
+		r = -errno;
+	/* A fake tree is a plain directory with files in it. */
+	if (r == -ENOTEMPTY)
+		r = -EBUSY;
+	close(pfd);
+	return r;
+}
+
+int
+mc_proc_cgroup_parse(const char *text, int version, char *buf, size_t len)
+{
+	const char *line = text;
+
+	while (line != NULL && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t llen = nl ? (size_t)(nl - line) : strlen(line);
+		const char *c1 = memchr(line, ':', llen);
+		const char *c2 = c1 ? memchr(c1 + 1, ':', llen - (size_t)(c1 + 1 - line)) : NULL;
+
+		if (c2 != NULL) {
+			char ctl[256];
+			size_t clen = (size_t)(c2 - c1 - 1);
+			bool match;
+
+			if (clen >= sizeof(ctl))
+				clen = sizeof(ctl) - 1;
+			memcpy(ctl, c1 + 1, clen);
+			ctl[clen] = '\0';
+			if (version == 2)
+				match = (c1 - line) == 1 && line[0] == '0' && clen == 0;
+			else
+				match = has_word(ctl, "memory", ',');
+			if (match) {
+				size_t plen = llen - (size_t)(c2 + 1 - line);
+
+				if (plen >= len)
+					return -ENAMETOOLONG;
+				memcpy(buf, c2 + 1, plen);
+				buf[plen] = '\0';
+				return 0;
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+int
+mc_cg_of_pid(const struct mc_hier *h, pid_t pid, char *buf, size_t len)
+{
+	char proc[64], text[8192], path[PATH_MAX];
+	const char *rel;
+	size_t rootlen;
+	int fd, r;
+
+	if (pid == 0)
+		snprintf(proc, sizeof(proc), "/proc/self/cgroup");
+	else
+		snprintf(proc, sizeof(proc), "/proc/%ld/cgroup", (long)pid);
+	fd = open(proc, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = read_fd(fd, text, sizeof(text));
+	close(fd);
+	if (r < 0)
+		return r;
+	if ((r = mc_proc_cgroup_parse(text, h->version, path, sizeof(path))) < 0)
+		return r;
+	/* The mount may show only a subtree (mnt_root); paths are below it. */
+	rootlen = strlen(h->mnt_root);
+	if (strcmp(h->mnt_root, "/") == 0)
+		rootlen = 0;
+	if (strncmp(path, h->mnt_root, rootlen) != 0 ||
+	    (path[rootlen] != '/' && path[rootlen] != '\0'))
+		return -EXDEV;
+	rel = path + rootlen;
+	while (*rel == '/')
+		rel++;
+	if (strlen(rel) >= len)
+		return -ENAMETOOLONG;
+	strcpy(buf, rel);
+	return 0;
+}
+
+int
+mc_cg_read(const struct mc_hier *h, const char *rel, const char *file,
+	   char *buf, size_t len)
+{
+	int fd, r;
+
+	fd = open_dir(h->rootfd, rel);
+	if (fd < 0)
+		return fd;
+	r = read_at(fd, file, buf, len);
+	close(fd);
+	return r;
+}
+
+/* "key value" lines, as in memory.events and memory.oom_control. */
+static bool
+keyed_value(const char *text, const char *key, uint64_t *out)
+{
+	size_t klen = strlen(key);
+
+	for (const char *p = text; p != NULL && *p; ) {
+		const char *nl = strchr(p, '\n');
+
+		if (strncmp(p, key, klen) == 0 && p[klen] == ' ') {
+			char num[32];
+			size_t n = nl ? (size_t)(nl - p - klen - 1) : strlen(p + klen + 1);
+
+			if (n >= sizeof(num))
+				return false;
+			memcpy(num, p + klen + 1, n);
+			num[n] = '\0';
+			return mc_parse_u64(num, 0, UINT64_MAX, out) == 0;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return false;
+}
+
+int
+mc_cg_stats(const struct mc_hier *h, const char *rel, struct mc_cg_stats *st)
+{
+	char buf[4096];
+	int fd, r;
+	bool v2 = h->version == 2;
+
+	memset(st, 0, sizeof(*st));
+	fd = open_dir(h->rootfd, rel);
+	if (fd < 0)
+		return fd;
+	if ((r = read_u64_at(fd, v2 ? "memory.current" : "memory.usage_in_bytes",
+			     &st->current)) < 0 ||
+	    (r = read_u64_at(fd, v2 ? "memory.max" : "memory.limit_in_bytes",
+			     &st->max)) < 0)
+		goto out;
+	st->have_peak = read_u64_at(fd, v2 ? "memory.peak" : "memory.max_usage_in_bytes",
+				    &st->peak) == 0;
+	if (read_u64_at(fd, v2 ? "memory.high" : "memory.soft_limit_in_bytes",
+			&st->high) < 0)
+		st->high = MC_UNLIMITED;
+	st->swap_max = MC_UNLIMITED;
+	if (v2) {
+		(void)read_u64_at(fd, "memory.swap.max", &st->swap_max);
+	} else {
+		uint64_t memsw;
+
+		if (read_u64_at(fd, "memory.memsw.limit_in_bytes", &memsw) == 0 &&
+		    memsw != MC_UNLIMITED && st->max != MC_UNLIMITED && memsw >= st->max)
+			st->swap_max = memsw - st->max;
+	}
+	if (read_at(fd, v2 ? "memory.events" : "memory.oom_control", buf, sizeof(buf)) == 0)
+		(void)keyed_value(buf, "oom_kill", &st->oom_kills);
+	if (read_at(fd, "cgroup.procs", buf, sizeof(buf)) == 0) {
+		for (const char *p = buf; *p; p++)
+			if (*p == '\n')
+				st->nprocs++;
+	}
+	r = 0;
+out:
+	close(fd);
+	return r;
+}
+
+int
+mc_cg_each_user(const struct mc_hier *h, const char *parent,
+		int (*fn)(void *ctx, uid_t uid), void *ctx)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, r = 0;
+
+	fd = open_dir(h->rootfd, parent);
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	while ((de = readdir(d)) != NULL) {
+		uint64_t uid;
+
+		if (strncmp(de->d_name, "user-", 5) != 0 ||
+		    mc_parse_u64(de->d_name + 5, 0, UINT32_MAX - 1, &uid) < 0)
+			continue;
+		if ((r = fn(ctx, (uid_t)uid)) != 0)
+			break;
+	}
+	closedir(d);
+	return r;
+}

@@ -1,0 +1,95 @@
+/* The cgroupfs backend: finds the memory hierarchy, creates a user's cgroup
+ * with its limits, moves processes in and out, removes it, reads its state.
+ * Every path is walked from the hierarchy's root directory fd without
+ * following symlinks; the root is a parameter so tests can use a fake tree. */
+#ifndef MEMCG_CGROUP_H
+#define MEMCG_CGROUP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "log.h"
+#include "rules.h"
+
+struct mc_hier {
+	int version;		/* 1 or 2 */
+	int rootfd;		/* directory fd of the mount point */
+	char mnt[PATH_MAX];	/* mount point, for messages */
+	char mnt_root[PATH_MAX];/* which cgroup the mount shows ("/" normally) */
+};
+
+/* A memory hierarchy as found in mountinfo text. */
+struct mc_mount {
+	int version;
+	char mnt[PATH_MAX];
+	char mnt_root[PATH_MAX];
+};
+
+/* Finds the v1 memory mount and the cgroup2 mount in mountinfo text.
+ * Returns bit 1 set when a v1 memory mount was found, bit 2 for cgroup2. */
+int mc_mountinfo_scan(const char *text, struct mc_mount *v1, struct mc_mount *v2);
+
+/* Finds and opens this machine's memory hierarchy: want v1, v2, or auto (v2
+ * when the unified hierarchy offers the memory controller, else v1).
+ * Returns 0, or -ENOENT/-errno with the reason logged. */
+int mc_hier_find(enum mc_cg_version want, struct mc_hier *h,
+		 const struct mc_log *log);
+
+/* Opens path as the root of a hierarchy of the given version.  check_fs
+ * makes sure it really is a cgroup filesystem of that version (only tests
+ * pass false, to use a fake tree). */
+int mc_hier_open(const char *path, const char *mnt_root, int version,
+		 bool check_fs, struct mc_hier *h);
+void mc_hier_close(struct mc_hier *h);
+
+/* "<parent>/user-<uid>" into buf.  Returns 0 or -ENAMETOOLONG. */
+int mc_user_cgroup(const char *parent, uid_t uid, char *buf, size_t len);
+
+/* Puts pid into <parent>/user-<uid>, creating it (and the parent path; on
+ * v2 enabling the memory controller along it) and writing the limits
+ * first.  Retries when a concurrent close removes the cgroup in between.
+ * Returns 0 or a negative errno, with the reason logged. */
+int mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
+	       const struct mc_limits *lim, pid_t pid, const struct mc_log *log);
+
+/* Moves pid to the cgroup rel (relative to the mount point, as returned by
+ * mc_cg_of_pid).  Returns 0 or a negative errno. */
+int mc_cg_attach(const struct mc_hier *h, const char *rel, pid_t pid);
+
+/* Removes <parent>/user-<uid> if no process is left in it.  Returns 0
+ * (removed), -EBUSY (still in use) or -ENOENT (already gone), or another
+ * negative errno. */
+int mc_cg_remove_user(const struct mc_hier *h, const char *parent, uid_t uid);
+
+/* The cgroup of pid (0: the caller) in this hierarchy, relative to the
+ * mount point, without leading '/' ("" is the mount point itself). */
+int mc_cg_of_pid(const struct mc_hier *h, pid_t pid, char *buf, size_t len);
+
+/* Finds this hierarchy's line in /proc/PID/cgroup text and writes its path
+ * (with leading '/') to buf.  Pure; returns 0 or -ENOENT. */
+int mc_proc_cgroup_parse(const char *text, int version, char *buf, size_t len);
+
+/* What memcgctl status and the notifier show for one user cgroup. */
+struct mc_cg_stats {
+	uint64_t current, peak, max, high, swap_max;	/* MC_UNLIMITED = max */
+	uint64_t oom_kills;
+	unsigned nprocs;
+	bool have_peak;
+};
+
+/* Reads the state of rel (a path relative to the mount point). */
+int mc_cg_stats(const struct mc_hier *h, const char *rel, struct mc_cg_stats *st);
+
+/* Calls fn for each user-<uid> directory under parent; stops early when fn
+ * returns non-zero and returns that.  -ENOENT if parent does not exist. */
+int mc_cg_each_user(const struct mc_hier *h, const char *parent,
+		    int (*fn)(void *ctx, uid_t uid), void *ctx);
+
+/* Reads a small cgroup file below rel into buf (NUL-terminated). */
+int mc_cg_read(const struct mc_hier *h, const char *rel, const char *file,
+	       char *buf, size_t len);
+
+#endif

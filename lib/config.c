@@ -1,0 +1,914 @@
+/* Reads and validates the configuration file.  libconfuse does the syntax;
+ * every value goes through a callback here so that each problem is reported
+ * with its line, and parsing goes on to find the next one. */
+#include <confuse.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+
+/* libconfuse's lexer keeps global state: one parse at a time per process. */
+static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* State of the parse in progress; only touched with parse_lock held. */
+struct parse_ctx {
+	const char *file;
+	const struct mc_errsink *errs;
+	int nerrors;
+	cfg_opt_t **seen;	/* options already given, to catch repeats */
+	size_t nseen, capseen;
+	int ndefault, nnotify;
+};
+static struct parse_ctx *cur;
+
+/* A size or share as parsed, with the line it came from. */
+struct size_val {
+	struct mc_size sz;
+	int line;
+};
+
+static void
+report(const struct mc_errsink *errs, const char *file, int line,
+       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+report(const struct mc_errsink *errs, const char *file, int line,
+       const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (errs != NULL && errs->fn != NULL)
+		errs->fn(errs->ctx, file, line, msg);
+}
+
+static void
+bad(cfg_t *cfg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+bad(cfg_t *cfg, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cur->nerrors++;
+	report(cur->errs, cur->file, cfg->line, "%s", msg);
+}
+
+/* libconfuse's own messages (syntax, unknown options, duplicate titles). */
+static void
+confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	cur->nerrors++;
+	report(cur->errs, cur->file, cfg != NULL ? cfg->line : 0, "%s", msg);
+}
+
+/* Each option instance (sections have their own copies) may be given once. */
+static void
+check_repeat(cfg_t *cfg, cfg_opt_t *opt)
+{
+	for (size_t i = 0; i < cur->nseen; i++) {
+		if (cur->seen[i] == opt) {
+			bad(cfg, "'%s' is given more than once in this section",
+			    opt->name);
+			return;
+		}
+	}
+	if (cur->nseen == cur->capseen) {
+		size_t cap = cur->capseen ? cur->capseen * 2 : 32;
+		cfg_opt_t **n = realloc(cur->seen, cap * sizeof(*n));
+
+		if (n == NULL) {
+			bad(cfg, "out of memory");
+			return;
+		}
+		cur->seen = n;
+		cur->capseen = cap;
+	}
+	cur->seen[cur->nseen++] = opt;
+}
+
+static int
+cb_bool(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	int b;
+
+	check_repeat(cfg, opt);
+	b = cfg_parse_boolean(value);
+	if (b < 0) {
+		bad(cfg, "'%s' must be true or false, not \"%s\"", opt->name, value);
+		b = 0;
+	}
+	*(long *)result = b;
+	return 0;
+}
+
+static int
+cb_cgroup_version(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	check_repeat(cfg, opt);
+	if (strcmp(value, "auto") == 0)
+		*(long *)result = MC_CG_AUTO;
+	else if (strcmp(value, "v1") == 0)
+		*(long *)result = MC_CG_V1;
+	else if (strcmp(value, "v2") == 0)
+		*(long *)result = MC_CG_V2;
+	else {
+		bad(cfg, "cgroup_version must be auto, v1 or v2, not \"%s\"", value);
+		*(long *)result = MC_CG_AUTO;
+	}
+	return 0;
+}
+
+static int
+cb_on_error(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	check_repeat(cfg, opt);
+	if (strcmp(value, "ignore") == 0)
+		*(long *)result = MC_ON_ERROR_IGNORE;
+	else if (strcmp(value, "fail") == 0)
+		*(long *)result = MC_ON_ERROR_FAIL;
+	else {
+		bad(cfg, "on_error must be ignore or fail, not \"%s\"", value);
+		*(long *)result = MC_ON_ERROR_IGNORE;
+	}
+	return 0;
+}
+
+static int
+cb_uint(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result,
+	uint64_t max)
+{
+	uint64_t v = 0;
+	int r;
+
+	check_repeat(cfg, opt);
+	r = mc_parse_u64(value, 0, max, &v);
+	if (r == -ERANGE)
+		bad(cfg, "'%s' = %s is out of range (0 to %llu)", opt->name,
+		    value, (unsigned long long)max);
+	else if (r < 0)
+		bad(cfg, "'%s' must be a whole number, not \"%s\"", opt->name,
+		    value);
+	*(long *)result = (long)(r == 0 ? v : 0);
+	return 0;
+}
+
+static int
+cb_min_uid(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	/* (uid_t)-1 is "no user"; everything below it is a real uid. */
+	return cb_uint(cfg, opt, value, result, (uint64_t)UINT32_MAX - 1);
+}
+
+static int
+cb_rate_limit(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	return cb_uint(cfg, opt, value, result, 86400);
+}
+
+static int
+cb_size(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	struct size_val *v;
+	const char *why = NULL;
+
+	check_repeat(cfg, opt);
+	v = calloc(1, sizeof(*v));
+	if (v == NULL) {
+		bad(cfg, "out of memory");
+		return -1;
+	}
+	v->line = cfg->line;
+	if (mc_size_parse(value, &v->sz, &why) < 0) {
+		bad(cfg, "%s = \"%s\": %s", opt->name, value, why);
+		v->sz.kind = MC_SIZE_MAX;
+		v->sz.bytes = MC_UNLIMITED;
+	} else if (strcmp(opt->name, "swap_max") != 0 &&
+		   ((v->sz.kind == MC_SIZE_BYTES && v->sz.bytes < 1024 * 1024) ||
+		    (v->sz.kind == MC_SIZE_PERCENT && v->sz.basis_points == 0))) {
+		/* A near-zero limit makes every login of the user fail. */
+		bad(cfg, "%s = \"%s\" is below the smallest allowed limit of 1M",
+		    opt->name, value);
+	}
+	*(void **)result = v;
+	return 0;
+}
+
+static int
+cb_warn_at(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	struct size_val *v;
+	const char *why = NULL;
+
+	check_repeat(cfg, opt);
+	v = calloc(1, sizeof(*v));
+	if (v == NULL) {
+		bad(cfg, "out of memory");
+		return -1;
+	}
+	v->line = cfg->line;
+	if (strcmp(value, "off") == 0) {
+		v->sz.kind = MC_SIZE_PERCENT;
+		v->sz.basis_points = 0;
+	} else if (mc_size_parse(value, &v->sz, &why) < 0 ||
+		   v->sz.kind != MC_SIZE_PERCENT || v->sz.basis_points == 0) {
+		bad(cfg, "warn_at = \"%s\": must be a share of memory_max above 0%% (such as \"90%%\") or \"off\"",
+		    value);
+		v->sz.kind = MC_SIZE_PERCENT;
+		v->sz.basis_points = 0;
+	}
+	*(void **)result = v;
+	return 0;
+}
+
+/* Names compared with user and group names: printable, no '/' or space. */
+static bool
+valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 256)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == '/' || *p == ':')
+			return false;
+	return true;
+}
+
+static int
+cb_string(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	check_repeat(cfg, opt);
+	*(void **)result = strdup(value);
+	if (*(void **)result == NULL) {
+		bad(cfg, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int normalise_parent(const char *in, char **out, const char **why);
+
+static int
+cb_cgroup_parent(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	const char *why = NULL;
+	char *norm = NULL;
+
+	check_repeat(cfg, opt);
+	if (normalise_parent(value, &norm, &why) < 0) {
+		bad(cfg, "cgroup_parent = \"%s\" %s", value, why);
+		norm = strdup("pam_memcg");
+	}
+	*(void **)result = norm;
+	return norm == NULL ? -1 : 0;
+}
+
+/* Called for each element; nvalues restarts at 1 with each assignment. */
+static int
+cb_name_elem(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	if (opt->nvalues <= 1)
+		check_repeat(cfg, opt);
+	if (!valid_name(value))
+		bad(cfg, "%s: \"%s\" is not a valid name", opt->name, value);
+	*(void **)result = strdup(value);
+	return *(void **)result == NULL ? -1 : 0;
+}
+
+static int
+cb_default_section(cfg_t *cfg, cfg_opt_t *opt)
+{
+	(void)opt;
+	if (++cur->ndefault > 1)
+		bad(cfg, "section 'default' is given more than once");
+	return 0;
+}
+
+static int
+cb_notify_section(cfg_t *cfg, cfg_opt_t *opt)
+{
+	(void)opt;
+	if (++cur->nnotify > 1)
+		bad(cfg, "section 'notify' is given more than once");
+	return 0;
+}
+
+#define LIMIT_OPTS                                                        \
+	CFG_PTR_CB("memory_max", NULL, CFGF_NODEFAULT, cb_size, free),     \
+	CFG_PTR_CB("memory_high", NULL, CFGF_NODEFAULT, cb_size, free),    \
+	CFG_PTR_CB("swap_max", NULL, CFGF_NODEFAULT, cb_size, free),       \
+	CFG_INT_CB("oom_group", 0, CFGF_NODEFAULT, cb_bool)
+
+static cfg_opt_t default_opts[] = {
+	LIMIT_OPTS,
+	CFG_END()
+};
+
+static cfg_opt_t rule_opts[] = {
+	LIMIT_OPTS,
+	CFG_INT_CB("tty", 0, CFGF_NODEFAULT, cb_bool),
+	CFG_INT_CB("mail", 0, CFGF_NODEFAULT, cb_bool),
+	CFG_PTR_CB("warn_at", NULL, CFGF_NODEFAULT, cb_warn_at, free),
+	CFG_END()
+};
+
+static cfg_opt_t notify_opts[] = {
+	CFG_INT_CB("tty", 0, CFGF_NODEFAULT, cb_bool),
+	CFG_INT_CB("ignore_mesg", 0, CFGF_NODEFAULT, cb_bool),
+	CFG_INT_CB("mail", 0, CFGF_NODEFAULT, cb_bool),
+	CFG_PTR_CB("sendmail", NULL, CFGF_NODEFAULT, cb_string, free),
+	CFG_PTR_CB("mail_from", NULL, CFGF_NODEFAULT, cb_string, free),
+	CFG_INT_CB("rate_limit", 0, CFGF_NODEFAULT, cb_rate_limit),
+	CFG_PTR_CB("warn_at", NULL, CFGF_NODEFAULT, cb_warn_at, free),
+	CFG_PTR_CB("metrics_file", NULL, CFGF_NODEFAULT, cb_string, free),
+	CFG_END()
+};
+
+static cfg_opt_t top_opts[] = {
+	CFG_INT_CB("cgroup_version", 0, CFGF_NODEFAULT, cb_cgroup_version),
+	CFG_PTR_CB("cgroup_parent", NULL, CFGF_NODEFAULT, cb_cgroup_parent, free),
+	CFG_INT_CB("min_uid", 0, CFGF_NODEFAULT, cb_min_uid),
+	CFG_PTR_LIST_CB("exempt_users", NULL, CFGF_NODEFAULT, cb_name_elem, free),
+	CFG_PTR_LIST_CB("exempt_groups", NULL, CFGF_NODEFAULT, cb_name_elem, free),
+	CFG_INT_CB("on_error", 0, CFGF_NODEFAULT, cb_on_error),
+	CFG_SEC("default", default_opts, CFGF_NONE),
+	CFG_SEC("group", rule_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("user", rule_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("notify", notify_opts, CFGF_NONE),
+	CFG_END()
+};
+
+/* Where a text must be refused before libconfuse sees it.  Returns the line
+ * of the first problem and sets *why, or returns 0. */
+static int
+screen_text(const char *text, size_t len, const char **why)
+{
+	int line = 1;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		size_t extra = 0;
+
+		if (c == '\n') {
+			line++;
+			continue;
+		}
+		if (c == '\0') {
+			*why = "contains a NUL byte (binary file?)";
+			return line;
+		}
+		if (c == '$' && i + 1 < len && text[i + 1] == '{') {
+			/* libconfuse would expand it from the environment, which
+			 * under su belongs to the user. */
+			*why = "\"${\" is not allowed (no environment expansion)";
+			return line;
+		}
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf)
+			extra = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			extra = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			extra = 3;
+		else {
+			*why = "is not valid UTF-8";
+			return line;
+		}
+		if (i + extra >= len) {
+			*why = "is not valid UTF-8";
+			return line;
+		}
+		for (size_t k = 1; k <= extra; k++) {
+			if (((unsigned char)text[i + k] & 0xc0) != 0x80) {
+				*why = "is not valid UTF-8";
+				return line;
+			}
+		}
+		/* Overlongs and surrogates are not worth a finer check here:
+		 * the bytes only ever reach strcmp. */
+		i += extra;
+	}
+	return 0;
+}
+
+static int
+normalise_parent(const char *in, char **out, const char **why)
+{
+	char *buf, *w;
+	const char *p = in;
+
+	while (*p == '/')
+		p++;
+	if (strlen(p) == 0 || strlen(p) > 1024) {
+		*why = strlen(p) == 0 ? "must name a cgroup below the hierarchy's root"
+				     : "is too long";
+		return -EINVAL;
+	}
+	buf = malloc(strlen(p) + 1);
+	if (buf == NULL) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	w = buf;
+	while (*p != '\0') {
+		const char *start = p;
+		size_t n;
+
+		while (*p != '\0' && *p != '/') {
+			unsigned char c = (unsigned char)*p;
+
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+			      c == '-' || c == '@' || c == ':' || c == '+')) {
+				free(buf);
+				*why = "may only contain letters, digits and . _ - @ : + between slashes";
+				return -EINVAL;
+			}
+			p++;
+		}
+		n = (size_t)(p - start);
+		if (n == 0 || (n == 1 && start[0] == '.') ||
+		    (n == 2 && start[0] == '.' && start[1] == '.')) {
+			free(buf);
+			*why = "may not contain empty, '.' or '..' components";
+			return -EINVAL;
+		}
+		if (w != buf)
+			*w++ = '/';
+		memcpy(w, start, n);
+		w += n;
+		while (*p == '/') {
+			p++;
+			if (*p == '/') {
+				free(buf);
+				*why = "may not contain empty, '.' or '..' components";
+				return -EINVAL;
+			}
+		}
+	}
+	*w = '\0';
+	*out = buf;
+	return 0;
+}
+
+static const struct size_val *
+size_opt(cfg_t *sec, const char *name)
+{
+	if (sec == NULL || cfg_size(sec, name) == 0)
+		return NULL;
+	return cfg_getptr(sec, name);
+}
+
+/* Fills a rule from its section; keys it leaves out come from def.
+ * notify_keys: the section is a user or group rule (it has tty, mail and
+ * warn_at; default does not). */
+static int
+fill_rule(cfg_t *sec, const struct mc_rule *def, bool notify_keys,
+	  struct mc_rule *r)
+{
+	const struct size_val *v;
+
+	if (def != NULL)
+		*r = *def;
+	r->name = NULL;
+	r->set = 0;
+	r->line = sec != NULL ? sec->line : 0;
+	if (sec == NULL)
+		return 0;
+	if (cfg_title(sec) != NULL) {
+		r->name = strdup(cfg_title(sec));
+		if (r->name == NULL)
+			return -ENOMEM;
+	}
+	if ((v = size_opt(sec, "memory_max")) != NULL) {
+		r->memory_max = v->sz;
+		r->set |= MC_SET_MEMORY_MAX;
+	}
+	if ((v = size_opt(sec, "memory_high")) != NULL) {
+		r->memory_high = v->sz;
+		r->set |= MC_SET_MEMORY_HIGH;
+	}
+	if ((v = size_opt(sec, "swap_max")) != NULL) {
+		r->swap_max = v->sz;
+		r->set |= MC_SET_SWAP_MAX;
+	}
+	if (cfg_size(sec, "oom_group") > 0) {
+		r->oom_group = cfg_getint(sec, "oom_group") != 0;
+		r->set |= MC_SET_OOM_GROUP;
+	}
+	if (!notify_keys)
+		return 0;
+	if (cfg_size(sec, "tty") > 0) {
+		r->tty = cfg_getint(sec, "tty") != 0;
+		r->set |= MC_SET_TTY;
+	}
+	if (cfg_size(sec, "mail") > 0) {
+		r->mail = cfg_getint(sec, "mail") != 0;
+		r->set |= MC_SET_MAIL;
+	}
+	if ((v = size_opt(sec, "warn_at")) != NULL) {
+		r->warn_at = v->sz.basis_points;
+		r->set |= MC_SET_WARN_AT;
+	}
+	return 0;
+}
+
+/* memory_high above memory_max is a mistake wherever it comes from. */
+static void
+check_rule(struct parse_ctx *ctx, cfg_t *sec, const struct mc_rule *r,
+	   const char *what, uint64_t ram)
+{
+	uint64_t max = mc_size_resolve(&r->memory_max, ram);
+	uint64_t high = mc_size_resolve(&r->memory_high, ram);
+	const struct size_val *v;
+	int line = r->line;
+
+	if (high == MC_UNLIMITED || high <= max)
+		return;
+	if ((v = size_opt(sec, "memory_high")) != NULL)
+		line = v->line;
+	else if ((v = size_opt(sec, "memory_max")) != NULL)
+		line = v->line;
+	ctx->nerrors++;
+	report(ctx->errs, ctx->file, line,
+	       "%s: memory_high (%llu bytes) is above memory_max (%llu bytes)",
+	       what, (unsigned long long)high, (unsigned long long)max);
+}
+
+static int
+copy_list(cfg_t *cfg, const char *name, char ***out, size_t *n)
+{
+	unsigned cnt = cfg_size(cfg, name);
+
+	*out = NULL;
+	*n = 0;
+	if (cnt == 0)
+		return 0;
+	*out = calloc(cnt, sizeof(char *));
+	if (*out == NULL)
+		return -ENOMEM;
+	for (unsigned i = 0; i < cnt; i++) {
+		(*out)[i] = strdup(cfg_getnptr(cfg, name, i));
+		if ((*out)[i] == NULL)
+			return -ENOMEM;
+		(*n)++;
+	}
+	return 0;
+}
+
+static int
+copy_str(cfg_t *sec, const char *name, const char *dflt, char **out)
+{
+	const char *v = dflt;
+
+	if (sec != NULL && cfg_size(sec, name) > 0)
+		v = cfg_getptr(sec, name);
+	*out = strdup(v);
+	return *out == NULL ? -ENOMEM : 0;
+}
+
+static bool
+header_safe(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < ' ' || *p == 0x7f)
+			return false;
+	return true;
+}
+
+static int
+build_notify(struct parse_ctx *ctx, cfg_t *sec, struct mc_notify *n)
+{
+	const struct size_val *v;
+	int r;
+
+	n->tty = true;
+	n->ignore_mesg = false;
+	n->mail = false;
+	n->rate_limit = 60;
+	n->warn_at = 9000;
+	if (sec != NULL) {
+		if (cfg_size(sec, "tty") > 0)
+			n->tty = cfg_getint(sec, "tty") != 0;
+		if (cfg_size(sec, "ignore_mesg") > 0)
+			n->ignore_mesg = cfg_getint(sec, "ignore_mesg") != 0;
+		if (cfg_size(sec, "mail") > 0)
+			n->mail = cfg_getint(sec, "mail") != 0;
+		if (cfg_size(sec, "rate_limit") > 0)
+			n->rate_limit = (unsigned)cfg_getint(sec, "rate_limit");
+		if ((v = size_opt(sec, "warn_at")) != NULL)
+			n->warn_at = v->sz.basis_points;
+	}
+	if ((r = copy_str(sec, "sendmail", "/usr/sbin/sendmail", &n->sendmail)) < 0 ||
+	    (r = copy_str(sec, "mail_from", "root", &n->mail_from)) < 0 ||
+	    (r = copy_str(sec, "metrics_file", "", &n->metrics_file)) < 0)
+		return r;
+	if (n->sendmail[0] != '/') {
+		ctx->nerrors++;
+		report(ctx->errs, ctx->file, sec->line,
+		       "notify: sendmail = \"%s\" must be an absolute path",
+		       n->sendmail);
+	}
+	if (n->mail_from[0] == '\0' || !header_safe(n->mail_from)) {
+		ctx->nerrors++;
+		report(ctx->errs, ctx->file, sec != NULL ? sec->line : 0,
+		       "notify: mail_from must be a non-empty address without control characters");
+	}
+	if (n->metrics_file[0] != '\0' && n->metrics_file[0] != '/') {
+		ctx->nerrors++;
+		report(ctx->errs, ctx->file, sec->line,
+		       "notify: metrics_file = \"%s\" must be an absolute path or empty",
+		       n->metrics_file);
+	}
+	return 0;
+}
+
+static int
+build_rules(struct parse_ctx *ctx, cfg_t *cfg, const char *kind,
+	    const struct mc_rule *def, uint64_t ram, struct mc_rule **out,
+	    size_t *n)
+{
+	unsigned cnt = cfg_size(cfg, kind);
+
+	*out = NULL;
+	*n = 0;
+	if (cnt == 0)
+		return 0;
+	*out = calloc(cnt, sizeof(**out));
+	if (*out == NULL)
+		return -ENOMEM;
+	for (unsigned i = 0; i < cnt; i++) {
+		cfg_t *sec = cfg_getnsec(cfg, kind, i);
+		struct mc_rule *r = &(*out)[i];
+		char what[300];
+
+		if (fill_rule(sec, def, true, r) < 0)
+			return -ENOMEM;
+		(*n)++;
+		if (!valid_name(r->name)) {
+			ctx->nerrors++;
+			report(ctx->errs, ctx->file, r->line,
+			       "%s \"%s\": not a valid %s name", kind, r->name, kind);
+		}
+		/* tty, mail and warn_at default to the notify section's. */
+		snprintf(what, sizeof(what), "%s \"%s\"", kind, r->name);
+		check_rule(ctx, sec, r, what, ram);
+	}
+	return 0;
+}
+
+static int
+build(struct parse_ctx *ctx, cfg_t *cfg, uint64_t ram, struct mc_config *c)
+{
+	cfg_t *dsec = cfg_size(cfg, "default") > 0 ? cfg_getsec(cfg, "default") : NULL;
+	int r;
+
+	c->cgroup_version = cfg_size(cfg, "cgroup_version") > 0
+		? (enum mc_cg_version)cfg_getint(cfg, "cgroup_version") : MC_CG_AUTO;
+	c->min_uid = cfg_size(cfg, "min_uid") > 0
+		? (uid_t)cfg_getint(cfg, "min_uid") : 1000;
+	c->on_error = cfg_size(cfg, "on_error") > 0
+		? (enum mc_on_error)cfg_getint(cfg, "on_error") : MC_ON_ERROR_IGNORE;
+
+	if ((r = copy_str(cfg, "cgroup_parent", "pam_memcg", &c->cgroup_parent)) < 0)
+		return r;
+
+	if (cfg_size(cfg, "exempt_users") > 0) {
+		if ((r = copy_list(cfg, "exempt_users", &c->exempt_users,
+				   &c->n_exempt_users)) < 0)
+			return r;
+	} else {
+		c->exempt_users = calloc(1, sizeof(char *));
+		if (c->exempt_users == NULL ||
+		    (c->exempt_users[0] = strdup("root")) == NULL)
+			return -ENOMEM;
+		c->n_exempt_users = 1;
+	}
+	if ((r = copy_list(cfg, "exempt_groups", &c->exempt_groups,
+			   &c->n_exempt_groups)) < 0)
+		return r;
+
+	if ((r = build_notify(ctx, cfg_size(cfg, "notify") > 0
+				   ? cfg_getsec(cfg, "notify") : NULL,
+			      &c->notify)) < 0)
+		return r;
+
+	c->def.memory_max = (struct mc_size){ .kind = MC_SIZE_PERCENT, .basis_points = 2500 };
+	c->def.memory_high = (struct mc_size){ .kind = MC_SIZE_MAX, .bytes = MC_UNLIMITED };
+	c->def.swap_max = (struct mc_size){ .kind = MC_SIZE_MAX, .bytes = MC_UNLIMITED };
+	c->def.oom_group = false;
+	c->def.tty = c->notify.tty;
+	c->def.mail = c->notify.mail;
+	c->def.warn_at = c->notify.warn_at;
+	if ((r = fill_rule(dsec, &c->def, false, &c->def)) < 0)
+		return r;
+	check_rule(ctx, dsec, &c->def, "default", ram);
+
+	if ((r = build_rules(ctx, cfg, "group", &c->def, ram, &c->groups,
+			     &c->n_groups)) < 0 ||
+	    (r = build_rules(ctx, cfg, "user", &c->def, ram, &c->users,
+			     &c->n_users)) < 0)
+		return r;
+	return 0;
+}
+
+int
+mc_config_parse(const char *name, const char *text, size_t len,
+		uint64_t ram_bytes, const struct mc_errsink *errs,
+		struct mc_config **out)
+{
+	struct parse_ctx ctx = { .file = name, .errs = errs };
+	struct mc_config *c = NULL;
+	cfg_t *cfg = NULL;
+	char *buf = NULL;
+	const char *why = NULL;
+	int line, r;
+
+	*out = NULL;
+	if (ram_bytes == 0)
+		ram_bytes = mc_ram_bytes();
+	if ((line = screen_text(text, len, &why)) > 0) {
+		report(errs, name, line, "%s", why);
+		return -EINVAL;
+	}
+	/* libconfuse wants a C string; the screen above ruled out NULs. */
+	if ((buf = malloc(len + 1)) == NULL)
+		return -ENOMEM;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+
+	pthread_mutex_lock(&parse_lock);
+	cur = &ctx;
+	r = -ENOMEM;
+	if ((cfg = cfg_init(top_opts, CFGF_NONE)) == NULL)
+		goto out;
+	cfg_set_error_function(cfg, confuse_error);
+	cfg_set_validate_func(cfg, "default", cb_default_section);
+	cfg_set_validate_func(cfg, "notify", cb_notify_section);
+	if (cfg_parse_buf(cfg, buf) != CFG_SUCCESS && ctx.nerrors == 0) {
+		ctx.nerrors++;
+		report(errs, name, 0, "could not be parsed");
+	}
+	if (ctx.nerrors > 0) {
+		r = -EINVAL;
+		goto out;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->path = strdup(name)) == NULL)
+		goto out;
+	if ((r = build(&ctx, cfg, ram_bytes, c)) < 0)
+		goto out;
+	r = ctx.nerrors > 0 ? -EINVAL : 0;
+	if (r == 0) {
+		*out = c;
+		c = NULL;
+	}
+out:
+	if (cfg != NULL)
+		cfg_free(cfg);
+	cur = NULL;
+	pthread_mutex_unlock(&parse_lock);
+	free(ctx.seen);
+	free(buf);
+	mc_config_free(c);
+	return r;
+}
+
+int
+mc_config_load(const char *path, uint64_t ram_bytes,
+	       const struct mc_errsink *errs, struct mc_config **out)
+{
+	struct stat st;
+	char *text = NULL;
+	size_t len = 0;
+	int fd = -1, r;
+
+	*out = NULL;
+	/* O_NONBLOCK: a fifo must not hang a login. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ENOENT)
+			return r;
+		if (r == -ELOOP)
+			report(errs, path, 0, "is a symbolic link; refusing to follow it");
+		else
+			report(errs, path, 0, "cannot be opened: %s", strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		report(errs, path, 0, "cannot be examined: %s", strerror(-r));
+		goto out;
+	}
+	r = -EPERM;
+	if (!S_ISREG(st.st_mode)) {
+		report(errs, path, 0, "is not a regular file");
+		goto out;
+	}
+	if (st.st_uid != 0) {
+		report(errs, path, 0, "is owned by uid %u, not root", (unsigned)st.st_uid);
+		goto out;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		report(errs, path, 0, "is writable by group or others (mode %04o)",
+		       (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if (st.st_size > MC_CONF_MAX_BYTES) {
+		r = -EFBIG;
+		report(errs, path, 0, "is larger than %d bytes", MC_CONF_MAX_BYTES);
+		goto out;
+	}
+	/* Read until EOF rather than trusting st_size: the file may change. */
+	if ((text = malloc(MC_CONF_MAX_BYTES + 1)) == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, text + len, MC_CONF_MAX_BYTES + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			report(errs, path, 0, "cannot be read: %s", strerror(-r));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > MC_CONF_MAX_BYTES) {
+			r = -EFBIG;
+			report(errs, path, 0, "is larger than %d bytes", MC_CONF_MAX_BYTES);
+			goto out;
+		}
+	}
+	r = mc_config_parse(path, text, len, ram_bytes, errs, out);
+out:
+	free(text);
+	close(fd);
+	return r;
+}
+
+static void
+free_rule(struct mc_rule *r)
+{
+	free(r->name);
+}
+
+void
+mc_config_free(struct mc_config *c)
+{
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->cgroup_parent);
+	for (size_t i = 0; i < c->n_exempt_users; i++)
+		free(c->exempt_users[i]);
+	free(c->exempt_users);
+	for (size_t i = 0; i < c->n_exempt_groups; i++)
+		free(c->exempt_groups[i]);
+	free(c->exempt_groups);
+	free_rule(&c->def);
+	for (size_t i = 0; i < c->n_groups; i++)
+		free_rule(&c->groups[i]);
+	free(c->groups);
+	for (size_t i = 0; i < c->n_users; i++)
+		free_rule(&c->users[i]);
+	free(c->users);
+	free(c->notify.sendmail);
+	free(c->notify.mail_from);
+	free(c->notify.metrics_file);
+	free(c);
+}
+
+uint64_t
+mc_ram_bytes(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES);
+	long psize = sysconf(_SC_PAGESIZE);
+
+	if (pages <= 0 || psize <= 0)
+		return 0;
+	return (uint64_t)pages * (uint64_t)psize;
+}

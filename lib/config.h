@@ -1,0 +1,97 @@
+/* The configuration: one file, read safely, parsed strictly with libconfuse
+ * into plain structs that the module, the notifier and memcgctl share. */
+#ifndef MEMCG_CONFIG_H
+#define MEMCG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "parse.h"
+
+#define MC_DEFAULT_CONF "/etc/security/pam_memcg.conf"
+/* Larger files are refused rather than read. */
+#define MC_CONF_MAX_BYTES (1024 * 1024)
+
+enum mc_cg_version { MC_CG_AUTO, MC_CG_V1, MC_CG_V2 };
+enum mc_on_error { MC_ON_ERROR_IGNORE, MC_ON_ERROR_FAIL };
+
+/* Which keys a rule section gave explicitly (the rest come from default). */
+enum {
+	MC_SET_MEMORY_MAX = 1 << 0,
+	MC_SET_MEMORY_HIGH = 1 << 1,
+	MC_SET_SWAP_MAX = 1 << 2,
+	MC_SET_OOM_GROUP = 1 << 3,
+	MC_SET_TTY = 1 << 4,
+	MC_SET_MAIL = 1 << 5,
+	MC_SET_WARN_AT = 1 << 6,
+};
+
+/* warn_at: a share of memory_max in basis points; 0 means off. */
+struct mc_rule {
+	char *name;		/* user or group name; NULL for default */
+	int line;		/* line of the section's closing brace */
+	unsigned set;		/* MC_SET_* */
+	struct mc_size memory_max, memory_high, swap_max;
+	bool oom_group;
+	bool tty, mail;
+	uint32_t warn_at;
+};
+
+struct mc_notify {
+	bool tty, ignore_mesg, mail;
+	char *sendmail;
+	char *mail_from;
+	unsigned rate_limit;	/* seconds */
+	uint32_t warn_at;	/* basis points of memory_max; 0 = off */
+	char *metrics_file;	/* "" = none */
+};
+
+struct mc_config {
+	char *path;
+	enum mc_cg_version cgroup_version;
+	char *cgroup_parent;	/* normalised: no leading, trailing or double '/' */
+	uid_t min_uid;
+	char **exempt_users;
+	size_t n_exempt_users;
+	char **exempt_groups;
+	size_t n_exempt_groups;
+	enum mc_on_error on_error;
+	struct mc_rule def;
+	struct mc_rule *groups;	/* file order */
+	size_t n_groups;
+	struct mc_rule *users;
+	size_t n_users;
+	struct mc_notify notify;
+};
+
+/* Receives every problem found, one call each.  line is 0 when the problem
+ * concerns the file as a whole. */
+struct mc_errsink {
+	void (*fn)(void *ctx, const char *file, int line, const char *msg);
+	void *ctx;
+};
+
+/* Opens path without following symlinks, checks that it is a regular file
+ * owned by root and writable by nobody else, reads it (at most
+ * MC_CONF_MAX_BYTES) and parses it.  ram_bytes resolves percentages for the
+ * checks that compare sizes (0: this machine's RAM).
+ * Returns 0 and a config the caller frees with mc_config_free(); -ENOENT
+ * when the file does not exist (nothing reported); otherwise a negative
+ * errno after reporting every problem to errs. */
+int mc_config_load(const char *path, uint64_t ram_bytes,
+		   const struct mc_errsink *errs, struct mc_config **out);
+
+/* Parses len bytes of text as if read from a file called name.  Same
+ * results as mc_config_load() minus the file checks. */
+int mc_config_parse(const char *name, const char *text, size_t len,
+		    uint64_t ram_bytes, const struct mc_errsink *errs,
+		    struct mc_config **out);
+
+void mc_config_free(struct mc_config *cfg);
+
+/* This machine's physical RAM in bytes. */
+uint64_t mc_ram_bytes(void);
+
+#endif

@@ -1,0 +1,182 @@
+/* Strict number and size parsing; see parse.h. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "parse.h"
+
+int
+mc_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (s == NULL || *s == '\0')
+		return -EINVAL;
+	for (const char *p = s; *p != '\0'; p++) {
+		unsigned d;
+
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_percent(const char *s, size_t len, struct mc_size *out, const char **why)
+{
+	uint32_t whole = 0, frac = 0;
+	size_t i = 0, fdigits = 0;
+
+	if (len == 0) {
+		*why = "a percentage needs a number before '%'";
+		return -EINVAL;
+	}
+	for (; i < len && s[i] != '.'; i++) {
+		if (s[i] < '0' || s[i] > '9') {
+			*why = "a percentage is digits, optionally with up to two decimals, then '%'";
+			return -EINVAL;
+		}
+		if (whole > 100) {
+			*why = "a percentage of RAM cannot exceed 100%";
+			return -ERANGE;
+		}
+		whole = whole * 10 + (uint32_t)(s[i] - '0');
+	}
+	if (i == 0) {
+		*why = "a percentage needs digits before the decimal point";
+		return -EINVAL;
+	}
+	if (i < len) {
+		for (i++; i < len; i++, fdigits++) {
+			if (s[i] < '0' || s[i] > '9' || fdigits == 2) {
+				*why = "a percentage is digits, optionally with up to two decimals, then '%'";
+				return -EINVAL;
+			}
+			frac = frac * 10 + (uint32_t)(s[i] - '0');
+		}
+		if (fdigits == 0) {
+			*why = "a percentage needs digits after the decimal point";
+			return -EINVAL;
+		}
+		if (fdigits == 1)
+			frac *= 10;
+	}
+	if (whole > 100 || (whole == 100 && frac > 0)) {
+		*why = "a percentage of RAM cannot exceed 100%";
+		return -ERANGE;
+	}
+	out->kind = MC_SIZE_PERCENT;
+	out->basis_points = whole * 100 + frac;
+	out->bytes = 0;
+	return 0;
+}
+
+int
+mc_size_parse(const char *s, struct mc_size *out, const char **why)
+{
+	static const char units[] = "KMGT";
+	char digits[32];
+	size_t len;
+	unsigned shift = 0;
+	uint64_t v;
+	int r;
+
+	*why = "not a size";
+	if (s == NULL || *s == '\0') {
+		*why = "empty size";
+		return -EINVAL;
+	}
+	if (strcmp(s, "max") == 0) {
+		out->kind = MC_SIZE_MAX;
+		out->bytes = MC_UNLIMITED;
+		out->basis_points = 0;
+		return 0;
+	}
+	len = strlen(s);
+	if (s[len - 1] == '%')
+		return parse_percent(s, len - 1, out, why);
+
+	for (unsigned i = 0; i < 4; i++) {
+		if (s[len - 1] == units[i] || s[len - 1] == units[i] + ('a' - 'A')) {
+			shift = 10 * (i + 1);
+			len--;
+			break;
+		}
+	}
+	if (len == 0 || len >= sizeof(digits)) {
+		*why = len == 0 ? "a size needs digits before its unit"
+				: "too many digits";
+		return len == 0 ? -EINVAL : -ERANGE;
+	}
+	memcpy(digits, s, len);
+	digits[len] = '\0';
+	r = mc_parse_u64(digits, 0, MC_SIZE_LIMIT >> shift, &v);
+	if (r == -EINVAL) {
+		*why = "a size is digits with an optional K, M, G or T suffix, a percentage, or \"max\"";
+		return r;
+	}
+	if (r == -ERANGE) {
+		*why = "size too large (the largest is 9223372036854775807 bytes)";
+		return r;
+	}
+	out->kind = MC_SIZE_BYTES;
+	out->bytes = v << shift;
+	out->basis_points = 0;
+	return 0;
+}
+
+uint64_t
+mc_size_resolve(const struct mc_size *sz, uint64_t ram_bytes)
+{
+	uint64_t pages, share;
+
+	switch (sz->kind) {
+	case MC_SIZE_BYTES:
+		return sz->bytes;
+	case MC_SIZE_PERCENT:
+		/* Divide first so that no RAM size can overflow. */
+		pages = ram_bytes / 4096;
+		share = pages / 10000 * sz->basis_points +
+			pages % 10000 * sz->basis_points / 10000;
+		return share * 4096;
+	case MC_SIZE_MAX:
+	default:
+		return MC_UNLIMITED;
+	}
+}
+
+char *
+mc_size_human(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned u = 0;
+	uint64_t scale = 1;
+
+	if (bytes == MC_UNLIMITED) {
+		snprintf(buf, len, "max");
+		return buf;
+	}
+	while (u + 1 < sizeof(unit) / sizeof(unit[0]) && bytes / scale >= 1024) {
+		scale *= 1024;
+		u++;
+	}
+	if (u == 0) {
+		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+	} else {
+		/* One decimal, rounded down, computed in integers. */
+		uint64_t whole = bytes / scale;
+		uint64_t tenth = (bytes % scale) * 10 / scale;
+
+		snprintf(buf, len, "%llu.%llu %s", (unsigned long long)whole,
+			 (unsigned long long)tenth, unit[u]);
+	}
+	return buf;
+}

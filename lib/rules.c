@@ -1,0 +1,97 @@
+/* Rule resolution; see rules.h. */
+#include <string.h>
+
+#include "rules.h"
+
+static bool
+in_list(char *const *list, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return true;
+	return false;
+}
+
+static bool
+member_of(const struct mc_user *u, const char *group)
+{
+	for (size_t i = 0; i < u->n_groups; i++)
+		if (strcmp(u->groups[i], group) == 0)
+			return true;
+	return false;
+}
+
+void
+mc_rule_limits(const struct mc_rule *r, uint64_t ram_bytes,
+	       struct mc_limits *out)
+{
+	out->memory_max = mc_size_resolve(&r->memory_max, ram_bytes);
+	out->memory_high = mc_size_resolve(&r->memory_high, ram_bytes);
+	out->swap_max = mc_size_resolve(&r->swap_max, ram_bytes);
+	out->oom_group = r->oom_group;
+	out->tty = r->tty;
+	out->mail = r->mail;
+	out->warn_at = r->warn_at;
+}
+
+void
+mc_decide(const struct mc_config *cfg, const struct mc_user *u,
+	  uint64_t ram_bytes, struct mc_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->exempt = MC_NOT_EXEMPT;
+	if (u->uid == 0) {
+		d->exempt = MC_EXEMPT_ROOT;
+	} else if (u->uid < cfg->min_uid) {
+		d->exempt = MC_EXEMPT_MIN_UID;
+	} else if (in_list(cfg->exempt_users, cfg->n_exempt_users, u->name)) {
+		d->exempt = MC_EXEMPT_USER;
+		d->exempt_by = u->name;
+	} else {
+		for (size_t i = 0; i < cfg->n_exempt_groups; i++) {
+			if (member_of(u, cfg->exempt_groups[i])) {
+				d->exempt = MC_EXEMPT_GROUP;
+				d->exempt_by = cfg->exempt_groups[i];
+				break;
+			}
+		}
+	}
+
+	d->rule = &cfg->def;
+	d->rule_kind = "default";
+	for (size_t i = 0; i < cfg->n_users; i++) {
+		if (strcmp(cfg->users[i].name, u->name) == 0) {
+			d->rule = &cfg->users[i];
+			d->rule_kind = "user";
+			break;
+		}
+	}
+	if (d->rule == &cfg->def) {
+		for (size_t i = 0; i < cfg->n_groups; i++) {
+			if (member_of(u, cfg->groups[i].name)) {
+				d->rule = &cfg->groups[i];
+				d->rule_kind = "group";
+				break;
+			}
+		}
+	}
+	mc_rule_limits(d->rule, ram_bytes, &d->limits);
+}
+
+const char *
+mc_exempt_reason(enum mc_exempt e)
+{
+	switch (e) {
+	case MC_EXEMPT_ROOT:
+		return "uid 0 is never limited";
+	case MC_EXEMPT_MIN_UID:
+		return "uid is below min_uid";
+	case MC_EXEMPT_USER:
+		return "listed in exempt_users";
+	case MC_EXEMPT_GROUP:
+		return "member of a group listed in exempt_groups";
+	case MC_NOT_EXEMPT:
+	default:
+		return "not exempt";
+	}
+}

@@ -1,0 +1,55 @@
+/* Which limits a user gets: pure functions from a config and a user's
+ * identity to a decision.  No NSS, no files. */
+#ifndef MEMCG_RULES_H
+#define MEMCG_RULES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+/* A user as the rules see it.  groups: names of the primary and every
+ * supplementary group. */
+struct mc_user {
+	const char *name;
+	uid_t uid;
+	const char *const *groups;
+	size_t n_groups;
+};
+
+enum mc_exempt {
+	MC_NOT_EXEMPT,
+	MC_EXEMPT_ROOT,		/* uid 0, whatever the name */
+	MC_EXEMPT_MIN_UID,	/* uid below min_uid */
+	MC_EXEMPT_USER,		/* listed in exempt_users */
+	MC_EXEMPT_GROUP,	/* member of a group in exempt_groups */
+};
+
+/* Limits in bytes; MC_UNLIMITED for "max". */
+struct mc_limits {
+	uint64_t memory_max, memory_high, swap_max;
+	bool oom_group;
+	bool tty, mail;
+	uint32_t warn_at;	/* basis points of memory_max; 0 = off */
+};
+
+struct mc_decision {
+	enum mc_exempt exempt;
+	const char *exempt_by;		/* the list entry that matched, or NULL */
+	const struct mc_rule *rule;	/* user rule, group rule or &cfg->def */
+	const char *rule_kind;		/* "user", "group" or "default" */
+	struct mc_limits limits;
+};
+
+/* Decides for user u.  Pointers in *d point into cfg and u. */
+void mc_decide(const struct mc_config *cfg, const struct mc_user *u,
+	       uint64_t ram_bytes, struct mc_decision *d);
+
+/* Limits of one rule on a machine with ram_bytes of RAM. */
+void mc_rule_limits(const struct mc_rule *r, uint64_t ram_bytes,
+		    struct mc_limits *out);
+
+const char *mc_exempt_reason(enum mc_exempt e);
+
+#endif

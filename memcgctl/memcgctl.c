@@ -1,0 +1,373 @@
+/* memcgctl: check the config, explain which limits a user gets, and show the
+ * users' memory cgroups. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "cgroup.h"
+#include "config.h"
+#include "log.h"
+#include "parse.h"
+#include "rules.h"
+
+/* Exit codes. */
+#define EX_OK 0
+#define EX_PROBLEM 1	/* config invalid, user unknown, cgroup unreadable */
+#define EX_USAGE 2
+
+static char prog[] = "memcgctl";
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: %s COMMAND [OPTIONS]\n"
+		"\n"
+		"Commands:\n"
+		"  check [-c CONF]                 validate the config; print each error as\n"
+		"                                  FILE:LINE: MESSAGE and exit 1 if there are any\n"
+		"  explain [-c CONF] USER          show which rule applies to USER, the limits\n"
+		"                                  in bytes, the cgroup path, and any exemption\n"
+		"  status [-c CONF] [USER] [--json]\n"
+		"                                  show each user cgroup: processes, usage, peak,\n"
+		"                                  limits and OOM kills (non-root: own line only)\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config CONF  config file (default %s)\n"
+		"  -h, --help         show this help\n"
+		"\n"
+		"Exit status: 0 success, 1 a problem was found, 2 usage error.\n",
+		prog, MC_DEFAULT_CONF);
+}
+
+static void
+print_error(void *ctx, const char *file, int line, const char *msg)
+{
+	int *count = ctx;
+
+	if (line > 0)
+		fprintf(stderr, "%s:%d: %s\n", file, line, msg);
+	else
+		fprintf(stderr, "%s: %s\n", file, msg);
+	(*count)++;
+}
+
+static int
+load(const char *path, struct mc_config **cfg)
+{
+	int count = 0;
+	struct mc_errsink errs = { .fn = print_error, .ctx = &count };
+	int r = mc_config_load(path, 0, &errs, cfg);
+
+	if (r == -ENOENT)
+		fprintf(stderr, "%s: no such file\n", path);
+	return r;
+}
+
+/* Parses "-c CONF", "--json" and "-h" after the command word. */
+static int
+parse_opts(int argc, char **argv, const char **conf, int *json)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			*conf = optarg;
+			break;
+		case 'j':
+			if (json == NULL) {
+				fprintf(stderr, "%s: --json only goes with status\n", prog);
+				return -1;
+			}
+			*json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EX_OK);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	return optind;
+}
+
+static int
+cmd_check(int argc, char **argv)
+{
+	const char *conf = MC_DEFAULT_CONF;
+	struct mc_config *cfg = NULL;
+	int i;
+
+	if ((i = parse_opts(argc, argv, &conf, NULL)) < 0)
+		return EX_USAGE;
+	if (i != argc) {
+		fprintf(stderr, "%s: check takes no arguments\n", prog);
+		return EX_USAGE;
+	}
+	if (load(conf, &cfg) < 0)
+		return EX_PROBLEM;
+	printf("%s: OK (%zu group rules, %zu user rules)\n", conf, cfg->n_groups,
+	       cfg->n_users);
+	mc_config_free(cfg);
+	return EX_OK;
+}
+
+static void
+print_size(const char *label, uint64_t v)
+{
+	char h[32];
+
+	if (v == MC_UNLIMITED)
+		printf("%-13s max\n", label);
+	else
+		printf("%-13s %llu (%s)\n", label, (unsigned long long)v,
+		       mc_size_human(v, h, sizeof(h)));
+}
+
+static int
+cmd_explain(int argc, char **argv)
+{
+	const char *conf = MC_DEFAULT_CONF;
+	struct mc_config *cfg = NULL;
+	struct mc_account acct;
+	struct mc_decision d;
+	struct mc_hier h = { .rootfd = -1 };
+	struct mc_log log = { .emit = mc_log_stderr, .ctx = prog };
+	char rel[PATH_MAX];
+	int i, r;
+
+	if ((i = parse_opts(argc, argv, &conf, NULL)) < 0)
+		return EX_USAGE;
+	if (argc - i != 1) {
+		fprintf(stderr, "%s: explain takes exactly one USER\n", prog);
+		return EX_USAGE;
+	}
+	if ((r = mc_account_by_name(argv[i], &acct)) < 0) {
+		fprintf(stderr, "%s: user \"%s\": %s\n", prog, argv[i],
+			r == -ENOENT ? "no such user" : strerror(-r));
+		return EX_PROBLEM;
+	}
+	if (load(conf, &cfg) < 0) {
+		mc_account_free(&acct);
+		return EX_PROBLEM;
+	}
+	mc_decide(cfg, &acct.user, mc_ram_bytes(), &d);
+
+	printf("%-13s %s (uid %u)\n", "user:", acct.name, (unsigned)acct.uid);
+	printf("%-13s", "groups:");
+	for (size_t g = 0; g < acct.n_groups; g++)
+		printf("%s%s", g ? ", " : " ", acct.groups[g]);
+	printf("\n%-13s %s\n", "config:", conf);
+	if (d.exempt != MC_NOT_EXEMPT)
+		printf("%-13s yes: %s%s%s%s\n", "exempt:", mc_exempt_reason(d.exempt),
+		       d.exempt_by ? " (" : "", d.exempt_by ? d.exempt_by : "",
+		       d.exempt_by ? ")" : "");
+	else
+		printf("%-13s no\n", "exempt:");
+	if (d.rule->name != NULL)
+		printf("%-13s %s \"%s\" (%s:%d)\n", "rule:", d.rule_kind, d.rule->name,
+		       conf, d.rule->line);
+	else
+		printf("%-13s default\n", "rule:");
+	print_size("memory_max:", d.limits.memory_max);
+	print_size("memory_high:", d.limits.memory_high);
+	print_size("swap_max:", d.limits.swap_max);
+	printf("%-13s %s\n", "oom_group:", d.limits.oom_group ? "yes" : "no");
+	mc_user_cgroup(cfg->cgroup_parent, acct.uid, rel, sizeof(rel));
+	if (mc_hier_find(cfg->cgroup_version, &h, &log) == 0)
+		printf("%-13s %s/%s (cgroup v%d)\n", "cgroup:", h.mnt, rel, h.version);
+	else
+		printf("%-13s <memory hierarchy>/%s (no usable hierarchy found)\n",
+		       "cgroup:", rel);
+	if (d.exempt != MC_NOT_EXEMPT)
+		printf("note:         exempt users are not put into a cgroup; the limits above are not applied\n");
+	mc_hier_close(&h);
+	mc_config_free(cfg);
+	mc_account_free(&acct);
+	return EX_OK;
+}
+
+struct status_ctx {
+	const struct mc_hier *h;
+	const char *parent;
+	uid_t only;		/* (uid_t)-1: everyone */
+	int json;
+	int rows;
+	int failures;
+};
+
+static void
+json_size(const char *key, uint64_t v, const char *sep)
+{
+	if (v == MC_UNLIMITED)
+		printf("\"%s\":null%s", key, sep);
+	else
+		printf("\"%s\":%llu%s", key, (unsigned long long)v, sep);
+}
+
+/* User names are NSS data: print them escaped for JSON. */
+static void
+json_string(const char *s)
+{
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+static int
+status_one(void *vctx, uid_t uid)
+{
+	struct status_ctx *ctx = vctx;
+	struct mc_cg_stats st;
+	struct mc_account acct;
+	char rel[PATH_MAX], name[64], h1[32], h2[32], h3[32], h4[32], h5[32];
+	int r;
+
+	if (ctx->only != (uid_t)-1 && uid != ctx->only)
+		return 0;
+	if (mc_user_cgroup(ctx->parent, uid, rel, sizeof(rel)) < 0)
+		return 0;
+	if ((r = mc_cg_stats(ctx->h, rel, &st)) < 0) {
+		if (r != -ENOENT) {
+			fprintf(stderr, "%s: %s/%s: %s\n", prog, ctx->h->mnt, rel, strerror(-r));
+			ctx->failures++;
+		}
+		return 0;
+	}
+	if (mc_account_by_uid(uid, &acct) == 0) {
+		snprintf(name, sizeof(name), "%s", acct.name);
+		mc_account_free(&acct);
+	} else {
+		snprintf(name, sizeof(name), "#%u", (unsigned)uid);
+	}
+	if (ctx->json) {
+		printf("%s{\"uid\":%u,\"user\":", ctx->rows ? "," : "", (unsigned)uid);
+		json_string(name);
+		printf(",\"cgroup\":");
+		json_string(rel);
+		printf(",\"procs\":%u,", st.nprocs);
+		json_size("usage", st.current, ",");
+		if (st.have_peak)
+			json_size("peak", st.peak, ",");
+		else
+			printf("\"peak\":null,");
+		json_size("limit", st.max, ",");
+		json_size("high", st.high, ",");
+		json_size("swap", st.swap_max, ",");
+		printf("\"oom_kills\":%llu}", (unsigned long long)st.oom_kills);
+	} else {
+		if (ctx->rows == 0)
+			printf("%-8s %-16s %6s %10s %10s %10s %10s %10s %9s\n", "UID", "USER",
+			       "PROCS", "USAGE", "PEAK", "LIMIT", "HIGH", "SWAP", "OOM-KILLS");
+		printf("%-8u %-16.16s %6u %10s %10s %10s %10s %10s %9llu\n", (unsigned)uid,
+		       name, st.nprocs, mc_size_human(st.current, h1, sizeof(h1)),
+		       st.have_peak ? mc_size_human(st.peak, h2, sizeof(h2)) : "-",
+		       mc_size_human(st.max, h3, sizeof(h3)),
+		       mc_size_human(st.high, h4, sizeof(h4)),
+		       mc_size_human(st.swap_max, h5, sizeof(h5)),
+		       (unsigned long long)st.oom_kills);
+	}
+	ctx->rows++;
+	return 0;
+}
+
+static int
+cmd_status(int argc, char **argv)
+{
+	const char *conf = MC_DEFAULT_CONF;
+	struct mc_config *cfg = NULL;
+	struct mc_hier h = { .rootfd = -1 };
+	struct mc_log log = { .emit = mc_log_stderr, .ctx = prog };
+	struct status_ctx ctx = { .only = (uid_t)-1 };
+	int i, r, ret = EX_PROBLEM;
+
+	if ((i = parse_opts(argc, argv, &conf, &ctx.json)) < 0)
+		return EX_USAGE;
+	if (argc - i > 1) {
+		fprintf(stderr, "%s: status takes at most one USER\n", prog);
+		return EX_USAGE;
+	}
+	if (argc - i == 1) {
+		struct mc_account acct;
+
+		if ((r = mc_account_by_name(argv[i], &acct)) < 0) {
+			fprintf(stderr, "%s: user \"%s\": %s\n", prog, argv[i],
+				r == -ENOENT ? "no such user" : strerror(-r));
+			return EX_PROBLEM;
+		}
+		ctx.only = acct.uid;
+		mc_account_free(&acct);
+	}
+	/* Other users' usage is their business and root's. */
+	if (getuid() != 0) {
+		if (ctx.only != (uid_t)-1 && ctx.only != getuid()) {
+			fprintf(stderr, "%s: only root may see other users' cgroups\n", prog);
+			return EX_PROBLEM;
+		}
+		ctx.only = getuid();
+	}
+	if (load(conf, &cfg) < 0)
+		return EX_PROBLEM;
+	if (mc_hier_find(cfg->cgroup_version, &h, &log) < 0)
+		goto out;
+	ctx.h = &h;
+	ctx.parent = cfg->cgroup_parent;
+	if (ctx.json)
+		printf("[");
+	r = mc_cg_each_user(&h, cfg->cgroup_parent, status_one, &ctx);
+	if (ctx.json)
+		printf("]\n");
+	if (r < 0 && r != -ENOENT) {
+		fprintf(stderr, "%s: %s/%s: %s\n", prog, h.mnt, cfg->cgroup_parent, strerror(-r));
+		goto out;
+	}
+	if (!ctx.json && ctx.rows == 0)
+		printf("no user cgroups under %s/%s\n", h.mnt, cfg->cgroup_parent);
+	ret = ctx.failures ? EX_PROBLEM : EX_OK;
+out:
+	mc_hier_close(&h);
+	mc_config_free(cfg);
+	return ret;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return EX_OK;
+	}
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "explain") == 0)
+		return cmd_explain(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0)
+		return cmd_status(argc - 1, argv + 1);
+	fprintf(stderr, "%s: unknown command \"%s\"\n", prog, argv[1]);
+	usage(stderr);
+	return EX_USAGE;
+}

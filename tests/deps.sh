@@ -1,0 +1,23 @@
+#!/bin/bash
+# Installs what building and testing need, when it is missing (Debian 12,
+# as root).  Safe to run again: installed packages are not touched.
+set -euo pipefail
+
+pkgs=(build-essential libpam0g-dev libconfuse-dev libcmocka-dev pamtester
+      libpam-wrapper passwd util-linux procps psmisc python3 tmux)
+pkgs+=("$@")
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages ${missing[*]}; run as root to install them" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
