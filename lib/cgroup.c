@@ -38,6 +38,12 @@ walk(int rootfd, const char *rel, int flags)
 	return (int)fd;
 }
 
+int
+mc_cg_open_dir(const struct mc_hier *h, const char *rel)
+{
+	return walk(h->rootfd, rel, O_RDONLY | O_DIRECTORY);
+}
+
 static int
 open_dir(int rootfd, const char *rel)
 {

@@ -88,6 +88,11 @@ int mc_cg_stats(const struct mc_hier *h, const char *rel, struct mc_cg_stats *st
 int mc_cg_each_user(const struct mc_hier *h, const char *parent,
 		    int (*fn)(void *ctx, uid_t uid), void *ctx);
 
+/* Opens the directory rel (relative to the mount point) beneath the root,
+ * refusing symlinks and other mounts.  Returns an O_CLOEXEC fd the caller
+ * closes, or a negative errno. */
+int mc_cg_open_dir(const struct mc_hier *h, const char *rel);
+
 /* Reads a small cgroup file below rel into buf (NUL-terminated). */
 int mc_cg_read(const struct mc_hier *h, const char *rel, const char *file,
 	       char *buf, size_t len);
