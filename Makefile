@@ -21,7 +21,7 @@ NOTIFIER_OBJ = $(patsubst %.c,$(B)/obj/%.o,$(wildcard notifier/*.c))
 PROGS = $(B)/pam_memcg.so $(B)/memcgctl $(if $(NOTIFIER_OBJ),$(B)/memcg-notifier)
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
-TEST_TOOLS = $(B)/tests/pamtest $(B)/tests/syslog_shim.so
+TEST_TOOLS = $(B)/tests/pamtest $(B)/tests/syslog_shim.so $(B)/tests/hog
 
 .PHONY: all check deps unit integration clean
 all: $(PROGS)
@@ -54,6 +54,10 @@ $(B)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(B)/liblib.a
 $(B)/tests/pamtest: tests/pam/pamtest.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< -lpam
+
+$(B)/tests/hog: tests/pam/hog.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $<
 
 $(B)/tests/syslog_shim.so: tests/pam/syslog_shim.c
 	@mkdir -p $(dir $@)

@@ -12,6 +12,7 @@ MEMCGCTL=$BUILD/memcgctl
 NOTIFIER=$BUILD/memcg-notifier
 PAMTEST=$BUILD/tests/pamtest
 SHIM=$BUILD/tests/syslog_shim.so
+HOG=$BUILD/tests/hog
 RESULTS=$BUILD/results
 mkdir -p "$RESULTS"
 

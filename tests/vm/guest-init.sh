@@ -45,7 +45,7 @@ done </lib/modules/load-order
 # Host root, read-only; the host's own /proc, /sys and /dev show through
 # it and are covered below by fresh mounts.
 must mkdir -p /lower /rw "$NEW"
-must mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 host /lower
+must mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose host /lower
 must mount -t tmpfs -o mode=0755 rw /rw
 must mkdir -p /rw/upper /rw/work
 must mount -t overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work overlay "$NEW"

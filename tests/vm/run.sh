@@ -188,7 +188,7 @@ console_tail() {
 		echo "vm: the command never started; last lines of the console:" >&2
 		# Firmware writes terminal escapes and the serial line CRLF.
 		sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[A-Za-z]//g; s/\r$//' "$tmp/console.log" |
-			tail -n 40 | sed 's/^/vm: | /' >&2
+			tail -n 40 | awk '{ print "vm: | " $0 }' >&2
 	fi
 }
 
