@@ -23,7 +23,21 @@ PROGS = $(B)/pam_memcg.so $(B)/memcgctl $(if $(NOTIFIER_OBJ),$(B)/memcg-notifier
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_TOOLS = $(B)/tests/pamtest $(B)/tests/syslog_shim.so $(B)/tests/hog
 
-.PHONY: all check deps unit integration clean
+# Installation.  PAMDIR defaults to where this system's libpam keeps its
+# modules (pkg-config, then the directory of libpam.so.0).
+PREFIX ?= /usr
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+PAMCONFIGDIR ?= $(PREFIX)/share/pam-configs
+PAMDIR ?= $(shell d=$$(pkg-config --variable=libdir pam 2>/dev/null); \
+	[ -n "$$d" ] || d=$$(dirname "$$(ldconfig -p | awk '/libpam\.so\.0 / { print $$NF; exit }')"); \
+	echo "$$d/security")
+MAN_PAGES = man/pam_memcg.8 man/pam_memcg.conf.5 man/memcgctl.1 $(wildcard man/memcg-notifier.8)
+
+.PHONY: all check deps unit integration clean install uninstall print-pamdir
 all: $(PROGS)
 
 $(B)/obj/%.o: %.c
@@ -83,4 +97,30 @@ check: deps
 clean:
 	rm -rf $(B)
 
+install: all
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/security \
+	  $(DESTDIR)$(PAMCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(B)/pam_memcg.so $(DESTDIR)$(PAMDIR)/pam_memcg.so
+	install -m 0755 $(B)/memcgctl $(DESTDIR)$(BINDIR)/memcgctl
+	[ ! -e $(B)/memcg-notifier ] || install -m 0755 $(B)/memcg-notifier $(DESTDIR)$(SBINDIR)/memcg-notifier
+	[ ! -e etc/memcg-notifier.service ] || { install -d $(DESTDIR)$(UNITDIR) && \
+	  sed 's|@SBINDIR@|$(SBINDIR)|g' etc/memcg-notifier.service >$(DESTDIR)$(UNITDIR)/memcg-notifier.service; }
+	# The admin's config is never overwritten.
+	[ -e $(DESTDIR)$(SYSCONFDIR)/security/pam_memcg.conf ] || \
+	  install -m 0644 etc/pam_memcg.conf $(DESTDIR)$(SYSCONFDIR)/security/pam_memcg.conf
+	install -m 0644 etc/pam-configs-memcg $(DESTDIR)$(PAMCONFIGDIR)/memcg
+	for m in $(MAN_PAGES); do \
+	  install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$$(basename $$m); done
+
+# Removes what install put there, never the admin's config.
+uninstall:
+	rm -f $(DESTDIR)$(PAMDIR)/pam_memcg.so $(DESTDIR)$(BINDIR)/memcgctl \
+	  $(DESTDIR)$(SBINDIR)/memcg-notifier $(DESTDIR)$(UNITDIR)/memcg-notifier.service \
+	  $(DESTDIR)$(PAMCONFIGDIR)/memcg
+	for m in $(MAN_PAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$(basename $$m); done
+
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+print-pamdir:
+	@echo $(PAMDIR)

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 pkgs=(build-essential libpam0g-dev libconfuse-dev libcmocka-dev pamtester
-      libpam-wrapper passwd util-linux procps psmisc python3 tmux)
+      libpam-wrapper passwd util-linux procps psmisc python3 tmux man-db
+      pkg-config libpam-runtime)
 pkgs+=("$@")
 
 missing=()
