@@ -37,7 +37,7 @@ PAMDIR ?= $(shell d=$$(pkg-config --variable=libdir pam 2>/dev/null); \
 	echo "$$d/security")
 MAN_PAGES = man/pam_memcg.8 man/pam_memcg.conf.5 man/memcgctl.1 $(wildcard man/memcg-notifier.8)
 
-.PHONY: all check deps unit integration clean install uninstall print-pamdir
+.PHONY: all check deps unit integration clean install uninstall print-pamdir bench
 all: $(PROGS)
 
 $(B)/obj/%.o: %.c
@@ -93,6 +93,17 @@ check: deps
 	-$(MAKE) unit
 	-$(MAKE) integration
 	tests/summary.sh $(B)/results
+
+# Benchmarks: each bench/*.c becomes build/bench/*; bench/run.sh runs them
+# side by side and writes bench/results/latest.md.
+$(B)/bench/%: bench/%.c $(B)/liblib.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/liblib.a -lconfuse -lpam -ldl
+
+BENCH_PROGS = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+
+bench: deps all $(TEST_TOOLS) $(BENCH_PROGS)
+	bench/run.sh
 
 clean:
 	rm -rf $(B)

@@ -43,7 +43,10 @@ while read -r mod; do
 done </lib/modules/load-order
 
 # Host root, read-only; the host's own /proc, /sys and /dev show through
-# it and are covered below by fresh mounts.
+# it and are covered below by fresh mounts. cache=loose makes program start
+# about three times faster (python3: 0.3 s instead of 0.75 s); the cost is
+# that host edits made while a VM runs may go unseen, which a test run does
+# not do.
 must mkdir -p /lower /rw "$NEW"
 must mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose host /lower
 must mount -t tmpfs -o mode=0755 rw /rw
