@@ -14,7 +14,8 @@ SHARE=/mnt/vmout
 CTL=$NEW$SHARE/.vm
 
 fail() {
-	echo "memcg-vm: init: $*" >/dev/console
+	# Leading newline: firmware leaves the console mid-line.
+	printf '\nmemcg-vm: init: %s\n' "$*" >/dev/console
 	if [ -d "$CTL" ]; then
 		echo "$*" >"$CTL/init-error"
 	fi

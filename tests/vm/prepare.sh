@@ -10,7 +10,8 @@ cache=$repo/build/vm
 
 # Modules the guest needs before it can reach its root: the virtio PCI
 # transport, 9p over virtio for the host's filesystem, overlay for a writable
-# root, virtio_rng so early getrandom() callers (sshd, python) never stall.
+# root, virtio_rng so the guest's entropy does not rest on the emulated
+# CPU's RDRAND alone (sshd and python call getrandom() early).
 # Their dependencies are taken from modules.dep, not hard-coded.
 wanted_modules=(virtio_pci virtio_rng 9pnet_virtio 9p overlay)
 
@@ -66,8 +67,13 @@ if [ -z "$pkg" ]; then
 fi
 if [ -z "$pkg" ]; then
 	# Without package lists, the newest kernel already unpacked still works.
-	kver=$(cd "$cache" && ls -d kernel-*/ 2>/dev/null | grep -v '\.partial/$' |
-		sed 's,^kernel-,,; s,/$,,' | sort -V | tail -n 1 || true)
+	kver=
+	for d in "$cache"/kernel-*/; do
+		d=${d%/}
+		d=${d##*/kernel-}
+		case $d in *.partial | '*') continue ;; esac
+		kver=$(printf '%s\n%s\n' "$kver" "$d" | sort -V | tail -n 1)
+	done
 	[ -n "$kver" ] || die "cannot tell which kernel linux-image-amd64 depends on (apt-cache depends found nothing)"
 	log "warning: apt-cache does not know linux-image-amd64; using cached kernel $kver"
 else
@@ -166,6 +172,14 @@ if [ ! -f "$initrd" ] || [ "$(cat "$stampfile" 2>/dev/null || true)" != "$stamp"
 	rm -rf "$stage"
 	trap - EXIT
 fi
+
+# Each kernel tree is 400 MB: drop those a newer Debian kernel replaced.
+for old in "$cache"/kernel-* "$cache"/initramfs-*; do
+	case $old in
+	"$kroot" | "$initrd" | "$stampfile") ;;
+	*) [ -e "$old" ] && rm -rf "$old" ;;
+	esac
+done
 
 # run.sh reads this to find what to boot.
 cat >"$cache/current.env.partial" <<EOF

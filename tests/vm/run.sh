@@ -66,7 +66,9 @@ done
 [ $# -gt 0 ] || { usage >&2; die "no command given"; }
 case $mode in v1 | v2) ;; *) die "--mode must be v1 or v2, not '$mode'" ;; esac
 [[ $timeout_s =~ ^[1-9][0-9]*$ ]] || die "--timeout must be a positive number of seconds"
-[[ $mem_mb =~ ^[1-9][0-9]*$ ]] && [ "$mem_mb" -ge 256 ] || die "--mem must be a number of MB, at least 256"
+if ! [[ $mem_mb =~ ^[1-9][0-9]*$ ]] || [ "$mem_mb" -lt 256 ]; then
+	die "--mem must be a number of MB, at least 256"
+fi
 
 bash "$here/prepare.sh" || die "prepare.sh failed"
 # shellcheck source=/dev/null
@@ -122,7 +124,7 @@ guest_out=/mnt/vmout
 	printf 'cwd=%q\n' "$PWD"
 	# Start from an empty environment: init's comes from the kernel command line.
 	echo 'for v in $(compgen -e); do unset "$v"; done'
-	echo 'cd -- "$cwd" 2>/dev/null || { echo "vm: working directory $cwd does not exist in the guest (it is on the host root? /tmp, /run and /dev are fresh in the guest)" >&2; exit 125; }'
+	echo 'cd -- "$cwd" 2>/dev/null || { echo "vm: working directory $cwd does not exist in the guest: it sees the host root, but /tmp, /run and /dev there are fresh" >&2; exit 125; }'
 	while IFS= read -r name; do
 		[[ $name == MEMCG_* ]] || continue
 		printf 'export %s=%q\n' "$name" "${!name}"
@@ -161,13 +163,13 @@ else
 fi
 filter_pid=$!
 
-# 9p options are comma-separated: a comma in the path must be doubled.
+# qemu options are comma-separated: a comma in a path must be doubled.
 t0=$(date +%s.%N)
 timeout --kill-after=10 "$timeout_s" \
 	qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu max -smp 2 -m "$mem_mb" \
 	-nographic -nodefaults -no-reboot \
-	-chardev "stdio,id=con,signal=off,logfile=$tmp/console.log" -serial chardev:con \
+	-chardev "stdio,id=con,signal=off,logfile=${tmp//,/,,}/console.log" -serial chardev:con \
 	-kernel "$VM_KERNEL" -initrd "$VM_INITRD" -append "$append" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=${out//,/,,},mount_tag=vmout,security_model=none,multidevs=remap" \
