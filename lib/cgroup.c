@@ -324,7 +324,10 @@ mc_hier_find(enum mc_cg_version want, struct mc_hier *h,
 	}
 	if (!(found & 1)) {
 		r = -ENOENT;
-		mc_log(log, LOG_ERR, "no memory cgroup hierarchy found (neither cgroup2 with memory nor a v1 memory mount)");
+		if (want == MC_CG_V1)
+			mc_log(log, LOG_ERR, "cgroup_version = v1, but no v1 memory hierarchy is mounted");
+		else
+			mc_log(log, LOG_ERR, "no memory cgroup hierarchy found (neither cgroup2 with memory nor a v1 memory mount)");
 		goto out;
 	}
 	r = mc_hier_open(v1.mnt, v1.mnt_root, 1, true, h);

@@ -274,7 +274,9 @@ cb_cgroup_parent(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 
 	check_repeat(cfg, opt);
 	if (normalise_parent(value, &norm, &why) < 0) {
-		bad(cfg, "cgroup_parent = \"%s\" %s", value, why);
+		/* Cut a long value short so that the reason stays in the line. */
+		bad(cfg, "cgroup_parent = \"%.64s%s\" %s", value,
+		    strlen(value) > 64 ? "..." : "", why);
 		norm = strdup("pam_memcg");
 	}
 	*(void **)result = norm;
@@ -364,7 +366,7 @@ screen_text(const char *text, size_t len, const char **why)
 	int line = 1;
 
 	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
+		unsigned char c = (unsigned char)text[i], next;
 		size_t extra = 0;
 
 		if (c == '\n') {
@@ -403,8 +405,16 @@ screen_text(const char *text, size_t len, const char **why)
 				return line;
 			}
 		}
-		/* Overlongs and surrogates are not worth a finer check here:
-		 * the bytes only ever reach strcmp. */
+		/* Overlong forms, surrogates and code points above U+10FFFF
+		 * (RFC 3629, section 4): names and addresses reach terminals
+		 * and mail headers, where a lenient decoder could see other
+		 * characters than the ones checked. */
+		next = (unsigned char)text[i + 1];
+		if ((c == 0xe0 && next < 0xa0) || (c == 0xed && next > 0x9f) ||
+		    (c == 0xf0 && next < 0x90) || (c == 0xf4 && next > 0x8f)) {
+			*why = "is not valid UTF-8";
+			return line;
+		}
 		i += extra;
 	}
 	return 0;
@@ -692,7 +702,8 @@ build(struct parse_ctx *ctx, cfg_t *cfg, uint64_t ram, struct mc_config *c)
 	if ((r = copy_str(cfg, "cgroup_parent", "pam_memcg", &c->cgroup_parent)) < 0)
 		return r;
 
-	if (cfg_size(cfg, "exempt_users") > 0) {
+	/* An explicit list, even an empty one, replaces the default. */
+	if (cfg_getopt(cfg, "exempt_users")->flags & CFGF_MODIFIED) {
 		if ((r = copy_list(cfg, "exempt_users", &c->exempt_users,
 				   &c->n_exempt_users)) < 0)
 			return r;
@@ -728,6 +739,46 @@ build(struct parse_ctx *ctx, cfg_t *cfg, uint64_t ram, struct mc_config *c)
 	    (r = build_rules(ctx, cfg, "user", &c->def, ram, &c->users,
 			     &c->n_users)) < 0)
 		return r;
+	return 0;
+}
+
+/* libconfuse takes the end of the text for the '}' of a section left open,
+ * and lets a comment opened with slash-star swallow the rest of the text.
+ * Parse once more, quietly, with a '}' appended: a complete text refuses
+ * it at the top level, a text cut short accepts it.  Called with
+ * parse_lock held after a parse without errors; reports the problem
+ * itself and returns 0, or -ENOMEM. */
+static int
+check_complete(struct parse_ctx *ctx, const char *text, size_t len)
+{
+	struct parse_ctx quiet = { .file = ctx->file, .errs = NULL };
+	cfg_t *cfg = NULL;
+	char *buf;
+	int line = 1, r = CFG_PARSE_ERROR;
+
+	if ((buf = malloc(len + sizeof("\n}"))) == NULL)
+		return -ENOMEM;
+	memcpy(buf, text, len);
+	memcpy(buf + len, "\n}", sizeof("\n}"));
+	cur = &quiet;
+	if ((cfg = cfg_init(top_opts, CFGF_NONE)) != NULL) {
+		cfg_set_error_function(cfg, confuse_error);
+		r = cfg_parse_buf(cfg, buf);
+		cfg_free(cfg);
+	}
+	cur = ctx;
+	free(quiet.seen);
+	free(buf);
+	if (cfg == NULL)
+		return -ENOMEM;
+	if (r == CFG_SUCCESS) {
+		for (size_t i = 0; i < len; i++)
+			if (text[i] == '\n')
+				line++;
+		ctx->nerrors++;
+		report(ctx->errs, ctx->file, line,
+		       "ends inside a section or a comment (a closing '}' or '*/' is missing)");
+	}
 	return 0;
 }
 
@@ -768,6 +819,8 @@ mc_config_parse(const char *name, const char *text, size_t len,
 		ctx.nerrors++;
 		report(errs, name, 0, "could not be parsed");
 	}
+	if (ctx.nerrors == 0 && check_complete(&ctx, text, len) < 0)
+		goto out;	/* r is -ENOMEM */
 	if (ctx.nerrors > 0) {
 		r = -EINVAL;
 		goto out;

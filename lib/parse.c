@@ -111,10 +111,19 @@ mc_size_parse(const char *s, struct mc_size *out, const char **why)
 			break;
 		}
 	}
-	if (len == 0 || len >= sizeof(digits)) {
-		*why = len == 0 ? "a size needs digits before its unit"
-				: "too many digits";
-		return len == 0 ? -EINVAL : -ERANGE;
+	if (len == 0) {
+		*why = "a size needs digits before its unit";
+		return -EINVAL;
+	}
+	if (len >= sizeof(digits)) {
+		/* Only a long run of digits is "too large"; other text is
+		 * simply not a size. */
+		if (strspn(s, "0123456789") < len) {
+			*why = "a size is digits with an optional K, M, G or T suffix, a percentage, or \"max\"";
+			return -EINVAL;
+		}
+		*why = "too many digits";
+		return -ERANGE;
 	}
 	memcpy(digits, s, len);
 	digits[len] = '\0';

@@ -13,7 +13,7 @@ NOTIFIER=$BUILD/memcg-notifier
 PAMTEST=$BUILD/tests/pamtest
 SHIM=$BUILD/tests/syslog_shim.so
 HOG=$BUILD/tests/hog
-RESULTS=$BUILD/results
+RESULTS=${MEMCG_RESULTS:-$BUILD/results}
 mkdir -p "$RESULTS"
 
 T_NAME=$(basename "$0" .sh)
