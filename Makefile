@@ -37,7 +37,8 @@ PAMDIR ?= $(shell d=$$(pkg-config --variable=libdir pam 2>/dev/null); \
 	echo "$$d/security")
 MAN_PAGES = man/pam_memcg.8 man/pam_memcg.conf.5 man/memcgctl.1 $(wildcard man/memcg-notifier.8)
 
-.PHONY: all check deps unit integration clean install uninstall print-pamdir bench
+.PHONY: all check deps unit integration clean install uninstall print-pamdir bench \
+        check-v2 check-v1-vm
 all: $(PROGS)
 
 $(B)/obj/%.o: %.c
@@ -86,12 +87,22 @@ unit: $(UNIT_TESTS)
 integration: all $(TEST_TOOLS)
 	tests/integration/run.sh
 
+# The integration suite inside a VM: pure cgroup v2, and v1 on Debian's
+# stable kernel (tests/vm/; installs qemu and the kernel package itself).
+check-v2: all $(TEST_TOOLS)
+	tests/vm/check.sh v2
+
+check-v1-vm: all $(TEST_TOOLS)
+	tests/vm/check.sh v1
+
 # Every suite runs even when an earlier one fails; the summary decides.
 check: deps
 	$(MAKE) all
 	rm -rf $(B)/results
 	-$(MAKE) unit
 	-$(MAKE) integration
+	-$(MAKE) check-v2
+	-$(MAKE) check-v1-vm
 	tests/summary.sh $(B)/results
 
 # Benchmarks: each bench/*.c becomes build/bench/*; bench/run.sh runs them

@@ -396,16 +396,20 @@ make_parent(const struct mc_hier *h, const char *parent, const struct mc_log *lo
 			       h->mnt, parent, strerror(-r));
 			goto fail;
 		}
+		/* -ENOENT: a component was removed under us; the caller retries
+		 * and reports if it keeps happening. */
 		if ((r = mkdir_at(fd, comp)) < 0) {
-			mc_log(log, LOG_ERR, "cannot create cgroup %s/%s (at \"%s\"): %s",
-			       h->mnt, parent, comp, strerror(-r));
+			if (r != -ENOENT)
+				mc_log(log, LOG_ERR, "cannot create cgroup %s/%s (at \"%s\"): %s",
+				       h->mnt, parent, comp, strerror(-r));
 			goto fail;
 		}
 		next = walk(fd, comp, O_RDONLY | O_DIRECTORY);
 		if (next < 0) {
 			r = next;
-			mc_log(log, LOG_ERR, "cannot open cgroup %s/%s (at \"%s\"): %s",
-			       h->mnt, parent, comp, strerror(-r));
+			if (r != -ENOENT)
+				mc_log(log, LOG_ERR, "cannot open cgroup %s/%s (at \"%s\"): %s",
+				       h->mnt, parent, comp, strerror(-r));
 			goto fail;
 		}
 		close(fd);
@@ -547,21 +551,20 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 			pfd = make_parent(h, parent, log);
 		}
 		if (pfd < 0) {
-			if (pfd != -ENOENT || tries + 1 == JOIN_TRIES)
-				mc_log(log, LOG_ERR, "cannot open cgroup %s/%s: %s",
-				       h->mnt, parent, strerror(-pfd));
 			r = pfd;
-			if (r != -ENOENT)
-				return r;
-			continue;
+			if (r == -ENOENT)
+				continue;
+			mc_log(log, LOG_ERR, "cannot open cgroup %s/%s: %s",
+			       h->mnt, parent, strerror(-r));
+			return r;
 		}
 		r = mkdir_at(pfd, leaf);
 		if (r < 0) {
-			mc_log(log, LOG_ERR, "cannot create cgroup %s/%s: %s",
-			       h->mnt, path, strerror(-r));
 			close(pfd);
 			if (r == -ENOENT)
 				continue;
+			mc_log(log, LOG_ERR, "cannot create cgroup %s/%s: %s",
+			       h->mnt, path, strerror(-r));
 			return r;
 		}
 		fd = walk(pfd, leaf, O_RDONLY | O_DIRECTORY);
@@ -588,8 +591,10 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 			continue;
 		return r;
 	}
-	mc_log(log, LOG_ERR, "gave up on %s/%s after %d attempts: it kept disappearing",
-	       h->mnt, path, JOIN_TRIES);
+	mc_log(log, LOG_ERR, "gave up on %s/%s after %d attempts: %s",
+	       h->mnt, path, JOIN_TRIES,
+	       r == -ENOENT || r == -ENODEV ? "it or its parent kept disappearing"
+					    : strerror(-r));
 	return r < 0 ? r : -EAGAIN;
 }
 
@@ -803,8 +808,14 @@ mc_cg_each_user(const struct mc_hier *h, const char *parent,
 	while ((de = readdir(d)) != NULL) {
 		uint64_t uid;
 
+		char canon[32];
+
 		if (strncmp(de->d_name, "user-", 5) != 0 ||
 		    mc_parse_u64(de->d_name + 5, 0, UINT32_MAX - 1, &uid) < 0)
+			continue;
+		/* Only the name mc_user_cgroup() makes: no leading zeros. */
+		snprintf(canon, sizeof(canon), "user-%u", (unsigned)uid);
+		if (strcmp(canon, de->d_name) != 0)
 			continue;
 		if ((r = fn(ctx, (uid_t)uid)) != 0)
 			break;

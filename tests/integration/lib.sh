@@ -178,16 +178,18 @@ assert_exists() { [ -e "$1" ] || fail "$2: $1 does not exist"; }
 
 # run_test NAME FUNCTION: runs one test case, records PASS or FAIL.
 run_test() {
+	local started=$EPOCHREALTIME
 	T_CUR=$1
 	T_CUR_FAILED=0
 	: >"$MEMCG_TEST_SYSLOG"
 	"$2"
+	local ms=$(( (${EPOCHREALTIME/./} - ${started/./}) / 1000 ))
 	if [ "$T_CUR_FAILED" -eq 0 ]; then
-		echo "PASS $T_NAME/$1"
+		echo "PASS $T_NAME/$1 (${ms} ms)"
 		echo "PASS $T_NAME/$1" >>"$RESULTS/integration"
 		T_PASS=$((T_PASS + 1))
 	else
-		echo "FAIL $T_NAME/$1"
+		echo "FAIL $T_NAME/$1 (${ms} ms)"
 		echo "FAIL $T_NAME/$1" >>"$RESULTS/integration"
 		T_FAIL=$((T_FAIL + 1))
 	fi
