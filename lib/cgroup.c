@@ -20,6 +20,67 @@
 /* How often an open retries when a close removed the cgroup under it. */
 #define JOIN_TRIES 32
 
+/* Without openat2 (kernels before 5.6, valgrind): one component at a time,
+ * none of them a symlink, "." or "..", none on another filesystem. */
+static int
+walk_components(int rootfd, const char *rel, int flags)
+{
+	char *copy, *save = NULL, *comp, *next;
+	struct stat root_st, st;
+	int fd, r;
+
+	if (fstat(rootfd, &root_st) < 0)
+		return -errno;
+	if ((copy = strdup(rel)) == NULL)
+		return -ENOMEM;
+	fd = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	for (comp = strtok_r(copy, "/", &save); comp != NULL; comp = next) {
+		int nfd;
+
+		next = strtok_r(NULL, "/", &save);
+		if (strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0) {
+			r = -EXDEV;
+			goto out;
+		}
+		nfd = openat(fd, comp, (next != NULL ? O_PATH | O_DIRECTORY : flags) |
+				       O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0) {
+			r = errno == ELOOP ? -ELOOP : -errno;
+			goto out;
+		}
+		close(fd);
+		fd = nfd;
+		if (fstat(fd, &st) < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (st.st_dev != root_st.st_dev) {
+			r = -EXDEV;
+			goto out;
+		}
+	}
+	if (strcmp(rel, ".") == 0 || *rel == '\0') {
+		/* The root itself, opened with the caller's flags. */
+		close(fd);
+		fd = openat(rootfd, ".", flags | O_CLOEXEC);
+		if (fd < 0) {
+			r = -errno;
+			goto out;
+		}
+	}
+	r = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return r;
+}
+
 static int
 walk(int rootfd, const char *rel, int flags)
 {
@@ -28,14 +89,20 @@ walk(int rootfd, const char *rel, int flags)
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
 			   RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
 	};
+	static atomic_bool no_openat2;
 	long fd;
 
 	if (rel[0] == '\0')
 		rel = ".";
-	fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
-	if (fd < 0)
-		return -errno;
-	return (int)fd;
+	if (!atomic_load(&no_openat2)) {
+		fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+		if (fd >= 0)
+			return (int)fd;
+		if (errno != ENOSYS)
+			return -errno;
+		atomic_store(&no_openat2, true);
+	}
+	return walk_components(rootfd, rel, flags);
 }
 
 int
@@ -744,6 +811,25 @@ keyed_value(const char *text, const char *key, uint64_t *out)
 	return false;
 }
 
+/* Lines in a file of any length (cgroup.procs can be long). */
+static unsigned
+count_lines_at(int dirfd, const char *file)
+{
+	char buf[4096];
+	unsigned n = 0;
+	ssize_t got;
+	int fd;
+
+	fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	while ((got = read(fd, buf, sizeof(buf))) > 0 || (got < 0 && errno == EINTR))
+		for (ssize_t i = 0; i < got; i++)
+			n += buf[i] == '\n';
+	close(fd);
+	return n;
+}
+
 int
 mc_cg_stats(const struct mc_hier *h, const char *rel, struct mc_cg_stats *st)
 {
@@ -777,11 +863,7 @@ mc_cg_stats(const struct mc_hier *h, const char *rel, struct mc_cg_stats *st)
 	}
 	if (read_at(fd, v2 ? "memory.events" : "memory.oom_control", buf, sizeof(buf)) == 0)
 		(void)keyed_value(buf, "oom_kill", &st->oom_kills);
-	if (read_at(fd, "cgroup.procs", buf, sizeof(buf)) == 0) {
-		for (const char *p = buf; *p; p++)
-			if (*p == '\n')
-				st->nprocs++;
-	}
+	st->nprocs = count_lines_at(fd, "cgroup.procs");
 	r = 0;
 out:
 	close(fd);

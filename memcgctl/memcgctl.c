@@ -1,6 +1,7 @@
 /* memcgctl: check the config, explain which limits a user gets, and show the
  * users' memory cgroups. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "log.h"
 #include "parse.h"
 #include "rules.h"
+#include "sanitize.h"
 
 /* Exit codes. */
 #define EX_OK 0
@@ -218,10 +220,14 @@ json_size(const char *key, uint64_t v, const char *sep)
 		printf("\"%s\":%llu%s", key, (unsigned long long)v, sep);
 }
 
-/* User names are NSS data: print them escaped for JSON. */
+/* User names are NSS data: print them sanitised (no control characters,
+ * no invalid UTF-8) and escaped for JSON. */
 static void
-json_string(const char *s)
+json_string(const char *raw)
 {
+	char s[1024];
+
+	mc_sanitize_str(raw, s, sizeof(s), 0);
 	putchar('"');
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p == '"' || *p == '\\')
@@ -240,7 +246,7 @@ status_one(void *vctx, uid_t uid)
 	struct status_ctx *ctx = vctx;
 	struct mc_cg_stats st;
 	struct mc_account acct;
-	char rel[PATH_MAX], name[64], h1[32], h2[32], h3[32], h4[32], h5[32];
+	char rel[PATH_MAX], raw[256], name[64], h1[32], h2[32], h3[32], h4[32], h5[32];
 	int r;
 
 	if (ctx->only != (uid_t)-1 && uid != ctx->only)
@@ -255,14 +261,16 @@ status_one(void *vctx, uid_t uid)
 		return 0;
 	}
 	if (mc_account_by_uid(uid, &acct) == 0) {
-		snprintf(name, sizeof(name), "%s", acct.name);
+		snprintf(raw, sizeof(raw), "%s", acct.name);
 		mc_account_free(&acct);
 	} else {
-		snprintf(name, sizeof(name), "#%u", (unsigned)uid);
+		snprintf(raw, sizeof(raw), "#%u", (unsigned)uid);
 	}
+	/* NSS data on a terminal: sanitised (json_string does its own). */
+	mc_sanitize_str(raw, name, sizeof(name), 0);
 	if (ctx->json) {
 		printf("%s{\"uid\":%u,\"user\":", ctx->rows ? "," : "", (unsigned)uid);
-		json_string(name);
+		json_string(raw);
 		printf(",\"cgroup\":");
 		json_string(rel);
 		printf(",\"procs\":%u,", st.nprocs);
@@ -341,7 +349,10 @@ cmd_status(int argc, char **argv)
 		fprintf(stderr, "%s: %s/%s: %s\n", prog, h.mnt, cfg->cgroup_parent, strerror(-r));
 		goto out;
 	}
-	if (!ctx.json && ctx.rows == 0)
+	if (!ctx.json && ctx.rows == 0 && ctx.only != (uid_t)-1)
+		printf("uid %u has no memory cgroup under %s/%s (no session open?)\n",
+		       (unsigned)ctx.only, h.mnt, cfg->cgroup_parent);
+	else if (!ctx.json && ctx.rows == 0)
 		printf("no user cgroups under %s/%s\n", h.mnt, cfg->cgroup_parent);
 	ret = ctx.failures ? EX_PROBLEM : EX_OK;
 out:

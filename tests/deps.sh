@@ -5,7 +5,8 @@ set -euo pipefail
 
 pkgs=(build-essential libpam0g-dev libconfuse-dev libcmocka-dev pamtester
       libpam-wrapper passwd util-linux procps psmisc python3 tmux man-db
-      pkg-config libpam-runtime)
+      pkg-config libpam-runtime
+      exim4-daemon-light valgrind)
 pkgs+=("$@")
 
 missing=()
@@ -20,5 +21,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Test machines need the packages, not their services (an MTA on port 25,
+# a system sshd): keep maintainer scripts from starting any.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,39 @@
+/* Which terminals a user is logged in on (utmp USER_PROCESS entries), and
+ * whether an opened terminal may be written to.  The utmp path is a
+ * parameter so tests can use a file they write. */
+#ifndef MEMCG_UTMPSEL_H
+#define MEMCG_UTMPSEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#define MC_TTY_PATH 64
+
+/* Whether a utmp ut_line names a terminal below /dev that we may open:
+ * letters, digits, '/', '.', '_', '-'; no empty, "." or ".." component;
+ * not absolute. */
+bool mc_tty_line_ok(const char *line);
+
+/* Reads the utmp file at path and writes "/dev/<ut_line>" of each
+ * USER_PROCESS entry of user into paths (without repeats, at most max).
+ * Entries with an unusable ut_line are skipped.  Returns how many were
+ * written, or a negative errno (-ENOENT when there is no utmp file). */
+int mc_utmp_ttys(const char *path, const char *user, char (*paths)[MC_TTY_PATH],
+		 size_t max);
+
+/* The checks on an opened terminal: a character device, owned by uid, and
+ * writable by its group (mesg y) unless ignore_mesg.  Returns 0, -ENOTTY
+ * (not a character device), -EPERM (someone else's) or -EACCES (mesg n). */
+int mc_tty_check_stat(const struct stat *st, uid_t uid, bool ignore_mesg);
+
+/* mc_tty_check_stat() on fd, plus isatty().  Same results. */
+int mc_tty_check_fd(int fd, uid_t uid, bool ignore_mesg);
+
+/* Opens tty path for writing without blocking and without making it our
+ * controlling terminal, then checks it.  Returns the fd or a negative
+ * errno. */
+int mc_tty_open(const char *path, uid_t uid, bool ignore_mesg);
+
+#endif

@@ -1,0 +1,350 @@
+/* Telling users: the per-user rate limit, terminals from utmp, mail through
+ * the local MTA, the log line and the metrics file.  Nothing here blocks:
+ * terminals are written without waiting, sendmail runs as a child that the
+ * SIGCHLD handler reaps. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "message.h"
+#include "metrics.h"
+#include "notifier.h"
+#include "utmpsel.h"
+
+#define MAX_TTYS 64
+/* More sendmail children than this at once means the MTA is stuck. */
+#define MAX_CHILDREN 32
+
+extern char **environ;
+
+static void
+to_ttys(struct nf *nf, uid_t uid, const char *name, const char *text, size_t len)
+{
+	char (*paths)[MC_TTY_PATH] = NULL;
+	int n;
+
+	if ((paths = calloc(MAX_TTYS, sizeof(*paths))) == NULL)
+		return;
+	n = mc_utmp_ttys(nf->utmp_path, name, paths, MAX_TTYS);
+	if (n < 0)
+		mc_log(&nf->log, LOG_WARNING, "cannot read %s: %s; no terminal notice for %s",
+		       nf->utmp_path, strerror(-n), name);
+	for (int i = 0; i < n; i++) {
+		int fd = mc_tty_open(paths[i], uid, nf->cfg->notify.ignore_mesg);
+		ssize_t w;
+
+		if (fd < 0) {
+			mc_log(&nf->log, fd == -EACCES ? LOG_DEBUG : LOG_INFO,
+			       "not writing to %s of %s: %s", paths[i], name,
+			       fd == -EACCES ? "mesg n" :
+			       fd == -EPERM ? "owned by someone else" :
+			       fd == -ENOTTY ? "not a terminal" : strerror(-fd));
+			continue;
+		}
+		w = write(fd, text, len);
+		if (w < 0)
+			mc_log(&nf->log, LOG_WARNING, "cannot write to %s of %s: %s", paths[i], name,
+			       errno == EAGAIN ? "the terminal is not taking output" : strerror(errno));
+		else if ((size_t)w < len)
+			mc_log(&nf->log, LOG_WARNING, "%s of %s took only %zd of %zu bytes; the rest was dropped",
+			       paths[i], name, w, len);
+		close(fd);
+	}
+	free(paths);
+}
+
+static void
+spawn_sendmail(struct nf *nf, const char *to, const char *msg, size_t len)
+{
+	static char a0[] = "sendmail", a1[] = "-t", a2[] = "-oi";
+	static char e0[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+	char *argv[] = { a0, a1, a2, NULL };
+	char *envp[] = { e0, NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, dfl;
+	int p[2], r;
+	pid_t pid;
+	ssize_t w;
+
+	if (nf->children >= MAX_CHILDREN) {
+		mc_log(&nf->log, LOG_ERR, "%u sendmail processes are still running; no mail to %s",
+		       nf->children, to);
+		return;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		mc_log(&nf->log, LOG_ERR, "pipe for sendmail: %s", strerror(errno));
+		return;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[0], 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawnattr_init(&at);
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGCHLD);
+	sigaddset(&dfl, SIGHUP);
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGTERM);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &dfl);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	r = posix_spawn(&pid, nf->cfg->notify.sendmail, &fa, &at, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(p[0]);
+	if (r != 0) {
+		mc_log(&nf->log, LOG_ERR, "cannot run %s to mail %s: %s", nf->cfg->notify.sendmail,
+		       to, strerror(r));
+		close(p[1]);
+		return;
+	}
+	nf->children++;
+	/* An empty pipe takes a whole notice; never wait for a slow MTA. */
+	fcntl(p[1], F_SETFL, O_NONBLOCK);
+	w = write(p[1], msg, len);
+	if (w < 0 || (size_t)w < len)
+		mc_log(&nf->log, LOG_ERR, "%s (pid %ld) did not take the whole mail to %s: %s",
+		       nf->cfg->notify.sendmail, (long)pid, to,
+		       w < 0 ? strerror(errno) : "short write");
+	close(p[1]);
+	mc_log(&nf->log, LOG_DEBUG, "mailing %s through %s (pid %ld)", to,
+	       nf->cfg->notify.sendmail, (long)pid);
+}
+
+static void
+to_mail(struct nf *nf, const char *name, const struct mc_msg *m, const struct mc_summary *s)
+{
+	char body[4096], subject[256], msg[6144];
+	struct mc_mail mail;
+	int r;
+
+	r = s ? mc_msg_format_summary(m, s, "\n", body, sizeof(body))
+	      : mc_msg_format(m, "\n", body, sizeof(body));
+	if (r < 0)
+		return;
+	mc_msg_subject(m, s, subject, sizeof(subject));
+	mail = (struct mc_mail){ .from = nf->cfg->notify.mail_from, .to = name,
+				 .subject = subject, .date = m->when, .body = body };
+	if ((r = mc_mail_build(&mail, msg, sizeof(msg))) < 0) {
+		mc_log(&nf->log, LOG_WARNING, "no mail for uid %u: %s", (unsigned)m->uid,
+		       r == -EINVAL ? "the user name is not a plain mail address" : strerror(-r));
+		return;
+	}
+	spawn_sendmail(nf, name, msg, (size_t)r);
+}
+
+/* Sends an event (s == NULL) or a summary to the user's terminals and
+ * mailbox, as their settings say. */
+static void
+send_notice(struct nf *nf, const char *name, bool tty, bool mail,
+	    const struct mc_msg *m, const struct mc_summary *s)
+{
+	char text[4096];
+	int r;
+
+	if (name == NULL || name[0] == '\0')
+		return;
+	if (tty && nf->cfg->notify.tty) {
+		r = s ? mc_msg_format_summary(m, s, "\r\n", text, sizeof(text))
+		      : mc_msg_format(m, "\r\n", text, sizeof(text));
+		if (r > 0)
+			to_ttys(nf, m->uid, name, text, (size_t)r);
+	}
+	if (mail && nf->cfg->notify.mail)
+		to_mail(nf, name, m, s);
+}
+
+static void
+fill_msg(struct nf *nf, struct mc_msg *m, uid_t uid, const char *name, const char *cgroup,
+	 const struct mc_cg_stats *st, bool have)
+{
+	memset(m, 0, sizeof(*m));
+	m->host = nf->host;
+	m->when = time(NULL);
+	m->user = name;
+	m->uid = uid;
+	m->cgroup = cgroup;
+	m->limit = have ? st->max : MC_UNLIMITED;
+	m->usage = have ? st->current : 0;
+	m->peak = have ? st->peak : 0;
+	m->have_peak = have && st->have_peak;
+}
+
+void
+nf_deliver(struct nf *nf, struct watch *w, const struct mc_event *ev)
+{
+	struct user *u = nf_user(nf, w->uid);
+	struct mc_cg_stats st;
+	struct mc_msg m;
+	char line[1024], cgroup[PATH_MAX * 2];
+	uint64_t now = nf_now_ms();
+	bool have;
+
+	if (!w->gone && mc_cg_stats(&nf->h, w->rel, &st) == 0) {
+		w->last = st;
+		w->have_last = true;
+	}
+	st = w->last;
+	have = w->have_last;
+	snprintf(cgroup, sizeof(cgroup), "%s/%s", nf->h.mnt, w->rel);
+	fill_msg(nf, &m, w->uid, w->name, cgroup, &st, have);
+	m.ev = *ev;
+	m.warn_at = w->lim.warn_at;
+	if (mc_msg_logline(&m, line, sizeof(line)) >= 0)
+		mc_log(&nf->log, ev->kind == MC_EV_WARN ? LOG_NOTICE : LOG_WARNING, "%s", line);
+	if (u == NULL)
+		return;
+	u->last = st;
+	u->have_last = have;
+	u->events[ev->kind]++;
+	if (ev->kind != MC_EV_NOKILL && ev->kind != MC_EV_WARN)
+		u->kills += ev->count ? ev->count : 1;
+	if (mc_rl_offer(&u->rl, now, m.when, (uint64_t)nf->cfg->notify.rate_limit * 1000,
+			ev->kind) == MC_RL_SEND)
+		send_notice(nf, w->name, w->lim.tty, w->lim.mail, &m, NULL);
+	else
+		mc_log(&nf->log, LOG_DEBUG, "uid %u: held back by rate_limit for the summary",
+		       (unsigned)w->uid);
+	nf_write_metrics(nf);
+}
+
+static struct watch *
+live_watch(struct nf *nf, uid_t uid)
+{
+	for (struct watch *w = nf->watches; w != NULL; w = w->next)
+		if (w->uid == uid && !w->gone)
+			return w;
+	return NULL;
+}
+
+void
+nf_summaries(struct nf *nf, uint64_t now)
+{
+	for (size_t i = 0; i < nf->n_users; i++) {
+		struct user *u = &nf->users[i];
+		struct watch *w;
+		struct mc_summary s;
+		struct mc_msg m;
+		struct mc_cg_stats st;
+		char cgroup[PATH_MAX * 2] = "";
+		uint64_t dl = mc_rl_deadline(&u->rl);
+		unsigned total = 0;
+
+		if (dl == 0 || dl > now)
+			continue;
+		if (!mc_rl_expire(&u->rl, now, (uint64_t)nf->cfg->notify.rate_limit * 1000, &s))
+			continue;
+		w = live_watch(nf, u->uid);
+		if (w != NULL && mc_cg_stats(&nf->h, w->rel, &st) == 0) {
+			u->last = st;
+			u->have_last = true;
+		}
+		if (w != NULL)
+			snprintf(cgroup, sizeof(cgroup), "%s/%s", nf->h.mnt, w->rel);
+		fill_msg(nf, &m, u->uid, u->name, cgroup, &u->last, u->have_last);
+		for (int k = 0; k < MC_EV_N; k++)
+			total += s.count[k];
+		mc_log(&nf->log, LOG_NOTICE, "summary: user %s (uid %u): %u more events held back by rate_limit",
+		       u->name[0] ? u->name : "?", (unsigned)u->uid, total);
+		send_notice(nf, u->name, w ? w->lim.tty : u->tty, w ? w->lim.mail : u->mail,
+			    &m, &s);
+	}
+}
+
+uint64_t
+nf_summary_deadline(const struct nf *nf)
+{
+	uint64_t next = 0;
+
+	for (size_t i = 0; i < nf->n_users; i++) {
+		uint64_t d = mc_rl_deadline(&nf->users[i].rl);
+
+		if (d != 0 && (next == 0 || d < next))
+			next = d;
+	}
+	return next;
+}
+
+void
+nf_reap(struct nf *nf)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (nf->children > 0)
+			nf->children--;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			mc_log(&nf->log, LOG_DEBUG, "sendmail (pid %ld) done", (long)pid);
+		else if (WIFEXITED(status))
+			mc_log(&nf->log, LOG_ERR, "sendmail (pid %ld) failed with exit status %d",
+			       (long)pid, WEXITSTATUS(status));
+		else
+			mc_log(&nf->log, LOG_ERR, "sendmail (pid %ld) was killed by signal %d",
+			       (long)pid, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	}
+}
+
+void
+nf_write_metrics(struct nf *nf)
+{
+	const char *path = nf->cfg->notify.metrics_file;
+	struct mc_metric_user *mu = NULL;
+	char *buf = NULL, tmp[PATH_MAX];
+	size_t cap;
+	int fd, len;
+	bool ok;
+
+	if (path == NULL || path[0] == '\0')
+		return;
+	cap = 4096 + nf->n_users * 2048;
+	if ((mu = calloc(nf->n_users + 1, sizeof(*mu))) == NULL || (buf = malloc(cap)) == NULL)
+		goto out;
+	for (size_t i = 0; i < nf->n_users; i++) {
+		struct user *u = &nf->users[i];
+		struct watch *w = live_watch(nf, u->uid);
+		struct mc_cg_stats st;
+
+		mu[i].uid = u->uid;
+		mu[i].user = u->name[0] ? u->name : NULL;
+		if (w != NULL && mc_cg_stats(&nf->h, w->rel, &st) == 0) {
+			mu[i].have_cgroup = true;
+			mu[i].limit = st.max;
+			mu[i].usage = st.current;
+			mu[i].peak = st.peak;
+			mu[i].have_peak = st.have_peak;
+		}
+		memcpy(mu[i].events, u->events, sizeof(mu[i].events));
+		mu[i].oom_kills = u->kills;
+	}
+	if ((len = mc_metrics_format(mu, nf->n_users, buf, cap)) < 0)
+		goto out;
+	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp))
+		goto out;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		mc_log(&nf->log, LOG_ERR, "cannot create %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	ok = write(fd, buf, (size_t)len) == len;
+	if (close(fd) < 0)
+		ok = false;
+	/* rename() makes the new file appear whole or not at all. */
+	if (!ok || rename(tmp, path) < 0) {
+		mc_log(&nf->log, LOG_ERR, "cannot write the metrics file %s: %s", path,
+		       strerror(errno));
+		unlink(tmp);
+	}
+out:
+	free(buf);
+	free(mu);
+}

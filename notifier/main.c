@@ -1,0 +1,396 @@
+/* memcg-notifier: tells users when their memory cgroup (pam_memcg's
+ * <cgroup_parent>/user-<uid>) hits its limit.  One single-threaded process
+ * sleeping in epoll until the kernel reports something; see --help. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <paths.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "notifier.h"
+
+/* Exit codes (also in --help). */
+#define EX_OK 0		/* stopped by SIGTERM or SIGINT */
+#define EX_CONFIG 1	/* the config file is missing or invalid */
+#define EX_USAGE 2	/* bad command line */
+#define EX_SYSTEM 3	/* no memory cgroup hierarchy, or a system call failed at start */
+
+static char prog[] = "memcg-notifier";
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: %s [-c CONF] [-s] [-d] [-u UTMP]\n"
+		"\n"
+		"Watches every user-<uid> memory cgroup that pam_memcg makes under\n"
+		"cgroup_parent and tells the user, on their terminals and by mail, when\n"
+		"their sessions together reach their memory limit: a process was killed\n"
+		"(pid and command from the kernel log, or \"unknown\"), the limit was\n"
+		"reached without a kill, the whole group was killed (memory.oom.group),\n"
+		"a kill came from outside their limit (system-wide or an ancestor's), or\n"
+		"usage crossed warn_at.  Settings: the notify section of the config.\n"
+		"\n"
+		"  -c, --config CONF  config file (default %s)\n"
+		"  -s, --syslog       log to syslog (daemon facility) instead of stderr\n"
+		"  -d, --debug        log debug lines too\n"
+		"  -u, --utmp UTMP    utmp file to find terminals in (default %s)\n"
+		"  -h, --help         show this help\n"
+		"\n"
+		"Events: cgroup v1 uses an eventfd on memory.oom_control (the oom_kill\n"
+		"count confirms a kill) and, for warn_at, a threshold eventfd on\n"
+		"memory.usage_in_bytes.  cgroup v2 watches memory.events with inotify\n"
+		"and compares its counters with those seen last; warn_at on v2 is a PSI\n"
+		"trigger on memory.pressure (\"some 100ms in 1s\"): usage is compared\n"
+		"with warn_at when the cgroup is under memory pressure or its\n"
+		"memory.events change, so usage that sits above warn_at without any\n"
+		"pressure is not reported.  Counters found at start are the baseline, so\n"
+		"a restart never repeats old events.\n"
+		"\n"
+		"Signals: SIGHUP re-reads the config (an invalid one is logged and the\n"
+		"old one kept); SIGTERM and SIGINT stop the daemon.\n"
+		"\n"
+		"Exit status: 0 stopped by a signal, 1 config missing or invalid,\n"
+		"2 usage error, 3 no memory cgroup hierarchy or a system error at start.\n",
+		prog, MC_DEFAULT_CONF, _PATH_UTMP);
+}
+
+uint64_t
+nf_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct user *
+nf_user(struct nf *nf, uid_t uid)
+{
+	for (size_t i = 0; i < nf->n_users; i++)
+		if (nf->users[i].uid == uid)
+			return &nf->users[i];
+	if (nf->n_users == nf->cap_users) {
+		size_t cap = nf->cap_users ? nf->cap_users * 2 : 16;
+		struct user *n = realloc(nf->users, cap * sizeof(*n));
+
+		if (n == NULL)
+			return NULL;
+		nf->users = n;
+		nf->cap_users = cap;
+	}
+	memset(&nf->users[nf->n_users], 0, sizeof(nf->users[0]));
+	nf->users[nf->n_users].uid = uid;
+	return &nf->users[nf->n_users++];
+}
+
+static void
+conf_error(void *ctx, const char *file, int line, const char *msg)
+{
+	struct nf *nf = ctx;
+
+	if (line > 0)
+		mc_log(&nf->log, LOG_ERR, "%s:%d: %s", file, line, msg);
+	else
+		mc_log(&nf->log, LOG_ERR, "%s: %s", file, msg);
+}
+
+static int
+load_config(struct nf *nf, struct mc_config **out)
+{
+	struct mc_errsink errs = { .fn = conf_error, .ctx = nf };
+	int r = mc_config_load(nf->conf_path, nf->ram, &errs, out);
+
+	if (r == -ENOENT)
+		mc_log(&nf->log, LOG_ERR, "%s: no such file", nf->conf_path);
+	return r;
+}
+
+static void
+reload(struct nf *nf)
+{
+	struct mc_config *cfg = NULL, *old = nf->cfg;
+	bool same;
+
+	if (load_config(nf, &cfg) < 0) {
+		mc_log(&nf->log, LOG_ERR, "%s: not reloaded; keeping the configuration in use",
+		       nf->conf_path);
+		return;
+	}
+	same = strcmp(cfg->cgroup_parent, old->cgroup_parent) == 0 &&
+	       cfg->cgroup_version == old->cgroup_version;
+	if (same) {
+		nf->cfg = cfg;
+		nf_watch_refresh(nf);
+		mc_config_free(old);
+		mc_log(&nf->log, LOG_INFO, "%s reloaded", nf->conf_path);
+		return;
+	}
+	/* Another hierarchy or parent: start over, with a fresh baseline. */
+	nf_watch_stop(nf);
+	nf_watch_sweep(nf);
+	mc_hier_close(&nf->h);
+	if (mc_hier_find(cfg->cgroup_version, &nf->h, &nf->log) < 0) {
+		mc_log(&nf->log, LOG_ERR, "%s: not reloaded; keeping the configuration in use",
+		       nf->conf_path);
+		mc_config_free(cfg);
+		if (mc_hier_find(old->cgroup_version, &nf->h, &nf->log) < 0)
+			return;
+	} else {
+		nf->cfg = cfg;
+		mc_config_free(old);
+		mc_log(&nf->log, LOG_INFO, "%s reloaded; now watching %s/%s", nf->conf_path,
+		       nf->h.mnt, nf->cfg->cgroup_parent);
+	}
+	nf_watch_start(nf);
+}
+
+static void
+arm_timer(struct nf *nf)
+{
+	uint64_t a = nf_next_deadline(nf), b = nf_summary_deadline(nf), at;
+	struct itimerspec its = { 0 };
+
+	at = a == 0 ? b : b == 0 ? a : (a < b ? a : b);
+	if (at == nf->timer_at)
+		return;
+	if (at != 0) {
+		its.it_value.tv_sec = (time_t)(at / 1000);
+		its.it_value.tv_nsec = (long)(at % 1000) * 1000000;
+	}
+	/* it_value 0 disarms: no timer while nothing is pending. */
+	if (timerfd_settime(nf->timerfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		nf->timer_at = at;
+}
+
+/* Returns false when the daemon should stop. */
+static bool
+on_signals(struct nf *nf)
+{
+	struct signalfd_siginfo si;
+	bool run = true;
+
+	while (read(nf->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			reload(nf);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			mc_log(&nf->log, LOG_INFO, "stopping on signal %u", si.ssi_signo);
+			run = false;
+			break;
+		case SIGCHLD:
+			nf_reap(nf);
+			break;
+		default:
+			break;
+		}
+	}
+	return run;
+}
+
+static int
+setup(struct nf *nf)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+	    (nf->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    (nf->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
+	    (nf->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
+	    (nf->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {
+		mc_log(&nf->log, LOG_ERR, "cannot set up the event loop: %s", strerror(errno));
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	nf->sig_src = (struct src){ SRC_SIGNAL, NULL };
+	nf->timer_src = (struct src){ SRC_TIMER, NULL };
+	nf->ino_src = (struct src){ SRC_INOTIFY, NULL };
+	nf->kmsg_src = (struct src){ SRC_KMSG, NULL };
+	struct epoll_event es = { .events = EPOLLIN, .data.ptr = &nf->sig_src };
+	struct epoll_event et = { .events = EPOLLIN, .data.ptr = &nf->timer_src };
+	struct epoll_event ei = { .events = EPOLLIN, .data.ptr = &nf->ino_src };
+	if (epoll_ctl(nf->epfd, EPOLL_CTL_ADD, nf->sigfd, &es) < 0 ||
+	    epoll_ctl(nf->epfd, EPOLL_CTL_ADD, nf->timerfd, &et) < 0 ||
+	    epoll_ctl(nf->epfd, EPOLL_CTL_ADD, nf->inofd, &ei) < 0) {
+		mc_log(&nf->log, LOG_ERR, "cannot set up the event loop: %s", strerror(errno));
+		return -1;
+	}
+	/* The kernel log names the victims; read from its current end. */
+	nf->kmsgfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (nf->kmsgfd >= 0 && lseek(nf->kmsgfd, 0, SEEK_END) < 0) {
+		close(nf->kmsgfd);
+		nf->kmsgfd = -1;
+	}
+	if (nf->kmsgfd >= 0) {
+		struct epoll_event ek = { .events = EPOLLIN, .data.ptr = &nf->kmsg_src };
+
+		if (epoll_ctl(nf->epfd, EPOLL_CTL_ADD, nf->kmsgfd, &ek) < 0) {
+			close(nf->kmsgfd);
+			nf->kmsgfd = -1;
+		}
+	}
+	if (nf->kmsgfd < 0)
+		mc_log(&nf->log, LOG_WARNING, "cannot read /dev/kmsg (%s): victims will be reported as unknown",
+		       strerror(errno));
+	return 0;
+}
+
+static void
+loop(struct nf *nf)
+{
+	struct epoll_event evs[32];
+	bool run = true;
+
+	while (run) {
+		int n;
+
+		arm_timer(nf);
+		n = epoll_wait(nf->epfd, evs, 32, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			mc_log(&nf->log, LOG_ERR, "epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			struct src *s = evs[i].data.ptr;
+			uint64_t ticks;
+
+			switch (s->type) {
+			case SRC_SIGNAL:
+				if (!on_signals(nf))
+					run = false;
+				break;
+			case SRC_TIMER:
+				if (read(nf->timerfd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
+					break;
+				nf->timer_at = 0;
+				nf_on_deadlines(nf, nf_now_ms());
+				nf_summaries(nf, nf_now_ms());
+				break;
+			case SRC_INOTIFY:
+				nf_on_inotify(nf);
+				break;
+			case SRC_KMSG:
+				nf_on_kmsg(nf);
+				break;
+			case SRC_OOM:
+			case SRC_THRESH:
+			case SRC_PSI:
+			default:
+				nf_on_src(nf, s, evs[i].events);
+				break;
+			}
+		}
+		/* Only now may removed cgroups' watches go: the batch above
+		 * could still point at them. */
+		nf_watch_sweep(nf);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "syslog", no_argument, NULL, 's' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "utmp", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nf nf;
+	bool use_syslog = false;
+	int c, ret = EX_SYSTEM;
+
+	memset(&nf, 0, sizeof(nf));
+	nf.epfd = nf.sigfd = nf.timerfd = nf.inofd = nf.kmsgfd = nf.parent_wd = -1;
+	nf.h.rootfd = -1;
+	nf.conf_path = MC_DEFAULT_CONF;
+	nf.utmp_path = _PATH_UTMP;
+	nf.log = (struct mc_log){ .emit = mc_log_stderr, .ctx = prog };
+	while ((c = getopt_long(argc, argv, "c:sdu:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			nf.conf_path = optarg;
+			break;
+		case 's':
+			use_syslog = true;
+			break;
+		case 'd':
+			nf.log.debug = true;
+			break;
+		case 'u':
+			nf.utmp_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (use_syslog) {
+		openlog(prog, LOG_PID, LOG_DAEMON);
+		nf.log.emit = mc_log_syslog;
+		nf.log.ctx = NULL;
+	} else {
+		/* One line each, even when stderr is a pipe to a journal. */
+		setvbuf(stderr, NULL, _IOLBF, 0);
+	}
+	nf.ram = mc_ram_bytes();
+	if (load_config(&nf, &nf.cfg) < 0) {
+		ret = EX_CONFIG;
+		goto out;
+	}
+	if (gethostname(nf.host, sizeof(nf.host) - 1) < 0)
+		snprintf(nf.host, sizeof(nf.host), "localhost");
+	if (mc_hier_find(nf.cfg->cgroup_version, &nf.h, &nf.log) < 0)
+		goto out;
+	if (setup(&nf) < 0 || nf_watch_start(&nf) < 0)
+		goto out;
+	mc_log(&nf.log, LOG_INFO, "started: watching %s/%s (cgroup v%d), kernel log %s",
+	       nf.h.mnt, nf.cfg->cgroup_parent, nf.h.version,
+	       nf.kmsgfd >= 0 ? "read" : "unreadable");
+	loop(&nf);
+	ret = EX_OK;
+out:
+	nf_watch_stop(&nf);
+	if (nf.kmsgfd >= 0)
+		close(nf.kmsgfd);
+	if (nf.inofd >= 0)
+		close(nf.inofd);
+	if (nf.timerfd >= 0)
+		close(nf.timerfd);
+	if (nf.sigfd >= 0)
+		close(nf.sigfd);
+	if (nf.epfd >= 0)
+		close(nf.epfd);
+	mc_hier_close(&nf.h);
+	mc_config_free(nf.cfg);
+	free(nf.users);
+	if (use_syslog)
+		closelog();
+	return ret;
+}

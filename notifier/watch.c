@@ -1,0 +1,790 @@
+/* The watchers: cgroups appearing and disappearing under cgroup_parent
+ * (inotify), OOM and threshold eventfds (v1), memory.events and PSI
+ * triggers (v2), and the kernel log.  Every wake-up ends in evaluate(),
+ * which asks events.c what happened and hands the answer to deliver.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "notifier.h"
+#include "parse.h"
+
+/* PSI trigger for warn_at on v2: 100 ms of stall within 1 s. */
+#define PSI_TRIGGER "some 100000 1000000"
+
+static void start_check(struct nf *nf, struct watch *w);
+static void warn_check(struct nf *nf, struct watch *w);
+
+static struct watch *
+find_watch(struct nf *nf, uid_t uid)
+{
+	for (struct watch *w = nf->watches; w != NULL; w = w->next)
+		if (w->uid == uid && !w->gone)
+			return w;
+	return NULL;
+}
+
+/* The watch whose cgroup holds the kernel path, preferring live ones. */
+static struct watch *
+watch_for_path(struct nf *nf, const char *path)
+{
+	struct watch *gone = NULL;
+
+	for (struct watch *w = nf->watches; w != NULL; w = w->next) {
+		if (!mc_path_within(path, w->kpath))
+			continue;
+		if (!w->gone)
+			return w;
+		if (gone == NULL && w->deadline_ms != 0)
+			gone = w;
+	}
+	return gone;
+}
+
+static int
+epoll_add(struct nf *nf, int fd, uint32_t events, struct src *s)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = s };
+
+	return epoll_ctl(nf->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static void
+close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int
+read_counters(struct nf *nf, struct watch *w, struct mc_counters *c)
+{
+	char buf[1024];
+	uint64_t v;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	if (nf->h.version == 2) {
+		if ((r = mc_cg_read(&nf->h, w->rel, "memory.events", buf, sizeof(buf))) < 0)
+			return r;
+		return mc_counters_parse(2, buf, c);
+	}
+	if ((r = mc_cg_read(&nf->h, w->rel, "memory.oom_control", buf, sizeof(buf))) < 0 ||
+	    (r = mc_counters_parse(1, buf, c)) < 0)
+		return r;
+	if (mc_cg_read(&nf->h, w->rel, "memory.failcnt", buf, sizeof(buf)) == 0) {
+		buf[strcspn(buf, "\n")] = '\0';
+		if (mc_parse_u64(buf, 0, UINT64_MAX, &v) == 0) {
+			c->v[MC_C_MAX] = v;
+			c->have |= 1u << MC_C_MAX;
+		}
+	}
+	return 0;
+}
+
+/* Who the uid is and which notify settings apply to them. */
+static void
+lookup_user(struct nf *nf, struct watch *w)
+{
+	struct mc_account acct;
+	struct mc_decision d;
+	struct user *u = nf_user(nf, w->uid);
+
+	free(w->name);
+	w->name = NULL;
+	if (mc_account_by_uid(w->uid, &acct) == 0) {
+		mc_decide(nf->cfg, &acct.user, nf->ram, &d);
+		w->lim = d.limits;
+		w->name = strdup(acct.name);
+		mc_account_free(&acct);
+	} else {
+		/* Nobody to write to; the log and the metrics still count. */
+		mc_rule_limits(&nf->cfg->def, nf->ram, &w->lim);
+		w->lim.tty = w->lim.mail = false;
+	}
+	if (u != NULL) {
+		snprintf(u->name, sizeof(u->name), "%s", w->name ? w->name : "");
+		u->tty = w->lim.tty;
+		u->mail = w->lim.mail;
+	}
+}
+
+/* v1: asks the kernel to signal a new eventfd for file (with arg, if any)
+ * through cgroup.event_control.  Returns the eventfd or a negative errno. */
+static int
+v1_register(struct nf *nf, struct watch *w, const char *file, const char *arg)
+{
+	char line[96];
+	int dirfd = -1, efd = -1, cfd = -1, ecfd = -1, r;
+	ssize_t n;
+
+	if ((dirfd = mc_cg_open_dir(&nf->h, w->rel)) < 0)
+		return dirfd;
+	if ((efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
+	    (cfd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
+	    (ecfd = openat(dirfd, "cgroup.event_control", O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	snprintf(line, sizeof(line), "%d %d%s%s", efd, cfd, arg ? " " : "", arg ? arg : "");
+	n = write(ecfd, line, strlen(line));
+	if (n < 0) {
+		r = -errno;
+		goto fail;
+	}
+	close(cfd);
+	close(ecfd);
+	close(dirfd);
+	return efd;
+fail:
+	if (efd >= 0)
+		close(efd);
+	if (cfd >= 0)
+		close(cfd);
+	if (ecfd >= 0)
+		close(ecfd);
+	close(dirfd);
+	return r;
+}
+
+static uint64_t
+share_of(uint64_t limit, uint32_t basis_points)
+{
+	return limit / 10000 * basis_points + limit % 10000 * basis_points / 10000;
+}
+
+/* (Re)arms the warn_at watch: a usage threshold (v1) or a PSI trigger (v2). */
+static void
+arm_warn(struct nf *nf, struct watch *w)
+{
+	struct mc_cg_stats st;
+	char arg[32];
+	int r;
+
+	close_fd(&w->thr_efd);
+	close_fd(&w->psi_fd);
+	w->thr_bytes = 0;
+	if (w->gone || w->lim.warn_at == 0 || mc_cg_stats(&nf->h, w->rel, &st) < 0 ||
+	    st.max == MC_UNLIMITED)
+		return;
+	if (nf->h.version == 1) {
+		w->thr_bytes = share_of(st.max, w->lim.warn_at);
+		snprintf(arg, sizeof(arg), "%llu", (unsigned long long)w->thr_bytes);
+		r = v1_register(nf, w, "memory.usage_in_bytes", arg);
+		if (r < 0) {
+			mc_log(&nf->log, LOG_WARNING, "cannot set a usage threshold on %s/%s: %s; warn_at is off for uid %u",
+			       nf->h.mnt, w->rel, strerror(-r), (unsigned)w->uid);
+			w->thr_bytes = 0;
+			return;
+		}
+		w->thr_efd = r;
+		if ((r = epoll_add(nf, w->thr_efd, EPOLLIN, &w->thr_src)) < 0)
+			close_fd(&w->thr_efd);
+		/* Already above it: the eventfd only tells of crossings. */
+		warn_check(nf, w);
+		return;
+	}
+	{
+		int dirfd = mc_cg_open_dir(&nf->h, w->rel);
+
+		if (dirfd < 0)
+			return;
+		w->psi_fd = openat(dirfd, "memory.pressure",
+				   O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+		r = w->psi_fd < 0 ? -errno : 0;
+		close(dirfd);
+		if (r == 0 && write(w->psi_fd, PSI_TRIGGER, sizeof(PSI_TRIGGER)) < 0)
+			r = -errno;
+		if (r == 0)
+			r = epoll_add(nf, w->psi_fd, EPOLLPRI, &w->psi_src);
+		if (r < 0) {
+			close_fd(&w->psi_fd);
+			mc_log(&nf->log, LOG_INFO, "no PSI trigger on %s/%s/memory.pressure (%s): warn_at is checked on memory.events changes only",
+			       nf->h.mnt, w->rel, strerror(-r));
+		}
+		warn_check(nf, w);
+	}
+}
+
+static void
+free_watch(struct nf *nf, struct watch *w)
+{
+	close_fd(&w->oom_efd);
+	close_fd(&w->thr_efd);
+	close_fd(&w->psi_fd);
+	if (w->events_wd >= 0)
+		inotify_rm_watch(nf->inofd, w->events_wd);
+	if (w->limit_wd >= 0)
+		inotify_rm_watch(nf->inofd, w->limit_wd);
+	free(w->name);
+	free(w);
+}
+
+static void
+add_watch(struct nf *nf, uid_t uid)
+{
+	struct watch *w;
+	char path[PATH_MAX * 2];
+	int r;
+
+	if (find_watch(nf, uid) != NULL)
+		return;
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		mc_log(&nf->log, LOG_ERR, "out of memory watching uid %u", (unsigned)uid);
+		return;
+	}
+	w->uid = uid;
+	w->oom_efd = w->thr_efd = w->psi_fd = w->events_wd = w->limit_wd = -1;
+	w->oom_src = (struct src){ SRC_OOM, w };
+	w->thr_src = (struct src){ SRC_THRESH, w };
+	w->psi_src = (struct src){ SRC_PSI, w };
+	if (mc_user_cgroup(nf->cfg->cgroup_parent, uid, w->rel, sizeof(w->rel)) < 0 ||
+	    snprintf(w->kpath, sizeof(w->kpath), "%s/%s", nf->kroot, w->rel) >= (int)sizeof(w->kpath)) {
+		free(w);
+		return;
+	}
+	lookup_user(nf, w);
+	/* Whatever the counters say now is old news: the baseline. */
+	if ((r = read_counters(nf, w, &w->base)) < 0) {
+		if (r != -ENOENT)
+			mc_log(&nf->log, LOG_ERR, "cannot read the counters of %s/%s: %s",
+			       nf->h.mnt, w->rel, strerror(-r));
+		free_watch(nf, w);
+		return;
+	}
+	if (nf->h.version == 1) {
+		r = v1_register(nf, w, "memory.oom_control", NULL);
+		if (r >= 0) {
+			w->oom_efd = r;
+			r = epoll_add(nf, w->oom_efd, EPOLLIN, &w->oom_src);
+		}
+	} else {
+		if (snprintf(path, sizeof(path), "%s/%s/memory.events", nf->h.mnt,
+			     w->rel) >= (int)sizeof(path))
+			r = -ENAMETOOLONG;
+		else if ((r = inotify_add_watch(nf->inofd, path, IN_MODIFY | IN_DONT_FOLLOW)) >= 0)
+			w->events_wd = r;
+		else
+			r = -errno;
+	}
+	if (r < 0) {
+		if (r != -ENOENT)
+			mc_log(&nf->log, LOG_ERR, "cannot watch %s/%s for OOM events: %s",
+			       nf->h.mnt, w->rel, strerror(-r));
+		free_watch(nf, w);
+		return;
+	}
+	/* pam_memcg writes the limits just after mkdir, and again at later
+	 * logins: warn_at's threshold follows the writes. */
+	if (snprintf(path, sizeof(path), "%s/%s/%s", nf->h.mnt, w->rel,
+		     nf->h.version == 2 ? "memory.max" : "memory.limit_in_bytes") < (int)sizeof(path))
+		w->limit_wd = inotify_add_watch(nf->inofd, path, IN_CLOSE_WRITE | IN_MODIFY |
+						IN_DONT_FOLLOW);
+	w->have_last = mc_cg_stats(&nf->h, w->rel, &w->last) == 0;
+	w->next = nf->watches;
+	nf->watches = w;
+	arm_warn(nf, w);
+	mc_log(&nf->log, LOG_INFO, "watching %s/%s (uid %u, user %s)", nf->h.mnt, w->rel,
+	       (unsigned)uid, w->name ? w->name : "unknown");
+}
+
+/* The cgroup was removed: stop listening; the struct lives on while a
+ * check is pending (a kill just before the removal is still news). */
+static void
+mark_gone(struct nf *nf, struct watch *w)
+{
+	w->gone = true;
+	close_fd(&w->oom_efd);
+	close_fd(&w->thr_efd);
+	close_fd(&w->psi_fd);
+	if (w->events_wd >= 0)
+		inotify_rm_watch(nf->inofd, w->events_wd);
+	if (w->limit_wd >= 0)
+		inotify_rm_watch(nf->inofd, w->limit_wd);
+	w->events_wd = w->limit_wd = -1;
+	mc_log(&nf->log, LOG_INFO, "%s/%s was removed", nf->h.mnt, w->rel);
+}
+
+void
+nf_watch_sweep(struct nf *nf)
+{
+	struct watch **pp = &nf->watches;
+
+	while (*pp != NULL) {
+		struct watch *w = *pp;
+
+		if (w->gone && w->deadline_ms == 0) {
+			*pp = w->next;
+			free_watch(nf, w);
+		} else {
+			pp = &w->next;
+		}
+	}
+}
+
+static int
+scan_cb(void *ctx, uid_t uid)
+{
+	add_watch(ctx, uid);
+	return 0;
+}
+
+/* Brings the watch list in line with the directory: after start, an
+ * inotify overflow or the parent appearing. */
+static void
+rescan(struct nf *nf)
+{
+	int r = -ENOENT;
+
+	if (!nf->parent_missing)
+		r = mc_cg_each_user(&nf->h, nf->cfg->cgroup_parent, scan_cb, nf);
+	if (r < 0 && r != -ENOENT)
+		mc_log(&nf->log, LOG_ERR, "cannot list %s/%s: %s", nf->h.mnt,
+		       nf->cfg->cgroup_parent, strerror(-r));
+	for (struct watch *w = nf->watches; w != NULL; w = w->next) {
+		int fd;
+
+		if (w->gone)
+			continue;
+		fd = mc_cg_open_dir(&nf->h, w->rel);
+		if (fd >= 0)
+			close(fd);
+		else if (fd == -ENOENT)
+			mark_gone(nf, w);
+	}
+}
+
+/* Watches cgroup_parent, or while it does not exist its nearest existing
+ * ancestor, to see it appear. */
+static int
+arm_parent(struct nf *nf)
+{
+	char path[PATH_MAX * 2];
+	size_t base;
+	int wd;
+
+	if (nf->parent_wd >= 0)
+		inotify_rm_watch(nf->inofd, nf->parent_wd);
+	nf->parent_wd = -1;
+	snprintf(path, sizeof(path), "%s/%s", nf->h.mnt, nf->cfg->cgroup_parent);
+	base = strlen(nf->h.mnt);
+	for (int tries = 0; tries < 16; tries++) {
+		char anc[PATH_MAX * 2];
+
+		wd = inotify_add_watch(nf->inofd, path,
+				       IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+				       IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW);
+		if (wd >= 0) {
+			nf->parent_wd = wd;
+			nf->parent_missing = false;
+			return 0;
+		}
+		if (errno != ENOENT)
+			break;
+		/* The nearest ancestor that exists. */
+		snprintf(anc, sizeof(anc), "%s", path);
+		for (;;) {
+			char *slash = strrchr(anc, '/');
+
+			if (slash == NULL || (size_t)(slash - anc) < base)
+				break;
+			*slash = '\0';
+			wd = inotify_add_watch(nf->inofd, anc, IN_CREATE | IN_MOVED_TO |
+					       IN_DELETE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW);
+			if (wd >= 0 || errno != ENOENT)
+				break;
+			if ((size_t)(slash - anc) == base)
+				break;
+		}
+		if (wd < 0)
+			break;
+		nf->parent_wd = wd;
+		nf->parent_missing = true;
+		/* It may have appeared in between. */
+		if (access(path, F_OK) != 0)
+			return 0;
+		inotify_rm_watch(nf->inofd, wd);
+		nf->parent_wd = -1;
+	}
+	mc_log(&nf->log, LOG_ERR, "cannot watch %s: %s", path, strerror(errno));
+	return -errno;
+}
+
+int
+nf_watch_start(struct nf *nf)
+{
+	int r;
+
+	if (strcmp(nf->h.mnt_root, "/") == 0)
+		nf->kroot[0] = '\0';
+	else
+		snprintf(nf->kroot, sizeof(nf->kroot), "%s", nf->h.mnt_root);
+	nf->parent_wd = -1;
+	if ((r = arm_parent(nf)) < 0)
+		return r;
+	if (nf->parent_missing)
+		mc_log(&nf->log, LOG_INFO, "%s/%s does not exist yet; waiting for it",
+		       nf->h.mnt, nf->cfg->cgroup_parent);
+	rescan(nf);
+	return 0;
+}
+
+void
+nf_watch_stop(struct nf *nf)
+{
+	while (nf->watches != NULL) {
+		struct watch *w = nf->watches;
+
+		nf->watches = w->next;
+		free_watch(nf, w);
+	}
+	if (nf->parent_wd >= 0)
+		inotify_rm_watch(nf->inofd, nf->parent_wd);
+	nf->parent_wd = -1;
+}
+
+void
+nf_watch_refresh(struct nf *nf)
+{
+	for (struct watch *w = nf->watches; w != NULL; w = w->next) {
+		if (w->gone)
+			continue;
+		lookup_user(nf, w);
+		arm_warn(nf, w);
+	}
+}
+
+static void
+drop_victims(struct watch *w, size_t n)
+{
+	if (n >= w->n_victims) {
+		w->n_victims = 0;
+		return;
+	}
+	memmove(w->victims, w->victims + n, (w->n_victims - n) * sizeof(w->victims[0]));
+	w->n_victims -= n;
+}
+
+/* Decides what happened since the baseline, or waits for more. */
+static void
+evaluate(struct nf *nf, struct watch *w, bool final)
+{
+	struct mc_counters now_c, delta;
+	struct mc_event ev[16];
+	struct mc_check c;
+	uint64_t now = nf_now_ms();
+	size_t n, used;
+	bool ok, wait;
+
+	memset(&delta, 0, sizeof(delta));
+	ok = !w->gone && read_counters(nf, w, &now_c) == 0;
+	if (ok)
+		mc_counters_diff(&w->base, &now_c, &delta);
+	c = (struct mc_check){
+		.version = nf->h.version,
+		.counters_ok = ok,
+		.delta = delta,
+		.victims = w->victims,
+		.n_victims = w->n_victims,
+		.kmsg_ok = nf->kmsgfd >= 0,
+		.own_oom_seen = w->own_oom_seen,
+		.final = final,
+	};
+	n = mc_classify(&c, ev, sizeof(ev) / sizeof(ev[0]), &wait, &used);
+	if (wait && !final) {
+		/* A counted kill only waits a moment for its log line. */
+		if (ok && delta.v[MC_C_OOM_KILL] > w->n_victims && c.kmsg_ok &&
+		    w->deadline_ms > now + VICTIM_WAIT_MS)
+			w->deadline_ms = now + VICTIM_WAIT_MS;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].kind == MC_EV_NOKILL && w->last_kill_ms != 0 &&
+		    now - w->last_kill_ms < NOKILL_QUIET_MS) {
+			mc_log(&nf->log, LOG_DEBUG, "%s/%s: OOM without a kill right after a kill; not told",
+			       nf->h.mnt, w->rel);
+			continue;
+		}
+		if (ev[i].kind != MC_EV_NOKILL)
+			w->last_kill_ms = now;
+		nf_deliver(nf, w, &ev[i]);
+	}
+	if (ok)
+		w->base = now_c;
+	drop_victims(w, used);
+	w->deadline_ms = 0;
+	w->own_oom_seen = false;
+	if (ok && nf->h.version == 2 && (delta.v[MC_C_HIGH] || delta.v[MC_C_MAX]))
+		warn_check(nf, w);
+}
+
+static void
+start_check(struct nf *nf, struct watch *w)
+{
+	if (w->deadline_ms == 0)
+		w->deadline_ms = nf_now_ms() + CHECK_WAIT_MS;
+	evaluate(nf, w, false);
+}
+
+static void
+warn_check(struct nf *nf, struct watch *w)
+{
+	struct mc_cg_stats st;
+	struct mc_event ev;
+	uint64_t thr;
+
+	if (w->gone || w->lim.warn_at == 0 || mc_cg_stats(&nf->h, w->rel, &st) < 0)
+		return;
+	w->last = st;
+	w->have_last = true;
+	if (st.max == MC_UNLIMITED)
+		return;
+	thr = share_of(st.max, w->lim.warn_at);
+	if (nf->h.version == 1 && w->thr_bytes != 0 && thr != w->thr_bytes) {
+		/* The limit changed under us: move the threshold along. */
+		arm_warn(nf, w);
+		return;
+	}
+	if (st.current < thr) {
+		w->warned = false;
+		return;
+	}
+	if (w->warned)
+		return;
+	w->warned = true;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = MC_EV_WARN;
+	ev.count = 1;
+	nf_deliver(nf, w, &ev);
+}
+
+void
+nf_on_src(struct nf *nf, struct src *s, uint32_t events)
+{
+	struct watch *w = s->w;
+	uint64_t v;
+
+	if (w == NULL || w->gone)
+		return;
+	switch (s->type) {
+	case SRC_OOM:
+		if (read(w->oom_efd, &v, sizeof(v)) < 0 && errno == EAGAIN)
+			return;
+		start_check(nf, w);
+		break;
+	case SRC_THRESH:
+		if (read(w->thr_efd, &v, sizeof(v)) < 0 && errno == EAGAIN)
+			return;
+		warn_check(nf, w);
+		break;
+	case SRC_PSI:
+		if (events & (EPOLLERR | EPOLLHUP)) {
+			/* The cgroup is going away. */
+			epoll_ctl(nf->epfd, EPOLL_CTL_DEL, w->psi_fd, NULL);
+			close_fd(&w->psi_fd);
+			return;
+		}
+		warn_check(nf, w);
+		break;
+	case SRC_SIGNAL:
+	case SRC_TIMER:
+	case SRC_INOTIFY:
+	case SRC_KMSG:
+	default:
+		break;
+	}
+}
+
+static bool
+user_leaf(const char *name, uid_t *uid)
+{
+	uint64_t v;
+
+	if (strncmp(name, "user-", 5) != 0 ||
+	    mc_parse_u64(name + 5, 0, UINT32_MAX - 1, &v) < 0)
+		return false;
+	*uid = (uid_t)v;
+	return true;
+}
+
+void
+nf_on_inotify(struct nf *nf)
+{
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool rearm = false, rescan_needed = false;
+
+	for (;;) {
+		ssize_t n = read(nf->inofd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (char *p = buf; p < buf + n; ) {
+			const struct inotify_event *e = (const struct inotify_event *)(void *)p;
+			uid_t uid;
+
+			p += sizeof(*e) + e->len;
+			if (e->mask & IN_Q_OVERFLOW) {
+				rescan_needed = true;
+				continue;
+			}
+			if (e->wd == nf->parent_wd && e->wd >= 0) {
+				if (nf->parent_missing ||
+				    (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))) {
+					rearm = true;
+					continue;
+				}
+				if (!(e->mask & IN_ISDIR) || e->len == 0 || !user_leaf(e->name, &uid))
+					continue;
+				if (e->mask & (IN_CREATE | IN_MOVED_TO)) {
+					add_watch(nf, uid);
+				} else if (e->mask & (IN_DELETE | IN_MOVED_FROM)) {
+					struct watch *w = find_watch(nf, uid);
+
+					if (w != NULL)
+						mark_gone(nf, w);
+				}
+				continue;
+			}
+			for (struct watch *w = nf->watches; w != NULL; w = w->next) {
+				if (w->limit_wd == e->wd && !w->gone) {
+					if (e->mask & IN_IGNORED)
+						w->limit_wd = -1;
+					else
+						arm_warn(nf, w);
+					break;
+				}
+				if (w->events_wd != e->wd || w->gone)
+					continue;
+				if (e->mask & IN_IGNORED) {
+					w->events_wd = -1;
+				} else if (e->mask & IN_MODIFY) {
+					start_check(nf, w);
+					if (w->psi_fd < 0)
+						warn_check(nf, w);
+				}
+				break;
+			}
+		}
+	}
+	if (rearm) {
+		if (arm_parent(nf) == 0 && !nf->parent_missing)
+			mc_log(&nf->log, LOG_INFO, "watching %s/%s for user cgroups", nf->h.mnt,
+			       nf->cfg->cgroup_parent);
+		rescan_needed = true;
+	}
+	if (rescan_needed)
+		rescan(nf);
+}
+
+/* The watch a kill line without a cgroup path belongs to: where /proc
+ * still shows the victim, else the one watch whose counters show a kill
+ * the log has not named yet. */
+static struct watch *
+watch_for_pid(struct nf *nf, pid_t pid)
+{
+	char rel[PATH_MAX], kpath[PATH_MAX * 2];
+	struct watch *found = NULL;
+	int candidates = 0;
+
+	if (mc_cg_of_pid(&nf->h, pid, rel, sizeof(rel)) == 0) {
+		snprintf(kpath, sizeof(kpath), "%s/%s", nf->kroot, rel);
+		return watch_for_path(nf, kpath);
+	}
+	for (struct watch *w = nf->watches; w != NULL; w = w->next) {
+		struct mc_counters c, d;
+
+		if (w->gone || read_counters(nf, w, &c) < 0)
+			continue;
+		mc_counters_diff(&w->base, &c, &d);
+		if (d.v[MC_C_OOM_KILL] > w->n_victims) {
+			found = w;
+			candidates++;
+		}
+	}
+	return candidates == 1 ? found : NULL;
+}
+
+static void
+on_kmsg_event(struct nf *nf, const struct mc_kmsg_event *ev)
+{
+	struct watch *w;
+
+	switch (ev->kind) {
+	case MC_KMSG_OOM:
+		for (w = nf->watches; w != NULL; w = w->next) {
+			if (!w->gone && mc_path_within(ev->memcg, w->kpath)) {
+				w->own_oom_seen = true;
+				start_check(nf, w);
+			}
+		}
+		break;
+	case MC_KMSG_KILL:
+		w = ev->memcg[0] ? watch_for_path(nf, ev->memcg) : watch_for_pid(nf, ev->pid);
+		if (w == NULL)
+			break;
+		if (w->n_victims < MAX_VICTIMS)
+			mc_victim_from_kmsg(ev, w->kpath, &w->victims[w->n_victims++]);
+		if (w->deadline_ms == 0)
+			w->deadline_ms = nf_now_ms() + VICTIM_WAIT_MS;
+		evaluate(nf, w, false);
+		break;
+	case MC_KMSG_NO_VICTIM:
+	case MC_KMSG_NONE:
+	default:
+		break;
+	}
+}
+
+void
+nf_on_kmsg(struct nf *nf)
+{
+	char rec[8192];
+	struct mc_kmsg_event ev;
+
+	for (;;) {
+		ssize_t n = read(nf->kmsgfd, rec, sizeof(rec) - 1);
+
+		if (n < 0 && (errno == EINTR || errno == EPIPE))
+			continue;	/* EPIPE: older records were overwritten */
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			mc_log(&nf->log, LOG_ERR, "reading /dev/kmsg: %s; victims will be reported as unknown",
+			       n < 0 ? strerror(errno) : "end of file");
+			epoll_ctl(nf->epfd, EPOLL_CTL_DEL, nf->kmsgfd, NULL);
+			close_fd(&nf->kmsgfd);
+			break;
+		}
+		if (mc_kmsg_feed(&nf->kst, rec, (size_t)n, &ev) != MC_KMSG_NONE)
+			on_kmsg_event(nf, &ev);
+	}
+}
+
+void
+nf_on_deadlines(struct nf *nf, uint64_t now)
+{
+	for (struct watch *w = nf->watches; w != NULL; w = w->next)
+		if (w->deadline_ms != 0 && w->deadline_ms <= now)
+			evaluate(nf, w, true);
+}
+
+uint64_t
+nf_next_deadline(const struct nf *nf)
+{
+	uint64_t next = 0;
+
+	for (const struct watch *w = nf->watches; w != NULL; w = w->next)
+		if (w->deadline_ms != 0 && (next == 0 || w->deadline_ms < next))
+			next = w->deadline_ms;
+	return next;
+}

@@ -1,0 +1,417 @@
+#!/bin/bash
+# memcg-notifier against the real kernel: processes in a user's cgroup are
+# OOM-killed for real, the notice must reach a real pty of that user (with
+# a utmp entry the test writes and removes) and the user's mailbox through a
+# real local MTA (exim4, started here and stopped after).
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3
+HOG='import sys
+a = []
+while True:
+    a.append(bytearray(1 << 20))'
+# Renames itself with escape sequences (15 bytes at most), then allocates.
+EVIL_HOG='open("/proc/self/comm", "w").write("\x1b]0;PW\x07\x1b[2J\x1b[5m")
+'"$HOG"
+
+for f in "$NOTIFIER" "$PY" /usr/sbin/exim4 /usr/bin/setpriv; do
+	[ -x "$f" ] || { echo "t_notifier: $f is missing (run make and tests/deps.sh)" >&2; exit 1; }
+done
+
+# /run/utmp may not exist on a fresh machine: create it the way login
+# expects, and leave it.
+[ -e /run/utmp ] || install -m 0664 -o root -g utmp /dev/null /run/utmp
+
+U1=mcn$$a U2=mcn$$b U3=mcn$$c U4=mcn$$d
+NLOG=$TMP/notifier.log
+CONF=$TMP/pam_memcg.conf
+NPID=""
+EXIM_PID=$TMP/exim.pid
+
+write_config() { # write_config [EXTRA NOTIFY LINES]
+	write_conf "$CONF" <<EOF
+cgroup_version = v$MC_VERSION
+cgroup_parent = "$TEST_PARENT"
+default {
+	memory_max = 64M
+}
+user "$U4" {
+	warn_at = "50%"
+}
+notify {
+	tty = true
+	mail = true
+	rate_limit = 6
+	warn_at = "off"
+	sendmail = "/usr/sbin/sendmail"
+	${1:-}
+}
+EOF
+}
+
+# --- helpers ----------------------------------------------------------------
+
+# A pty owned by a user, with a utmp USER_PROCESS entry, whose screen is
+# copied to a file (and each chunk's CLOCK_MONOTONIC arrival time to
+# FILE.times).  The entry is removed when the holder is stopped.
+cat >"$TMP/ptyhold.py" <<'EOF'
+import fcntl, grp, os, pwd, signal, struct, sys, time
+user, mode, screen = sys.argv[1], int(sys.argv[2], 8), sys.argv[3]
+UTMP = "/run/utmp"
+FMT = "<hhi32s4s32s256shhiii4i20s"      # struct utmp on x86_64 glibc
+USER_PROCESS = 7
+master, slave = os.openpty()
+name = os.ttyname(slave)
+pw = pwd.getpwnam(user)
+os.chown(name, pw.pw_uid, grp.getgrnam("tty").gr_gid)
+os.chmod(name, mode)
+line = name[len("/dev/"):].encode()
+ut_id = ("t%03d" % (os.getpid() % 1000)).encode()[:4]
+now = time.time()
+rec = struct.pack(FMT, USER_PROCESS, 0, os.getpid(), line, ut_id, user.encode(),
+                  b"memcg-test", 0, 0, 0, int(now), 0, 0, 0, 0, 0, b"")
+assert len(rec) == 384
+
+def utmp_edit(fn):
+    fd = os.open(UTMP, os.O_RDWR)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX)
+        fn(fd)
+    finally:
+        os.close(fd)
+
+def add(fd):
+    os.lseek(fd, 0, os.SEEK_END)
+    os.write(fd, rec)
+
+def remove(fd):
+    data = b""
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        data += chunk
+    keep = [data[i:i + 384] for i in range(0, len(data) - len(data) % 384, 384)
+            if data[i:i + 384] != rec]
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.ftruncate(fd, 0)
+    os.write(fd, b"".join(keep))
+
+def stop(*_):
+    utmp_edit(remove)
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, stop)
+utmp_edit(add)
+out = open(screen, "ab", buffering=0)
+times = open(screen + ".times", "a", buffering=1)
+open(screen + ".tty", "w").write(name + "\n")
+pos = 0
+while True:
+    data = os.read(master, 65536)
+    t = time.clock_gettime(time.CLOCK_MONOTONIC)
+    out.write(data)
+    times.write("%.6f %d %d\n" % (t, pos, len(data)))
+    pos += len(data)
+EOF
+
+start_pty() { # start_pty USER MODE SCREEN
+	: >"$3"
+	$PY "$TMP/ptyhold.py" "$1" "$2" "$3" &
+	T_PIDS+=($!)
+	wait_for "[ -s '$3.tty' ]" 10 || fail "pty for $1 did not come up"
+}
+
+# open_session USER: a PAM session through the built module that stays
+# open (its holder process sleeps) until close_session USER.
+open_session() {
+	local holder=$TMP/holder.$1
+	session notifier "$1" sh -c "echo \$\$ >$holder; exec sleep 1000" >/dev/null &
+	T_PIDS+=($!)
+	wait_for "[ -s $holder ] && [ -d '$(user_cg_dir "$1")' ]" 10 ||
+		fail "session for $1 did not open"
+}
+
+close_session() {
+	local holder=$TMP/holder.$1
+	[ -s "$holder" ] && kill "$(cat "$holder")" 2>/dev/null
+	wait_for "[ ! -d '$(user_cg_dir "$1")' ]" 10 || fail "cgroup of $1 was not removed"
+}
+
+# in_cg USER PYTHON-CODE: runs python as USER inside USER's cgroup and
+# prints its pid on fd 3 first.
+in_cg() {
+	local u=$1 code=$2 uid gid
+	uid=$(id -u "$u") gid=$(id -g "$u")
+	bash -c 'echo $$ >&3; echo $$ >"$1/cgroup.procs" && exec setpriv --reuid="$2" --regid="$3" --init-groups -- "$4" -c "$5"' \
+		_ "$(user_cg_dir "$u")" "$uid" "$gid" "$PY" "$code" 2>/dev/null
+}
+
+# kill_one USER CODE: one process of USER allocates until the kernel
+# kills it; sets VICTIM to its pid.
+kill_one() {
+	local rc
+	VICTIM=$(in_cg "$1" "$2" 3>&1 1>/dev/null)
+	rc=$?
+	[ "$rc" -eq 137 ] || fail "the allocating process of $1 was not killed by SIGKILL (status $rc)"
+}
+
+start_notifier() {
+	touch "$NLOG"
+	# NOTIFIER_WRAP: e.g. "valgrind --leak-check=full --error-exitcode=99"
+	# shellcheck disable=SC2086
+	${NOTIFIER_WRAP:-} "$NOTIFIER" -c "$CONF" -d >>"$NLOG" 2>&1 &
+	NPID=$!
+	T_PIDS+=("$NPID")
+	wait_for "grep -q 'started: watching' '$NLOG'" 10 || fail "notifier did not start"
+}
+
+stop_notifier() {
+	local rc
+	kill -TERM "$NPID" 2>/dev/null
+	wait "$NPID"
+	rc=$?
+	assert_eq 0 "$rc" "notifier exit status after SIGTERM"
+}
+
+start_mta() {
+	# A queue runner only (no listening socket); submissions through
+	# sendmail deliver at once by themselves.
+	/usr/sbin/exim4 -q30m -oP "$EXIM_PID" || fail "exim4 did not start"
+	wait_for "[ -s $EXIM_PID ]" 5 || fail "exim4 wrote no pid file"
+}
+
+stop_mta() {
+	[ -s "$EXIM_PID" ] && kill "$(cat "$EXIM_PID")" 2>/dev/null
+	rm -f "$EXIM_PID"
+}
+
+count() { grep -c -- "$2" "$1" 2>/dev/null || true; }
+
+# Latency from the kill (its kmsg line, converted to CLOCK_MONOTONIC with a
+# marker written to /dev/kmsg) to the first byte of the notice on the pty.
+cat >"$TMP/latency.py" <<'EOF'
+import os, re, sys, time
+screen, pids = sys.argv[1], sys.argv[2:]
+marker = "memcg-test latency marker %d" % os.getpid()
+fd = os.open("/dev/kmsg", os.O_RDWR | os.O_NONBLOCK)
+t0 = time.clock_gettime(time.CLOCK_MONOTONIC)
+os.write(fd, marker.encode() + b"\n")
+t1 = time.clock_gettime(time.CLOCK_MONOTONIC)
+os.lseek(fd, 0, os.SEEK_SET)
+kills, offset = {}, None
+while True:
+    try:
+        rec = os.read(fd, 8192).decode(errors="replace")
+    except BlockingIOError:
+        break
+    except BrokenPipeError:
+        continue
+    head, _, text = rec.partition(";")
+    ts = int(head.split(",")[2]) / 1e6
+    if marker in text:
+        offset = ts - (t0 + t1) / 2
+    m = re.search(r"Killed process (\d+) ", text)
+    if m:
+        kills[m.group(1)] = ts
+data = open(screen, "rb").read()
+chunks = [tuple(map(float, l.split())) for l in open(screen + ".times")]
+for pid in pids:
+    at = data.find(("process: %s (" % pid).encode())
+    if at < 0 or pid not in kills or offset is None:
+        print("pid %s: not measured" % pid)
+        continue
+    start = data.rfind(b"Message from", 0, at)
+    arrival = next(t for t, pos, n in chunks if pos <= start < pos + n)
+    print("pid %s: %.1f ms from kill to pty" % (pid, (arrival - (kills[pid] - offset)) * 1000))
+EOF
+
+cleanup_notifier_test() {
+	local h
+	[ -n "$NPID" ] && kill -TERM "$NPID" 2>/dev/null
+	# Session holders run as root: end them so their sessions close.
+	for h in "$TMP"/holder.*; do
+		[ -s "$h" ] && kill "$(cat "$h")" 2>/dev/null
+	done
+	for p in "${T_PIDS[@]}"; do
+		# The pty holders remove their utmp entries on SIGTERM.
+		kill -TERM "$p" 2>/dev/null
+	done
+	sleep 0.2
+	stop_mta
+	t_cleanup
+}
+trap cleanup_notifier_test EXIT
+
+# --- setup ------------------------------------------------------------------
+
+write_config
+pam_service notifier "conf=$CONF"
+add_user "$U1" && add_user "$U2" && add_user "$U3" && add_user "$U4" || { echo "cannot add users" >&2; exit 1; }
+start_mta
+start_notifier
+open_session "$U1"
+open_session "$U2"
+open_session "$U3"
+open_session "$U4"
+start_pty "$U1" 0620 "$TMP/u1.screen"
+start_pty "$U1" 0600 "$TMP/u1-mesg-n.screen"
+start_pty "$U2" 0620 "$TMP/u2.screen"
+start_pty "$U3" 0620 "$TMP/u3.screen"
+start_pty "$U4" 0620 "$TMP/u4.screen"
+wait_for "[ \$(grep -c 'watching .*/user-' '$NLOG') -ge 4 ]" 10 || fail "notifier did not see the user cgroups"
+LIMIT_TEXT="64.0 MiB"
+
+# --- tests ------------------------------------------------------------------
+
+t_kill_reaches_pty() {
+	kill_one "$U1" "$HOG"
+	K1=$VICTIM
+	wait_for "grep -q 'process: $K1 (python3)' '$TMP/u1.screen'" 5 ||
+		fail "no notice with the victim on the pty of $U1"
+	assert_contains "$TMP/u1.screen" "A process of yours was killed: your sessions together reached their memory limit" "what happened"
+	assert_contains "$TMP/u1.screen" "limit: +$LIMIT_TEXT" "limit"
+	assert_contains "$TMP/u1.screen" "Message from memcg-notifier@$(hostname)" "host"
+	assert_contains "$TMP/u1.screen" "memcgctl status" "hint"
+	assert_contains "$NLOG" "oom_kill: user $U1 .* victim $K1 \\(python3\\) limit $LIMIT_TEXT" "log line"
+	# Lines end in \r\n (the pty adds its own \r to each \n).
+	grep -q $'memcgctl status.*\r$' "$TMP/u1.screen" || fail "lines do not end in CR LF"
+}
+
+t_mesg_n_honoured() {
+	sleep 0.3
+	[ ! -s "$TMP/u1-mesg-n.screen" ] || fail "a notice reached the pty with mesg n"
+	assert_contains "$NLOG" "not writing to .* of $U1: mesg n" "mesg n logged"
+}
+
+t_mail_delivered() {
+	local box=/var/mail/$U1
+	wait_for "grep -qs 'process: $K1 (python3)' '$box'" 15 || fail "no mail with the victim in $box"
+	assert_contains "$box" "^Subject: \\[$(hostname)\\] a process was killed at your memory limit" "subject"
+	assert_contains "$box" "^Auto-Submitted: auto-generated" "auto-submitted"
+	assert_contains "$box" "^From: root" "from"
+	assert_contains "$box" "^To: $U1(@|$)" "to"
+	assert_contains "$box" "limit: +$LIMIT_TEXT" "limit in mail"
+}
+
+t_escapes_neutralised() {
+	kill_one "$U2" "$EVIL_HOG"
+	K2=$VICTIM
+	wait_for "grep -q 'process: $K2 ' '$TMP/u2.screen'" 5 || fail "no notice for the renamed process"
+	grep -qF "process: $K2 (\\x1b]0;PW\\x07\\x1b[2J\\x1b[5m)" "$TMP/u2.screen" ||
+		fail "command name not shown escaped: $(grep -a 'process:' "$TMP/u2.screen" | cat -v)"
+	if grep -q $'\x1b\|\x07' "$TMP/u2.screen"; then fail "a raw escape byte reached the pty"; fi
+	if grep -aq $'\x1b' "$NLOG"; then fail "a raw escape byte reached the log"; fi
+	wait_for "grep -qs 'process: $K2 ' /var/mail/$U2" 15 || fail "no mail for the renamed process"
+	if grep -aq $'\x1b' "/var/mail/$U2"; then fail "a raw escape byte reached the mail"; fi
+}
+
+t_burst_one_message_one_summary() {
+	local i start
+	start=$SECONDS
+	for i in $(seq 20); do
+		kill_one "$U3" "$HOG"
+	done
+	echo "    (20 kills took $((SECONDS - start)) s)"
+	wait_for "grep -q 'more processes were killed since' '$TMP/u3.screen'" 15 ||
+		fail "no summary after the burst"
+	sleep 0.5
+	assert_eq 1 "$(count "$TMP/u3.screen" 'A process of yours was killed')" "notices for the burst"
+	assert_eq 1 "$(count "$TMP/u3.screen" 'more processes were killed since')" "summaries for the burst"
+	assert_contains "$TMP/u3.screen" "19 more processes were killed since" "summary count"
+	assert_eq 20 "$(count "$NLOG" "oom_kill: user $U3 ")" "kills logged for the burst"
+}
+
+# warn_at (set for this user only): a threshold eventfd on v1, a PSI
+# trigger on v2 (which needs pressure, so v1 only sees a plain crossing).
+t_warn_at() {
+	local code='import time
+a = bytearray(40 << 20)
+a[::4096] = b"x" * len(a[::4096])
+time.sleep(1)'
+	in_cg "$U4" "$code" 3>/dev/null
+	if [ "$MC_VERSION" = 1 ]; then
+		wait_for "grep -q 'of their memory limit (the warning is at 50%)' '$TMP/u4.screen'" 5 ||
+			fail "no warning on the pty of $U4"
+		assert_contains "$NLOG" "warn: user $U4 " "warning logged"
+	fi
+	# The others have warn_at off.
+	assert_not_contains "$NLOG" "warn: user $U1 " "no warning for $U1"
+}
+
+# memcgctl status against the same real cgroup after the burst: two
+# processes (pamtest, which the module moved in, and its sleeping command).
+t_memcgctl_status() {
+	local json table uid
+	uid=$(id -u "$U3")
+	json=$("$MEMCGCTL" status -c "$CONF" "$U3" --json)
+	for want in "\"uid\":$uid," "\"user\":\"$U3\"" "\"procs\":2," "\"limit\":67108864," \
+		"\"high\":null," "\"swap\":null," "\"oom_kills\":20}"; do
+		[[ $json == *"$want"* ]] || fail "memcgctl status --json: no $want in $json"
+	done
+	[[ $json =~ \"peak\":6[0-9]{7}, ]] || fail "memcgctl status --json: peak not near the limit: $json"
+	table=$("$MEMCGCTL" status -c "$CONF" "$U3")
+	grep -qE "^$uid +$U3 +2 +.* +64\.0 MiB +64\.0 MiB +max +max +20\$" <<<"$table" ||
+		fail "memcgctl status table: $table"
+}
+
+t_removal_not_reported() {
+	local before lines
+	before=$(stat -c %s "$TMP/u1.screen")
+	lines=$(count "$NLOG" "oom_kill\|outside_kill\|oom_no_kill\|oom_group_kill")
+	close_session "$U1"
+	wait_for "grep -q 'user-$(id -u "$U1") was removed' '$NLOG'" 5 || fail "removal not seen"
+	sleep 0.5
+	assert_eq "$before" "$(stat -c %s "$TMP/u1.screen")" "pty bytes after the cgroup was removed"
+	assert_eq "$lines" "$(count "$NLOG" "oom_kill\|outside_kill\|oom_no_kill\|oom_group_kill")" "events logged after removal"
+}
+
+t_restart_does_not_rereport() {
+	local before2 before3
+	stop_notifier
+	before2=$(count "$TMP/u2.screen" "Message from")
+	before3=$(count "$TMP/u3.screen" "Message from")
+	start_notifier
+	wait_for "[ \$(grep -c 'watching .*/user-' '$NLOG') -ge 7 ]" 5
+	sleep 1
+	assert_eq "$before2" "$(count "$TMP/u2.screen" "Message from")" "notices for $U2 after restart"
+	assert_eq "$before3" "$(count "$TMP/u3.screen" "Message from")" "notices for $U3 after restart"
+	# And it still works: one new kill, one new notice.
+	kill_one "$U2" "$HOG"
+	wait_for "grep -q 'process: $VICTIM (python3)' '$TMP/u2.screen'" 5 || fail "no notice after restart"
+	K3=$VICTIM
+	assert_eq "$((before2 + 1))" "$(count "$TMP/u2.screen" "Message from")" "notices for $U2 after a new kill"
+}
+
+t_sighup_bad_config_kept() {
+	cp "$CONF" "$CONF.good"
+	write_conf "$CONF" <<<'notify { rate_limit = soon }'
+	kill -HUP "$NPID"
+	wait_for "grep -q 'not reloaded; keeping' '$NLOG'" 5 || fail "bad config was not refused"
+	assert_contains "$NLOG" "pam_memcg.conf:1: 'rate_limit' must be a whole number" "reason logged with line"
+	kill -0 "$NPID" 2>/dev/null || fail "notifier died on a bad config"
+	write_conf "$CONF" <"$CONF.good"
+	kill -HUP "$NPID"
+	wait_for "grep -q 'pam_memcg.conf reloaded' '$NLOG'" 5 || fail "good config was not reloaded"
+}
+
+t_latency() {
+	$PY "$TMP/latency.py" "$TMP/u1.screen" "$K1" | sed 's/^/    /'
+	$PY "$TMP/latency.py" "$TMP/u2.screen" "$K2" "$K3" | sed 's/^/    /'
+}
+
+run_test kill_reaches_pty t_kill_reaches_pty
+run_test mesg_n_honoured t_mesg_n_honoured
+run_test mail_delivered t_mail_delivered
+run_test escapes_neutralised t_escapes_neutralised
+run_test burst_one_message_one_summary t_burst_one_message_one_summary
+run_test warn_at t_warn_at
+run_test memcgctl_status t_memcgctl_status
+run_test removal_not_reported t_removal_not_reported
+run_test restart_does_not_rereport t_restart_does_not_rereport
+run_test sighup_bad_config_kept t_sighup_bad_config_kept
+run_test latency t_latency
+stop_notifier
+NPID=""
+t_done
