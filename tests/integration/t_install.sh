@@ -14,9 +14,13 @@ t_install_uninstall() {
 	local f
 	for f in "$pamdir/pam_memcg.so" /usr/bin/memcgctl /etc/security/pam_memcg.conf \
 		/usr/share/pam-configs/memcg /usr/share/man/man8/pam_memcg.8 \
-		/usr/share/man/man5/pam_memcg.conf.5 /usr/share/man/man1/memcgctl.1; do
+		/usr/share/man/man5/pam_memcg.conf.5 /usr/share/man/man1/memcgctl.1 \
+		/usr/sbin/memcg-notifier /lib/systemd/system/memcg-notifier.service \
+		/usr/share/man/man8/memcg-notifier.8; do
 		assert_exists "$DEST$f" "installed"
 	done
+	assert_contains "$DEST/lib/systemd/system/memcg-notifier.service" \
+		'^ExecStart=/usr/sbin/memcg-notifier$' "the unit names the installed daemon"
 	"$DEST/usr/bin/memcgctl" check -c "$DEST/etc/security/pam_memcg.conf" >/dev/null 2>&1 ||
 		fail "the installed example config does not pass memcgctl check"
 	# An admin's config survives a reinstall and an uninstall.
