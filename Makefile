@@ -107,7 +107,7 @@ check: deps
 
 # Benchmarks: each bench/*.c becomes build/bench/*; bench/run.sh runs them
 # side by side and writes bench/results/latest.md.
-$(B)/bench/%: bench/%.c $(B)/liblib.a
+$(B)/bench/%: bench/%.c $(wildcard bench/*.h) $(B)/liblib.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/liblib.a -lconfuse -lpam -ldl
 

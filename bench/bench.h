@@ -1,0 +1,208 @@
+/* Helpers shared by the benchmark programs: the clock, percentiles, strict
+ * number parsing, cgroupfs writes and "which cgroup am I in".  Written apart
+ * from lib/ on purpose: a measurement must not trust the code it measures. */
+#ifndef MEMCG_BENCH_H
+#define MEMCG_BENCH_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+
+static inline uint64_t
+bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline int
+bench_u64cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile (p in 0..100) of v[0..n); sorts v in place. */
+static inline uint64_t
+bench_percentile(uint64_t *v, size_t n, double p)
+{
+	size_t rank;
+
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), bench_u64cmp);
+	rank = (size_t)(p / 100.0 * (double)n + 0.999999);
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return v[rank - 1];
+}
+
+static inline int
+bench_dblcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median of v[0..n) (n >= 1); sorts v in place. */
+static inline double
+bench_median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), bench_dblcmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+/* A duration for the tables: microseconds, or milliseconds from 10 ms. */
+static inline void
+bench_fmt_ns(double ns, char *buf, size_t len)
+{
+	if (ns >= 1e7)
+		snprintf(buf, len, "%.1f ms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.1f us", ns / 1e3);
+}
+
+/* Whole string, base 10, within [min, max].  Returns 0 or -EINVAL/-ERANGE. */
+static inline int
+bench_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end != '\0')
+		return -EINVAL;
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+/* Writes text to path (relative to dirfd) in one write(2), as cgroupfs
+ * wants.  Returns 0 or a negative errno. */
+static inline int
+bench_write_at(int dirfd, const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd, r = 0;
+
+	fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, len);
+	if (n < 0)
+		r = -errno;
+	else if ((size_t)n != len)
+		r = -EIO;
+	close(fd);
+	return r;
+}
+
+/* The memory cgroup of pid (0: this process) from /proc/PID/cgroup, with
+ * its leading '/'.  Returns 0 or a negative errno. */
+static inline int
+bench_cgroup_of(pid_t pid, int version, char *buf, size_t len)
+{
+	char proc[64], text[8192];
+	ssize_t n;
+	size_t got = 0;
+	int fd;
+
+	if (pid == 0)
+		snprintf(proc, sizeof(proc), "/proc/self/cgroup");
+	else
+		snprintf(proc, sizeof(proc), "/proc/%ld/cgroup", (long)pid);
+	fd = open(proc, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (got + 1 < sizeof(text) &&
+	       (n = read(fd, text + got, sizeof(text) - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	text[got] = '\0';
+	for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		char *c1, *c2, *ctl;
+		int match = 0;
+
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if ((c1 = strchr(line, ':')) == NULL || (c2 = strchr(c1 + 1, ':')) == NULL)
+			continue;
+		*c2 = '\0';
+		ctl = c1 + 1;
+		if (version == 2) {
+			match = c1 == line + 1 && line[0] == '0' && *ctl == '\0';
+		} else {
+			for (char *save = NULL, *w = strtok_r(ctl, ",", &save); w;
+			     w = strtok_r(NULL, ",", &save))
+				if (strcmp(w, "memory") == 0)
+					match = 1;
+		}
+		if (match) {
+			if ((size_t)snprintf(buf, len, "%s", c2 + 1) >= len)
+				return -ENAMETOOLONG;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* The limit files pam_memcg writes for memory_max = max, swap_max = swap
+ * and memory_high = "max", in an order the kernel accepts on a new cgroup
+ * (v1: memsw never below limit_in_bytes).  Returns how many. */
+#define BENCH_MAX_LIMITS 4
+static inline int
+bench_limits(int version, unsigned long long max, unsigned long long swap,
+	     const char *file[BENCH_MAX_LIMITS], char val[BENCH_MAX_LIMITS][32])
+{
+	if (version == 1) {
+		file[0] = "memory.limit_in_bytes";
+		snprintf(val[0], 32, "%llu", max);
+		file[1] = "memory.memsw.limit_in_bytes";
+		snprintf(val[1], 32, "%llu", max + swap);
+		file[2] = "memory.soft_limit_in_bytes";
+		snprintf(val[2], 32, "-1");
+		return 3;
+	}
+	file[0] = "memory.max";
+	snprintf(val[0], 32, "%llu", max);
+	file[1] = "memory.high";
+	snprintf(val[1], 32, "max");
+	file[2] = "memory.swap.max";
+	snprintf(val[2], 32, "%llu", swap);
+	file[3] = "memory.oom.group";
+	snprintf(val[3], 32, "0");
+	return 4;
+}
+
+/* Nothing in our PAM stacks asks the user anything. */
+static inline int
+bench_conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+	(void)n;
+	(void)msg;
+	(void)resp;
+	(void)data;
+	return PAM_CONV_ERR;
+}
+
+#endif

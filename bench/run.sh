@@ -1,0 +1,426 @@
+#!/bin/bash
+# Runs the benchmarks side by side against this machine's kernel and libpam
+# and writes one Markdown report to stdout and bench/results/latest.md.
+# Needs root: it creates users, PAM services and cgroups (all below its own
+# cgroup), and for pam_cgroup /etc/cgrules.conf and /etc/cgconfig.conf; it
+# removes or restores all of it on exit, pass or fail.
+#
+# Environment (defaults in brackets):
+#   BENCH_ITER [2000] BENCH_WARMUP [200] BENCH_ROUNDS [5]   session cost
+#   BENCH_STORM_WORKERS [64] BENCH_STORM_USERS [16]          login storm
+#   BENCH_STORM_SESSIONS [100]  sessions per worker
+#   BENCH_BREAKDOWN_ITER [1000]  where pam_memcg's time goes, step by step
+#   BENCH_OUT [bench/results/latest.md]
+# Exit status: 0 when every correctness check held (performance targets are
+# reported as PASS/MISS but do not fail the run), 1 when one did not, 2 when
+# the benchmark could not run.
+# shellcheck disable=SC2317 # the clean-up functions run from the EXIT trap
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$TOP/build
+OUT=${BENCH_OUT:-$TOP/bench/results/latest.md}
+ITER=${BENCH_ITER:-2000}
+WARMUP=${BENCH_WARMUP:-200}
+ROUNDS=${BENCH_ROUNDS:-5}
+WORKERS=${BENCH_STORM_WORKERS:-64}
+SUSERS=${BENCH_STORM_USERS:-16}
+SESSIONS=${BENCH_STORM_SESSIONS:-100}
+# The limits every module applies: 256M of memory, 64M of swap on top.
+MAX_BYTES=268435456
+SWAP_BYTES=67108864
+BREAKDOWN_ITER=${BENCH_BREAKDOWN_ITER:-1000}
+PROGS=("$BUILD/bench/session_cost" "$BUILD/bench/login_storm" "$BUILD/bench/breakdown")
+
+say() { echo "bench: $*" >&2; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	say "needs root (creates users, PAM services and cgroups)"
+	exit 2
+fi
+
+# --- what the benchmarks need ---------------------------------------------
+
+need=(build-essential pkg-config libpam0g-dev libconfuse-dev libpam-modules
+      libpam-cgroup cgroup-tools passwd procps)
+missing=()
+for p in "${need[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	say "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	if ! apt-get update -qq || ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+		say "apt-get failed"
+		exit 2
+	fi
+fi
+
+# bench/*.h is not a prerequisite in the Makefile: rebuild by hand.
+for prog in "${PROGS[@]}"; do
+	for h in "$TOP"/bench/*.h; do
+		[ -e "$prog" ] && [ "$h" -nt "$prog" ] && rm -f "$prog"
+	done
+done
+make -s -C "$TOP" build/pam_memcg.so build/memcgctl "${PROGS[@]#"$TOP"/}" >&2 ||
+	{ say "build failed"; exit 2; }
+
+PAM_SO=$BUILD/pam_memcg.so
+PERMIT_SO=$(dpkg -L libpam-modules | grep '/security/pam_permit\.so$' | head -1)
+PCG_SO=$(dpkg -L libpam-cgroup | grep '/security/pam_cgroup\.so$' | head -1)
+if [ ! -f "$PERMIT_SO" ] || [ ! -f "$PCG_SO" ]; then
+	say "pam_permit.so or pam_cgroup.so not found"
+	exit 2
+fi
+
+# --- the memory hierarchy and our place in it (as tests/integration/lib.sh) --
+
+MC_VERSION="" CG_MNT="" V2_MNT="" V1_ANY=0
+while read -r line; do
+	# shellcheck disable=SC2206
+	mf=($line)
+	i=6
+	while [ "${mf[$i]}" != "-" ]; do i=$((i + 1)); done
+	type=${mf[$((i + 1))]} super=${mf[$((i + 3))]}
+	if [ "$type" = cgroup2 ]; then
+		[ -n "$V2_MNT" ] || V2_MNT=${mf[4]}
+		if [ -z "$CG_MNT" ] || [ "$MC_VERSION" = 1 ]; then
+			if grep -qw memory "${mf[4]}/cgroup.controllers" 2>/dev/null; then
+				MC_VERSION=2 CG_MNT=${mf[4]}
+			fi
+		fi
+	elif [ "$type" = cgroup ]; then
+		V1_ANY=1
+		if [[ ",$super," == *,memory,* ]] && [ "$MC_VERSION" != 2 ]; then
+			MC_VERSION=1 CG_MNT=${mf[4]}
+		fi
+	fi
+done </proc/self/mountinfo
+[ -n "$CG_MNT" ] || { say "no memory cgroup hierarchy found"; exit 2; }
+if [ "$MC_VERSION" = 2 ]; then
+	RUNNER_CG=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
+	CG_MODE="cgroup v2 (memory on the unified hierarchy at $CG_MNT)"
+	[ "$V1_ANY" = 1 ] && CG_MODE="hybrid, memory on cgroup v2 at $CG_MNT"
+else
+	RUNNER_CG=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' /proc/self/cgroup)
+	CG_MODE="cgroup v1 (memory hierarchy at $CG_MNT)"
+	[ -n "$V2_MNT" ] && CG_MODE="hybrid: memory on cgroup v1 at $CG_MNT; cgroup2 at $V2_MNT without the memory controller"
+fi
+RUNNER_CG=${RUNNER_CG#/}
+
+# Everything the benchmarks create lives below the runner's own cgroup.
+ID=mcb$$
+BASE=${RUNNER_CG:+$RUNNER_CG/}memcg-bench-$$
+BASE_DIR=$CG_MNT/$BASE
+TMP=$(mktemp -d /tmp/memcg-bench.XXXXXX)
+chmod 755 "$TMP"
+USERS=()
+SAVED=()
+
+# --- cleanup ---------------------------------------------------------------
+
+# Moves any process left in our cgroups (only ours can be there) back to the
+# runner's cgroup, or kills it, then removes the tree bottom-up.
+remove_cgroup_tree() {
+	local top=$1 d p
+	[ -d "$top" ] || return 0
+	while read -r d; do
+		if [ -f "$d/cgroup.procs" ]; then
+			while read -r p; do
+				echo "$p" >"$CG_MNT/$RUNNER_CG/cgroup.procs" 2>/dev/null || kill -9 "$p" 2>/dev/null
+			done <"$d/cgroup.procs"
+		fi
+		rmdir "$d" 2>/dev/null || { sleep 0.2; rmdir "$d" 2>/dev/null; } ||
+			say "cleanup: could not remove cgroup $d"
+	done < <(find "$top" -depth -type d)
+}
+
+save_system_file() {
+	local f=$1 k=$2
+	mkdir -p "$TMP/saved"
+	if [ -e "$f" ] || [ -L "$f" ]; then
+		cp -a "$f" "$TMP/saved/$k" || { say "cannot save $f"; exit 2; }
+		SAVED+=("$f=$k")
+	else
+		SAVED+=("$f=")
+	fi
+}
+
+restore_system_files() {
+	local e f k
+	for e in "${SAVED[@]}"; do
+		f=${e%%=*} k=${e#*=}
+		if [ -z "$k" ]; then
+			rm -f "$f"
+		else
+			if ! cp -a "$TMP/saved/$k" "$f" || ! cmp -s "$TMP/saved/$k" "$f"; then
+				say "cleanup: could not restore $f (a copy is in $TMP/saved/$k)"
+			fi
+		fi
+	done
+}
+
+cleanup() {
+	local rc=$? u p
+	remove_cgroup_tree "$BASE_DIR"
+	for u in "${USERS[@]}"; do
+		for p in $(pgrep -u "$u" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+		userdel -f "$u" >/dev/null 2>&1 || say "cleanup: could not remove user $u"
+	done
+	restore_system_files
+	# Keep the saved copies if a restore failed.
+	if [ -d "$TMP/saved" ] && ! restore_check; then
+		rm -rf "${TMP:?}/pam.d"
+	else
+		rm -rf "$TMP"
+	fi
+	exit "$rc"
+}
+
+restore_check() {
+	local e f k
+	for e in "${SAVED[@]}"; do
+		f=${e%%=*} k=${e#*=}
+		if [ -z "$k" ]; then
+			[ ! -e "$f" ] || return 1
+		else
+			cmp -s "$TMP/saved/$k" "$f" || return 1
+		fi
+	done
+}
+
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# --- set-up ----------------------------------------------------------------
+
+mkdir -p "$BASE_DIR/memcg" "$BASE_DIR/pcg" "$BASE_DIR/floor" || exit 2
+if [ "$MC_VERSION" = 2 ]; then
+	# Children only get memory.* files when every ancestor enables it.
+	path=""
+	for comp in ${RUNNER_CG//\// } "memcg-bench-$$"; do
+		grep -qw memory "$CG_MNT/$path/cgroup.subtree_control" ||
+			echo +memory >"$CG_MNT/$path/cgroup.subtree_control" ||
+			{ say "cannot enable memory in $CG_MNT/$path"; exit 2; }
+		path=${path:+$path/}$comp
+	done
+	grep -qw memory "$BASE_DIR/cgroup.subtree_control" ||
+		echo +memory >"$BASE_DIR/cgroup.subtree_control" || exit 2
+	for d in memcg pcg floor; do echo +memory >"$BASE_DIR/$d/cgroup.subtree_control" || exit 2; done
+fi
+
+add_user() {
+	useradd -M -N -s /usr/sbin/nologin "$1" || { say "useradd $1 failed"; exit 2; }
+	USERS+=("$1")
+	[ "$(id -u "$1")" -ge 1000 ] || { say "user $1 got a uid below 1000"; exit 2; }
+}
+UE=${ID}e # the user whose cgroup exists (another session of theirs is alive)
+UC=${ID}c # the user whose session creates and removes it
+add_user "$UE"
+add_user "$UC"
+for i in $(seq 1 "$SUSERS"); do add_user "${ID}s$i"; done
+
+# A config of the usual size, with sections that do not match the bench
+# users, so that rule resolution runs through them.
+CONF=$TMP/pam_memcg.conf
+cat >"$CONF" <<EOF
+# pam_memcg config written by bench/run.sh for one run.
+cgroup_version = auto
+cgroup_parent  = "$BASE/memcg"
+min_uid        = 1000
+exempt_users   = {"root"}
+exempt_groups  = {}
+on_error       = fail          # a session that is not limited is a failure here
+
+default {
+  memory_max  = "$((MAX_BYTES / 1048576))M"
+  memory_high = "max"
+  swap_max    = "$((SWAP_BYTES / 1048576))M"
+  oom_group   = false
+}
+group "students" { memory_max = "2G" }
+user  "alice"    { memory_max = "8G"  memory_high = "7G" }
+EOF
+chown root:root "$CONF" && chmod 0644 "$CONF"
+"$BUILD/memcgctl" check -c "$CONF" >&2 || { say "memcgctl check rejects $CONF"; exit 2; }
+
+mkdir -p "$TMP/pam.d"
+printf 'session required %s\n' "$PERMIT_SO" >"$TMP/pam.d/permit"
+printf 'session required %s conf=%s\nsession required %s\n' "$PAM_SO" "$CONF" "$PERMIT_SO" >"$TMP/pam.d/memcg"
+printf 'session required %s\nsession required %s\n' "$PCG_SO" "$PERMIT_SO" >"$TMP/pam.d/pcg"
+
+# pam_cgroup reads only /etc/cgrules.conf and /etc/cgconfig.conf: save them
+# byte for byte, write ours, restore at exit.  %U is the uid in libcgroup 2.
+save_system_file /etc/cgrules.conf cgrules.conf
+save_system_file /etc/cgconfig.conf cgconfig.conf
+{
+	echo "# written by pam_memcg's bench/run.sh (pid $$) for one run; restored at its end"
+	for u in "${USERS[@]}"; do echo "$u memory $BASE/pcg/u%U"; done
+} >/etc/cgrules.conf
+if [ "$MC_VERSION" = 2 ]; then
+	limits="memory.max = $MAX_BYTES; memory.high = max; memory.swap.max = $SWAP_BYTES;"
+else
+	# memsw must never be below limit_in_bytes: limit first (libcgroup
+	# writes in file order, and a failed write leaves the rest unset).
+	limits="memory.limit_in_bytes = $MAX_BYTES; memory.memsw.limit_in_bytes = $((MAX_BYTES + SWAP_BYTES)); memory.soft_limit_in_bytes = -1;"
+fi
+cat >/etc/cgconfig.conf <<EOF
+# written by pam_memcg's bench/run.sh (pid $$) for one run; restored at its end
+template $BASE/pcg/u%U {
+	memory {
+		$limits
+	}
+}
+EOF
+
+# --- the measures ----------------------------------------------------------
+
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+rc=0
+say "1. session cost: $ROUNDS rounds x ($WARMUP warm-up + $ITER timed) per variant"
+"$BUILD/bench/session_cost" -d "$TMP/pam.d" -M "$CG_MNT" -V "$MC_VERSION" -O "$RUNNER_CG" \
+	-B "$BASE" -e "$UE" -c "$UC" -L "$MAX_BYTES" -S "$SWAP_BYTES" \
+	-n "$ITER" -w "$WARMUP" -r "$ROUNDS" >"$TMP/cost.md"
+r=$?
+[ "$r" -gt "$rc" ] && rc=$r
+
+say "2. login storm: $WORKERS workers x $SESSIONS sessions over $SUSERS users, per module"
+"$BUILD/bench/login_storm" -d "$TMP/pam.d" -M "$CG_MNT" -V "$MC_VERSION" -O "$RUNNER_CG" \
+	-u "${ID}s" -m "$SUSERS" -w "$WORKERS" -n "$SESSIONS" -L "$MAX_BYTES" -S "$SWAP_BYTES" \
+	-s "pam_permit,permit,,,j" \
+	-s "pam_memcg,memcg,$BASE/memcg,user-,rj" \
+	-s "pam_cgroup,pcg,$BASE/pcg,u,k" \
+	-s "kernel floor,-,$BASE/floor,user-,fr" >"$TMP/storm.md"
+r=$?
+[ "$r" -gt "$rc" ] && rc=$r
+
+say "where pam_memcg's time goes: $BREAKDOWN_ITER sessions, step by step"
+"$BUILD/bench/breakdown" -c "$CONF" -M "$CG_MNT" -e "$UE" -x "$BASE/memcg/user-$(id -u "$UE")" \
+	-u "$UC" -n "$BREAKDOWN_ITER" >"$TMP/breakdown.md"
+r=$?
+[ "$r" -gt "$rc" ] && rc=$r
+
+# 3 and 4 arrive with the notifier daemon (build/memcg-notifier): a
+# bench/notifier_*.c program per measure, run here, its table in the report.
+notifier_status() {
+	if [ ! -x "$BUILD/memcg-notifier" ]; then
+		echo "not measured yet: there is no notifier daemon (build/memcg-notifier) in this tree"
+	else
+		echo "not measured yet: the notifier exists but its benchmark is not written"
+	fi
+}
+
+# --- the report ------------------------------------------------------------
+
+verdicts=$(awk -F'|' '/^\| pam_memcg .*(PASS|MISS) \|/ { print $4 }' "$TMP/cost.md" | tr -d ' ')
+met=$(grep -c PASS <<<"$verdicts")
+total=$(grep -cE 'PASS|MISS' <<<"$verdicts")
+storm_memcg=$(awk -F'|' '$2 ~ /^ *pam_memcg *$/ {
+	for (i = 2; i <= 11; i++) gsub(/^ +| +$/, "", $i)
+	printf "%s: %s, %s sessions/s, open p50 %s / p99 %s, %s failures, %s misplaced, %s cgroups left over",
+		$11, $3, $5, $6, $7, $8, $9, $10 }' "$TMP/storm.md")
+{
+	echo "# pam_memcg benchmarks"
+	echo
+	echo "| | |"
+	echo "| --- | --- |"
+	echo "| date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
+	echo "| machine | $(nproc) CPUs ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM |"
+	echo "| kernel | $(uname -r) |"
+	echo "| cgroup mode | $CG_MODE |"
+	echo "| software | libpam $(dpkg-query -W -f='${Version}' libpam0g), libcgroup (pam_cgroup) $(dpkg-query -W -f='${Version}' libpam-cgroup), pam_memcg at commit $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown) (work tree as built) |"
+	echo "| load average at start | $LOAD0 (other work on the machine makes the numbers noisier) |"
+	echo "| settings | BENCH_ITER=$ITER BENCH_WARMUP=$WARMUP BENCH_ROUNDS=$ROUNDS BENCH_STORM_WORKERS=$WORKERS BENCH_STORM_USERS=$SUSERS BENCH_STORM_SESSIONS=$SESSIONS |"
+	echo
+	echo "## Summary"
+	echo
+	echo "| measure | result |"
+	echo "| --- | --- |"
+	echo "| 1. session cost | $met of $total targets met (targets, not assertions; see 1) |"
+	echo "| 2. login storm | pam_memcg: ${storm_memcg:-did not run} |"
+	echo "| 3. notifier latency | $(notifier_status) |"
+	echo "| 4. notifier idle cost | $(notifier_status) |"
+	echo
+	echo "## 1. Session cost"
+	echo
+	echo "One PAM session opened and closed in this process, timed around"
+	echo "pam_open_session and pam_close_session only (pam_start_confdir and"
+	echo "pam_end are outside the clock), $ITER timed sessions after $WARMUP warm-up"
+	echo "ones, in $ROUNDS rounds that take every variant in turn. *per open+close* is the"
+	echo "median over rounds of each round's median; *mean* the median over rounds of"
+	echo "each round's mean; p99 is over all timed sessions; the targets use the"
+	echo "medians (the means carry the kernel's tail, see the note below). Each"
+	echo "module's service is \`session required MODULE\` then \`session required"
+	echo "pam_permit.so\` (absolute paths); *above pam_permit* subtracts the"
+	echo "pam_permit-only service. *existing*: another session of the user (a root"
+	echo "session process plus a process running as the user) stays in the user's"
+	echo "cgroup throughout. *create*: the user has no cgroup before the session."
+	echo "The kernel floor is the same cgroupfs work done directly in C with directory"
+	echo "fds opened once: create = mkdir, $( [ "$MC_VERSION" = 2 ] && echo 4 || echo 3) limit writes,"
+	echo "attach, detach, rmdir; existing = the limit writes, attach, detach. Limits"
+	echo "everywhere: memory 256M, swap 64M on top, soft limit / memory.high unlimited."
+	echo
+	cat "$TMP/cost.md"
+	echo
+	echo "How pam_cgroup's template creation works here: at every open, pam_cgroup"
+	echo "calls cgroup_init() (reads /proc/cgroups and /proc/mounts), parses"
+	echo "/etc/cgrules.conf, looks the user up in NSS, substitutes the rule's"
+	echo "destination (\`$BASE/pcg/u%U\`; %U is the uid), checks with opendir"
+	echo "whether each path prefix exists, and when the cgroup is missing parses"
+	echo "/etc/cgconfig.conf again, finds the \`template\` of the same name, does"
+	echo "mkdir -p on the whole path, chowns every file of the new cgroup, writes"
+	echo "the template's values in file order, and finally writes the pid to"
+	echo "\`tasks\` and walks /proc/PID/task. Its close_session does nothing: the"
+	echo "process is not moved out and the cgroup is never removed, so for the"
+	echo "pam_cgroup rows the bench moves itself back and (create case) removes the"
+	echo "cgroup after pam_close_session, outside the clock: pam_cgroup's numbers"
+	echo "leave out the detach and rmdir that pam_memcg's include."
+	echo
+	echo "The tail: moving a process between cgroups takes cgroup_threadgroup_rwsem"
+	echo "for writing, which waits for an RCU grace period unless another move"
+	echo "happened a moment before. Back-to-back sessions, as here, mostly skip that"
+	echo "wait; a session that follows a quiet spell pays it (milliseconds on this"
+	echo "machine), whichever module it runs. It shows in the p99 and mean columns,"
+	echo "and pam_cgroup's create loop is slow enough to pay it more often."
+	echo
+	echo "## 2. Login storm"
+	echo
+	echo "$WORKERS worker processes over $SUSERS users (worker i is user i mod $SUSERS) start"
+	echo "together; each runs pam_start_confdir, pam_open_session, a placement check"
+	echo "from inside the session (/proc/self/cgroup must name the user's cgroup),"
+	echo "pam_close_session, pam_end, $SESSIONS times. sessions/s is all sessions over"
+	echo "the wall time from start to the last worker's exit; open latency is"
+	echo "pam_open_session alone. Left-over cgroups are counted after the storm."
+	echo "The kernel floor row makes the same cgroupfs calls directly (mkdir, limits,"
+	echo "attach; detach, rmdir when unused) with no PAM at all: what the kernel"
+	echo "itself costs under this contention. pam_cgroup never removes a cgroup, so"
+	echo "after each user's first session it only ever attaches to an existing one."
+	echo
+	cat "$TMP/storm.md"
+	echo
+	echo "## Where pam_memcg's time goes"
+	echo
+	echo "The steps of pam_sm_open_session and pam_sm_close_session"
+	echo "(pam_memcg/pam_memcg.c) called one by one through lib/ in this process"
+	echo "(bench/breakdown.c; no PAM, no dlopen), each timed on its own, median of"
+	echo "$BREAKDOWN_ITER sessions; the last rows time pieces inside those steps. The"
+	echo "module's measured cost in 1 is higher than the sum: there the module and"
+	echo "libconfuse are mapped afresh by every pam_start (page faults on first use)."
+	echo
+	cat "$TMP/breakdown.md"
+	echo
+	echo "## 3. Notifier latency"
+	echo
+	echo "$(notifier_status)."
+	echo
+	echo "## 4. Notifier idle cost"
+	echo
+	echo "$(notifier_status)."
+} >"$TMP/report.md"
+
+mkdir -p "$(dirname "$OUT")"
+cp "$TMP/report.md" "$OUT"
+cat "$TMP/report.md"
+say "report written to $OUT"
+exit "$rc"
