@@ -119,27 +119,49 @@ by(const char *name, uid_t uid, struct mc_account *a)
 	free(buf);
 	if (a->name == NULL)
 		return -ENOMEM;
-	if ((r = fill_groups(a)) < 0) {
-		mc_account_free(a);
-		return r;
-	}
 	a->user.name = a->name;
 	a->user.uid = a->uid;
+	return 0;
+}
+
+int
+mc_account_load_groups(struct mc_account *a)
+{
+	int r;
+
+	if (a->groups != NULL)
+		return 0;
+	if ((r = fill_groups(a)) < 0)
+		return r;
 	a->user.groups = (const char *const *)a->groups;
 	a->user.n_groups = a->n_groups;
 	return 0;
 }
 
+static int
+with_groups(struct mc_account *a, int r)
+{
+	if (r == 0 && (r = mc_account_load_groups(a)) < 0)
+		mc_account_free(a);
+	return r;
+}
+
 int
 mc_account_by_name(const char *name, struct mc_account *a)
 {
-	return by(name, 0, a);
+	return with_groups(a, by(name, 0, a));
 }
 
 int
 mc_account_by_uid(uid_t uid, struct mc_account *a)
 {
-	return by(NULL, uid, a);
+	return with_groups(a, by(NULL, uid, a));
+}
+
+int
+mc_account_by_name_nogroups(const char *name, struct mc_account *a)
+{
+	return by(name, 0, a);
 }
 
 void

@@ -21,6 +21,11 @@ struct mc_account {
 int mc_account_by_name(const char *name, struct mc_account *a);
 /* The same, by uid. */
 int mc_account_by_uid(uid_t uid, struct mc_account *a);
+/* By name, without the groups: getgrouplist() can cost more than the rest
+ * of a login (NSS modules), so callers load them only when rules need them
+ * with mc_account_load_groups().  Same returns. */
+int mc_account_by_name_nogroups(const char *name, struct mc_account *a);
+int mc_account_load_groups(struct mc_account *a);
 void mc_account_free(struct mc_account *a);
 
 #endif

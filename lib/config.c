@@ -744,42 +744,48 @@ build(struct parse_ctx *ctx, cfg_t *cfg, uint64_t ram, struct mc_config *c)
 
 /* libconfuse takes the end of the text for the '}' of a section left open,
  * and lets a comment opened with slash-star swallow the rest of the text.
- * Parse once more, quietly, with a '}' appended: a complete text refuses
- * it at the top level, a text cut short accepts it.  Called with
- * parse_lock held after a parse without errors; reports the problem
- * itself and returns 0, or -ENOMEM. */
+ * Follow its lexer just far enough (quoted strings, comments, braces) to
+ * tell whether the text ends inside a section or a comment.  Returns the
+ * last line when it does, else 0. */
 static int
-check_complete(struct parse_ctx *ctx, const char *text, size_t len)
+ends_open(const char *text, size_t len)
 {
-	struct parse_ctx quiet = { .file = ctx->file, .errs = NULL };
-	cfg_t *cfg = NULL;
-	char *buf;
-	int line = 1, r = CFG_PARSE_ERROR;
+	int depth = 0, line = 1;
+	bool comment = false;
 
-	if ((buf = malloc(len + sizeof("\n}"))) == NULL)
-		return -ENOMEM;
-	memcpy(buf, text, len);
-	memcpy(buf + len, "\n}", sizeof("\n}"));
-	cur = &quiet;
-	if ((cfg = cfg_init(top_opts, CFGF_NONE)) != NULL) {
-		cfg_set_error_function(cfg, confuse_error);
-		r = cfg_parse_buf(cfg, buf);
-		cfg_free(cfg);
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (c == '\n')
+			line++;
+		if (comment) {
+			if (c == '*' && i + 1 < len && text[i + 1] == '/') {
+				comment = false;
+				i++;
+			}
+			continue;
+		}
+		if (c == '"' || c == '\'') {
+			/* An unterminated string is libconfuse's own error. */
+			for (i++; i < len && text[i] != c; i++) {
+				if (text[i] == '\\' && i + 1 < len)
+					i++;
+				if (text[i] == '\n')
+					line++;
+			}
+		} else if (c == '#' || (c == '/' && i + 1 < len && text[i + 1] == '/')) {
+			while (i + 1 < len && text[i + 1] != '\n')
+				i++;
+		} else if (c == '/' && i + 1 < len && text[i + 1] == '*') {
+			comment = true;
+			i++;
+		} else if (c == '{') {
+			depth++;
+		} else if (c == '}' && depth > 0) {
+			depth--;
+		}
 	}
-	cur = ctx;
-	free(quiet.seen);
-	free(buf);
-	if (cfg == NULL)
-		return -ENOMEM;
-	if (r == CFG_SUCCESS) {
-		for (size_t i = 0; i < len; i++)
-			if (text[i] == '\n')
-				line++;
-		ctx->nerrors++;
-		report(ctx->errs, ctx->file, line,
-		       "ends inside a section or a comment (a closing '}' or '*/' is missing)");
-	}
-	return 0;
+	return depth > 0 || comment ? line : 0;
 }
 
 int
@@ -819,8 +825,11 @@ mc_config_parse(const char *name, const char *text, size_t len,
 		ctx.nerrors++;
 		report(errs, name, 0, "could not be parsed");
 	}
-	if (ctx.nerrors == 0 && check_complete(&ctx, text, len) < 0)
-		goto out;	/* r is -ENOMEM */
+	if (ctx.nerrors == 0 && (line = ends_open(text, len)) > 0) {
+		ctx.nerrors++;
+		report(errs, name, line,
+		       "ends inside a section or a comment (a closing '}' or '*/' is missing)");
+	}
 	if (ctx.nerrors > 0) {
 		r = -EINVAL;
 		goto out;

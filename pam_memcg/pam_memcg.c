@@ -32,6 +32,8 @@ struct args {
 /* What open_session did, for close_session in the same process. */
 struct state {
 	int version;
+	char mnt[PATH_MAX];	/* the hierarchy open found */
+	char mnt_root[PATH_MAX];
 	uid_t uid;
 	char parent[PATH_MAX];
 	char orig[PATH_MAX];	/* cgroup the process came from */
@@ -112,7 +114,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return PAM_IGNORE;
 	}
 	user = item;
-	r = mc_account_by_name(user, &acct);
+	r = mc_account_by_name_nogroups(user, &acct);
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "cannot look up user \"%s\": %s; session not limited",
 			   user, r == -ENOENT ? "unknown user" : strerror(-r));
@@ -140,6 +142,14 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 
+	/* Group look-ups only when a rule names a group. */
+	if ((cfg->n_groups > 0 || cfg->n_exempt_groups > 0) &&
+	    (r = mc_account_load_groups(&acct)) < 0) {
+		pam_syslog(pamh, LOG_ERR, "cannot look up the groups of %s: %s",
+			   acct.name, strerror(-r));
+		ret = failed(cfg);
+		goto out;
+	}
 	mc_decide(cfg, &acct.user, mc_ram_bytes(), &d);
 	if (d.exempt != MC_NOT_EXEMPT) {
 		mc_log(&log, LOG_DEBUG, "user %s (uid %u) is exempt: %s", acct.name,
@@ -155,6 +165,8 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 	st->version = h.version;
+	snprintf(st->mnt, sizeof(st->mnt), "%s", h.mnt);
+	snprintf(st->mnt_root, sizeof(st->mnt_root), "%s", h.mnt_root);
 	st->uid = acct.uid;
 	snprintf(st->parent, sizeof(st->parent), "%s", cfg->cgroup_parent);
 	if ((r = mc_cg_of_pid(&h, 0, st->orig, sizeof(st->orig))) < 0) {
@@ -205,8 +217,11 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (pam_get_data(pamh, STATE_KEY, &data) != PAM_SUCCESS || data == NULL)
 		return PAM_IGNORE;
 	st = data;
-	if (mc_hier_find(st->version == 2 ? MC_CG_V2 : MC_CG_V1, &h, &log) < 0)
+	if ((r = mc_hier_open(st->mnt, st->mnt_root, st->version, true, &h)) < 0) {
+		pam_syslog(pamh, LOG_ERR, "cannot open the memory hierarchy at %s: %s",
+			   st->mnt, strerror(-r));
 		return PAM_SUCCESS;
+	}
 
 	/* Step out of the user's cgroup, or it can never be removed. */
 	if (mc_user_cgroup(st->parent, st->uid, mine, sizeof(mine)) == 0 &&
