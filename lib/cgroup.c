@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -19,6 +20,8 @@
 
 /* How often an open retries when a close removed the cgroup under it. */
 #define JOIN_TRIES 32
+/* How long (in 10 ms steps) a close waits for exiting processes. */
+#define REMOVE_WAIT_STEPS 50
 
 /* Without openat2 (kernels before 5.6, valgrind): one component at a time,
  * none of them a symlink, "." or "..", none on another filesystem. */
@@ -730,21 +733,88 @@ mc_cg_attach(const struct mc_hier *h, const char *rel, pid_t pid)
 	return r;
 }
 
+/* Whether a process is on its way out: a zombie, or PF_EXITING set. */
+static bool
+exiting(long pid)
+{
+	char path[64], buf[1024], *p, *save = NULL, *tok;
+	uint64_t flags = 0;
+	char state;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;	/* gone already */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: fields start after
+	 * the last ')'.  Then state (field 3) ... flags (field 9). */
+	if ((p = strrchr(buf, ')')) == NULL || (tok = strtok_r(p + 1, " ", &save)) == NULL)
+		return false;
+	state = tok[0];
+	for (int field = 4; field <= 9; field++)
+		if ((tok = strtok_r(NULL, " ", &save)) == NULL)
+			return false;
+	if (mc_parse_u64(tok, 0, UINT64_MAX, &flags) < 0)
+		return false;
+	return state == 'Z' || state == 'X' || (flags & 0x4) != 0;	/* PF_EXITING */
+}
+
+/* Whether every process still listed in the cgroup is exiting. */
+static bool
+only_exiting(int fd)
+{
+	char buf[4096], *save = NULL;
+	bool any = false;
+
+	if (read_at(fd, "cgroup.procs", buf, sizeof(buf)) < 0)
+		return false;
+	for (char *tok = strtok_r(buf, "\n", &save); tok != NULL;
+	     tok = strtok_r(NULL, "\n", &save)) {
+		uint64_t pid;
+
+		if (mc_parse_u64(tok, 1, INT32_MAX, &pid) < 0 || !exiting((long)pid))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 int
 mc_cg_remove_user(const struct mc_hier *h, const char *parent, uid_t uid)
 {
 	char leaf[32];
-	int pfd, r = 0;
+	int pfd, fd, r = 0;
 
 	pfd = open_dir(h->rootfd, parent);
 	if (pfd < 0)
 		return pfd;
 	snprintf(leaf, sizeof(leaf), "user-%u", (unsigned)uid);
-	if (unlinkat(pfd, leaf, AT_REMOVEDIR) < 0)
-		r = -errno;
-	/* A fake tree is a plain directory with files in it. */
-	if (r == -ENOTEMPTY)
-		r = -EBUSY;
+	/* sshd's monitor closes the session while the session's last process
+	 * is still exiting: wait for such stragglers (never for a live
+	 * process), up to REMOVE_WAIT_STEPS * 10 ms. */
+	for (int step = 0;; step++) {
+		r = unlinkat(pfd, leaf, AT_REMOVEDIR) < 0 ? -errno : 0;
+		/* A fake tree is a plain directory with files in it. */
+		if (r == -ENOTEMPTY)
+			r = -EBUSY;
+		if (r != -EBUSY || step == REMOVE_WAIT_STEPS)
+			break;
+		fd = walk(pfd, leaf, O_RDONLY | O_DIRECTORY);
+		if (fd < 0)
+			break;
+		bool wait = only_exiting(fd);
+
+		close(fd);
+		if (!wait)
+			break;
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	}
 	close(pfd);
 	return r;
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(build-essential libpam0g-dev libconfuse-dev libcmocka-dev pamtester
       libpam-wrapper passwd util-linux procps psmisc python3 tmux man-db
       pkg-config libpam-runtime
-      exim4-daemon-light valgrind)
+      exim4-daemon-light valgrind openssh-server openssh-client)
 pkgs+=("$@")
 
 missing=()

@@ -106,14 +106,16 @@ trap 'exit 130' INT TERM
 
 # add_group NAME
 add_group() {
-	groupadd "$1" && T_GROUPS+=("$1")
+	T_GROUPS+=("$1")
+	groupadd "$1"
 }
 
 # add_user NAME [SUPPLEMENTARY_GROUPS]: a regular user with a home directory.
 add_user() {
 	local extra=()
 	[ -n "${2:-}" ] && extra=(-G "$2")
-	useradd -m -s /bin/bash "${extra[@]}" "$1" && T_USERS+=("$1")
+	T_USERS+=("$1")
+	useradd -m -s /bin/bash "${extra[@]}" "$1"
 }
 
 uid_of() { id -u "$1"; }

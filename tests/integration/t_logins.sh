@@ -1,0 +1,446 @@
+#!/bin/bash
+# Real logins end to end: ssh into a private sshd, login on a pty, su -l and
+# runuser -l.  From inside each session: its cgroup, its limit, an OOM kill
+# that spares the login shell; after logout the cgroup is gone.
+. "$(dirname "$0")/lib.sh"
+
+US=${T_ID}s UC=${T_ID}c UU=${T_ID}u UR=${T_ID}r UT=${T_ID}t
+LIMIT=67108864 # memory_max = "64M"
+CONF=$TMP/pam_memcg.conf
+LDIR=$TMP/logins           # what the sessions run, terminals, PAM stacks
+PWDIR=$LDIR/pam.d-wrapper  # services libpam reads under pam_wrapper
+SSHD_DIR=$LDIR/sshd        # host and client keys, sshd_config, log
+SSHD_NAME=sshd-memcg-test-$$
+SSHD_PID="" SSHD_PORT="" RUN_SSHD_MADE=0
+
+missing=()
+for c in tmux ssh ssh-keygen sshd login su runuser; do
+	command -v "$c" >/dev/null || missing+=("$c")
+done
+PWRAP_LIB=$(ldconfig -p | awk '$1 == "libpam_wrapper.so" { print $NF; exit }')
+[ -n "$PWRAP_LIB" ] || missing+=(libpam_wrapper.so)
+if [ ${#missing[@]} -gt 0 ]; then
+	t_requirements() { fail "not installed: ${missing[*]} (tests/deps.sh installs them)"; }
+	run_test requirements t_requirements
+	t_done
+	exit
+fi
+
+# --- terminals: one private tmux server, one session per login ---------------
+
+tm() { env -u TMUX TMUX_TMPDIR="$LDIR" tmux -L "memcg-test-$$" -f "$LDIR/tmux.conf" "$@"; }
+
+# term_open NAME CMD...: runs CMD on a new pty (through logins/term-run.sh,
+# which records its pid and exit status in $LDIR/NAME.state*).
+term_open() {
+	local name=$1 cmd
+	shift
+	cmd=$(printf '%q ' sh "$LDIR/term-run.sh" "$LDIR/$name.state" "$@")
+	tm new-session -d -s "$name" -x 200 -y 50 "exec $cmd" || {
+		fail "tmux could not start $name"
+		return 1
+	}
+}
+
+term_text() { tm capture-pane -p -J -S - -t "$1"; }
+
+term_send() {
+	tm send-keys -t "$1" -l -- "$2" && tm send-keys -t "$1" Enter
+}
+
+# term_wait NAME REGEX [TIMEOUT]: until a line on the terminal matches.
+term_wait() {
+	local deadline=$((SECONDS + ${3:-20})) text
+	while :; do
+		text=$(term_text "$1")
+		grep -qE -- "$2" <<<"$text" && return 0
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		sleep 0.1
+	done
+}
+
+# term_ended NAME [TIMEOUT]: until the program on the terminal has exited.
+term_ended() {
+	local deadline=$((SECONDS + ${2:-20}))
+	until [ -e "$LDIR/$1.state" ]; do
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		sleep 0.1
+	done
+}
+
+term_status() { cat "$LDIR/$1.state" 2>/dev/null; }
+
+# term_close NAME FILE: saves what the terminal shows to FILE, hangs it up.
+term_close() {
+	term_text "$1" >"$2" 2>/dev/null
+	tm kill-session -t "$1" 2>/dev/null
+}
+
+# --- cleanup: hang up the terminals first, so every login closes its session -
+
+# proc_live PID: the process exists and is not a zombie (PID 1 here reaps
+# orphans only now and then).
+proc_live() {
+	local state
+	state=$(sed 's/.*) //; s/ .*//' "/proc/$1/stat" 2>/dev/null) && [ -n "$state" ] && [ "$state" != Z ]
+}
+
+# sshd_alive: is any sshd running?
+sshd_alive() {
+	local p
+	for p in $(pgrep '^sshd'); do proc_live "$p" && return 0; done
+	return 1
+}
+
+logins_cleanup() {
+	local pids=() f p q d alive
+	for f in "$LDIR"/*.state.pid; do
+		[ -f "$f" ] && pids+=("$(cat "$f")")
+	done
+	tm kill-server 2>/dev/null
+	for _ in $(seq 50); do
+		alive=0
+		for p in "${pids[@]}"; do proc_live "$p" && alive=1; done
+		[ "$alive" -eq 0 ] && break
+		sleep 0.1
+	done
+	if [ -n "$SSHD_PID" ]; then
+		kill "$SSHD_PID" 2>/dev/null
+		wait "$SSHD_PID" 2>/dev/null
+	fi
+	# pam_wrapper's copy of the services, left behind only by a killed login.
+	for d in /tmp/pam.?; do
+		[ -f "$d/pid" ] || continue
+		p=$(cat "$d/pid" 2>/dev/null)
+		for q in "${pids[@]}"; do
+			[ "$p" = "$q" ] && ! proc_live "$p" && rm -rf "$d"
+		done
+	done
+	# /run/sshd is every sshd's privsep directory: keep it while any runs
+	# (ours end a moment after their clients hang up).
+	if [ "$RUN_SSHD_MADE" -eq 1 ] && wait_for '! sshd_alive' 3; then
+		rmdir /run/sshd 2>/dev/null
+	fi
+	t_cleanup
+}
+trap logins_cleanup EXIT
+
+# --- what runs inside the sessions -------------------------------------------
+
+mkdir -m 0755 "$LDIR"
+printf 'set -g remain-on-exit on\nset -g status off\nset -g history-limit 10000\nset -g default-shell /bin/bash\n' \
+	>"$LDIR/tmux.conf"
+install -m 0755 "$TOP/tests/integration/logins/probe.sh" "$TOP/tests/integration/logins/term-run.sh" \
+	"$HOG" "$LDIR/"
+printf 'CG_MNT=%s\nMC_VERSION=%s\nF_MAX=%s\nF_OOM=%s\n' "$CG_MNT" "$MC_VERSION" "$F_MAX" "$F_OOMCTL" \
+	>"$LDIR/probe.env"
+chmod 0644 "$LDIR/probe.env"
+PROBE="sh $LDIR/probe.sh"
+
+# probe FILE N KEY: a value a probe printed inside a session.
+probe() { sed -n "s/^probe$2: $3=//p" "$1" | head -n 1; }
+
+# Swap would let the hog page out instead of being killed: forbid it where the
+# kernel accounts for it.
+swap=max
+if [ -e "$CG_MNT/$RUNNER_CG/memory.memsw.limit_in_bytes" ] || [ -e "$CG_MNT/$RUNNER_CG/memory.swap.max" ]; then
+	swap=0
+fi
+write_conf "$CONF" <<EOF
+cgroup_parent = "$TEST_PARENT"
+min_uid       = 1000
+default { memory_max = "64M"  swap_max = "$swap" }
+EOF
+for u in "$US" "$UC" "$UU" "$UR" "$UT"; do add_user "$u"; done
+
+# The session stack every login below uses: pam_unix, then the built module.
+session_lines="session required pam_unix.so
+session required $PAM_SO conf=$CONF debug"
+
+# login, su and runuser hard-code their service names; pam_wrapper makes libpam
+# read those services from $PWDIR, so /etc/pam.d/{login,su-l,runuser-l} are
+# never touched.  login -f (run by root) skips auth but still calls setcred,
+# which pam_unix grants.
+mkdir -m 0755 "$PWDIR"
+printf 'auth required pam_unix.so\naccount required pam_unix.so\npassword required pam_deny.so\n%s\n' \
+	"$session_lines" >"$PWDIR/login"
+for svc in su-l runuser-l; do
+	printf 'auth sufficient pam_rootok.so\nauth required pam_deny.so\naccount required pam_unix.so\npassword required pam_deny.so\n%s\n' \
+		"$session_lines" >"$PWDIR/$svc"
+done
+printf 'auth required pam_deny.so\naccount required pam_deny.so\npassword required pam_deny.so\nsession required pam_deny.so\n' \
+	>"$PWDIR/other"
+WRAP=(env "LD_PRELOAD=$PWRAP_LIB $SHIM" PAM_WRAPPER=1 "PAM_WRAPPER_SERVICE_DIR=$PWDIR"
+	PAM_WRAPPER_USE_SYSLOG=1 "MEMCG_TEST_SYSLOG=$MEMCG_TEST_SYSLOG")
+
+# --- a private sshd -----------------------------------------------------------
+
+# sshd takes its PAM service name from the name it was started under, so it
+# runs as a symlink named after its own /etc/pam.d service.  Key
+# authentication only: sshd does it itself; PAM auth would deny.
+start_sshd() {
+	local sshd port try deadline
+	sshd=$(command -v sshd)
+	mkdir -m 0700 "$SSHD_DIR" || return 1
+	ssh-keygen -q -t ed25519 -N '' -C "$SSHD_NAME host" -f "$SSHD_DIR/host_key" || return 1
+	ssh-keygen -q -t ed25519 -N '' -C "$SSHD_NAME client" -f "$SSHD_DIR/client_key" || return 1
+	ln -s "$sshd" "$SSHD_DIR/$SSHD_NAME" || return 1
+	system_pam_service "$SSHD_NAME" "auth required pam_deny.so
+account required pam_unix.so
+password required pam_deny.so
+$session_lines"
+	if [ ! -d /run/sshd ]; then
+		mkdir -m 0755 /run/sshd && RUN_SSHD_MADE=1
+	fi
+	for try in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 40000))
+		cat >"$SSHD_DIR/sshd_config" <<EOF
+ListenAddress 127.0.0.1:$port
+HostKey $SSHD_DIR/host_key
+PidFile $SSHD_DIR/sshd.pid
+UsePAM yes
+AuthenticationMethods publickey
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+HostbasedAuthentication no
+PermitRootLogin no
+PermitEmptyPasswords no
+AllowUsers $US $UT
+AuthorizedKeysFile .ssh/authorized_keys
+StrictModes yes
+PermitUserEnvironment no
+AllowTcpForwarding no
+AllowAgentForwarding no
+AllowStreamLocalForwarding no
+X11Forwarding no
+PermitTunnel no
+PrintMotd no
+PrintLastLog no
+UseDNS no
+LogLevel VERBOSE
+EOF
+		echo "== try $try, port $port" >>"$SSHD_DIR/log"
+		LD_PRELOAD=$SHIM "$SSHD_DIR/$SSHD_NAME" -D -e -f "$SSHD_DIR/sshd_config" >>"$SSHD_DIR/log" 2>&1 &
+		SSHD_PID=$!
+		deadline=$((SECONDS + 10))
+		until grep -q "Server listening on 127.0.0.1 port $port" "$SSHD_DIR/log"; do
+			if ! kill -0 "$SSHD_PID" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
+				break
+			fi
+			sleep 0.05
+		done
+		if grep -q "Server listening on 127.0.0.1 port $port" "$SSHD_DIR/log"; then
+			SSHD_PORT=$port
+			return 0
+		fi
+		kill "$SSHD_PID" 2>/dev/null
+		wait "$SSHD_PID" 2>/dev/null
+		SSHD_PID=""
+	done
+	return 1
+}
+
+# authorize_key USER: the test client key in USER's ~/.ssh/authorized_keys.
+authorize_key() {
+	local home
+	home=$(getent passwd "$1" | cut -d: -f6)
+	install -d -o "$1" -g "$(id -g "$1")" -m 0700 "$home/.ssh" &&
+		install -o "$1" -g "$(id -g "$1")" -m 0600 "$SSHD_DIR/client_key.pub" "$home/.ssh/authorized_keys"
+}
+
+# ssh_open NAME USER: a real ssh client with a pty, logged in as USER.
+ssh_open() {
+	term_open "$1" ssh -tt -F /dev/null -i "$SSHD_DIR/client_key" -o IdentitiesOnly=yes \
+		-o IdentityAgent=none -o BatchMode=yes -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null \
+		-o LogLevel=ERROR -o ConnectTimeout=10 -p "$SSHD_PORT" "$2@127.0.0.1"
+}
+
+start_sshd && authorize_key "$US" && authorize_key "$UT"
+SSHD_OK=$?
+
+sshd_ready() {
+	[ "$SSHD_OK" -eq 0 ] && return 0
+	fail "the private sshd did not start"
+	sed 's/^/      | /' "$SSHD_DIR/log" >&2 2>/dev/null
+	return 1
+}
+
+
+# --- checks shared by every login path --------------------------------------
+
+# no_cgroup_yet USER: a case starts from a user without a cgroup.
+no_cgroup_yet() {
+	[ ! -e "$(user_cg_dir "$1")" ] || {
+		fail "$(user_cg_dir "$1") exists before the login"
+		return 1
+	}
+}
+
+# A shell prompt ($ and a space, which capture-pane -J keeps).
+PROMPT='\$ *$'
+
+# shell_session NAME: drives the interactive login shell on terminal NAME:
+# probe, hog past the limit, probe again, log out.
+shell_session() {
+	term_wait "$1" "$PROMPT" 20 || { fail "$1: no shell prompt"; return 1; }
+	term_send "$1" "$PROBE 1 \$\$"
+	term_wait "$1" '^probe1: end' 20 || { fail "$1: first probe did not answer"; return 1; }
+	term_send "$1" "$LDIR/hog 200; $PROBE 2 \$\$ \$?"
+	term_wait "$1" '^probe2: end' 30 || { fail "$1: no probe after the hog"; return 1; }
+	term_send "$1" exit
+}
+
+# The same, non-interactive: the command su -l / runuser -l run in the
+# user's login shell.
+SHELL_CMD="$PROBE 1 \$\$; $LDIR/hog 200; $PROBE 2 \$\$ \$?"
+
+# check_inside FILE USER: what the session reported from inside.
+check_inside() {
+	local f=$1 uid
+	uid=$(uid_of "$2")
+	assert_eq "$uid" "$(probe "$f" 1 uid)" "the session runs as $2"
+	assert_eq "/$TEST_PARENT/user-$uid" "$(probe "$f" 1 cg)" "the login shell's memory cgroup"
+	assert_eq "$LIMIT" "$(probe "$f" 1 max)" "$F_MAX seen from the session"
+	assert_eq 0 "$(probe "$f" 1 oom_kill)" "no OOM kill before the hog"
+	assert_eq 137 "$(probe "$f" 2 status)" "hog 200 exit status (SIGKILL)"
+	assert_not_contains "$f" '^survived' "the hog never got past the limit"
+	assert_eq 1 "$(probe "$f" 2 oom_kill)" "OOM kills counted in the user's cgroup"
+	assert_eq "$(probe "$f" 1 shell)" "$(probe "$f" 2 shell)" "the login shell ran on after the kill"
+	assert_eq "/$TEST_PARENT/user-$uid" "$(probe "$f" 2 cg)" "the login shell's cgroup after the kill"
+}
+
+# check_logout NAME USER [SERVICE]: the login program ended cleanly and the
+# cgroup is gone; with SERVICE, the module's log says it ran under that PAM
+# service and removed the cgroup itself at close.
+check_logout() {
+	local uid dir
+	uid=$(uid_of "$2")
+	dir=$(user_cg_dir "$2")
+	term_ended "$1" 20 || fail "$1 still running after logout"
+	assert_eq 0 "$(term_status "$1")" "exit status on $1"
+	wait_for "[ ! -e '$dir' ]" 10
+	[ ! -e "$dir" ] ||
+		fail "cgroup after logout: $dir still exists, holding [$(tr '\n' ' ' <"$dir/cgroup.procs" 2>/dev/null)]"
+	[ -n "${3:-}" ] || return 0
+	wait_for "grep -q 'removed .*/user-$uid (last session' '$MEMCG_TEST_SYSLOG'" 5
+	assert_contains "$MEMCG_TEST_SYSLOG" \
+		"pam_memcg\\($3:session\\): user $2 \\(uid $uid\\) in .*/user-$uid: memory_max $LIMIT" \
+		"the module ran in PAM service $3"
+	assert_contains "$MEMCG_TEST_SYSLOG" \
+		"pam_memcg\\($3:session\\): removed .*/user-$uid \\(last session" \
+		"the module removed the cgroup at close"
+}
+
+# show_on_failure FILE...: what the terminals showed, when the case failed.
+show_on_failure() {
+	[ "$T_CUR_FAILED" -eq 0 ] && return
+	local f
+	for f in "$@"; do
+		echo "    --- $f" >&2
+		sed 's/^/      | /' "$f" >&2 2>/dev/null
+	done
+}
+
+# --- the cases ---------------------------------------------------------------
+
+t_ssh() {
+	sshd_ready && no_cgroup_yet "$US" || return
+	ssh_open ssh1 "$US" && shell_session ssh1
+	check_logout ssh1 "$US" "$SSHD_NAME"
+	term_close ssh1 "$LDIR/ssh1.txt"
+	check_inside "$LDIR/ssh1.txt" "$US"
+	show_on_failure "$LDIR/ssh1.txt" "$SSHD_DIR/log"
+}
+
+t_console_login() {
+	no_cgroup_yet "$UC" || return
+	term_open login1 "${WRAP[@]}" login -f "$UC" && shell_session login1
+	# No log check: login empties its environment before PAM starts, so the
+	# syslog shim no longer knows where to write.
+	check_logout login1 "$UC"
+	term_close login1 "$LDIR/login1.txt"
+	check_inside "$LDIR/login1.txt" "$UC"
+	show_on_failure "$LDIR/login1.txt"
+}
+
+t_su_l() {
+	no_cgroup_yet "$UU" || return
+	term_open su1 "${WRAP[@]}" su -l "$UU" -c "$SHELL_CMD"
+	check_logout su1 "$UU" su-l
+	term_close su1 "$LDIR/su1.txt"
+	check_inside "$LDIR/su1.txt" "$UU"
+	show_on_failure "$LDIR/su1.txt"
+}
+
+t_runuser_l() {
+	no_cgroup_yet "$UR" || return
+	term_open runuser1 "${WRAP[@]}" runuser -l "$UR" -c "$SHELL_CMD"
+	check_logout runuser1 "$UR" runuser-l
+	term_close runuser1 "$LDIR/runuser1.txt"
+	check_inside "$LDIR/runuser1.txt" "$UR"
+	show_on_failure "$LDIR/runuser1.txt"
+}
+
+# Two ssh sessions of one user share a cgroup; the first logout leaves the
+# cgroup and its limit to the second (which still gets OOM-killed past it);
+# the second logout removes it.
+t_ssh_two_sessions() {
+	local uid dir a=$LDIR/twoA.txt b=$LDIR/twoB.txt shell_a
+	sshd_ready && no_cgroup_yet "$UT" || return
+	uid=$(uid_of "$UT")
+	dir=$(user_cg_dir "$UT")
+	ssh_open twoA "$UT" && ssh_open twoB "$UT" || return
+	if ! { term_wait twoA "$PROMPT" 20 && term_wait twoB "$PROMPT" 20; }; then
+		fail "no shell prompts"
+		term_close twoA "$a"
+		term_close twoB "$b"
+		show_on_failure "$a" "$b" "$SSHD_DIR/log"
+		return
+	fi
+	term_send twoA "$PROBE 1 \$\$"
+	term_send twoB "$PROBE 1 \$\$"
+	term_wait twoA '^probe1: end' 20 || fail "first probe did not answer in the first session"
+	term_wait twoB '^probe1: end' 20 || fail "first probe did not answer in the second session"
+	term_text twoA >"$a"
+	term_text twoB >"$b"
+	shell_a=$(probe "$a" 1 shell)
+	assert_eq "/$TEST_PARENT/user-$uid" "$(probe "$a" 1 cg)" "first session's cgroup"
+	assert_eq "/$TEST_PARENT/user-$uid" "$(probe "$b" 1 cg)" "second session's cgroup"
+	assert_eq "$LIMIT" "$(probe "$b" 1 max)" "$F_MAX seen from the second session"
+	[[ -n "$shell_a" && " $(probe "$b" 1 procs) " == *" $shell_a "* ]] ||
+		fail "the second session does not see the first one's shell $shell_a in $(probe "$b" 1 procs)"
+
+	term_send twoA exit
+	term_ended twoA 20 || fail "first ssh still running after logout"
+	assert_eq 0 "$(term_status twoA)" "first ssh's exit status"
+	wait_for "grep -q 'user-$uid still in use: kept' '$MEMCG_TEST_SYSLOG'" 10
+	assert_contains "$MEMCG_TEST_SYSLOG" "pam_memcg\\($SSHD_NAME:session\\): .*/user-$uid still in use: kept" \
+		"first close keeps the cgroup"
+	assert_exists "$dir" "cgroup while the second session is open"
+	assert_eq "$LIMIT" "$(cat "$dir/$F_MAX" 2>/dev/null)" "limit after the first logout"
+
+	term_send twoB "$LDIR/hog 200; $PROBE 2 \$\$ \$?"
+	term_wait twoB '^probe2: end' 30 || fail "no probe after the hog in the second session"
+	term_text twoB >"$b"
+	assert_eq "$LIMIT" "$(probe "$b" 2 max)" "$F_MAX seen from the second session after the first logout"
+	assert_eq 137 "$(probe "$b" 2 status)" "hog 200 after the first logout (SIGKILL)"
+	assert_eq 1 "$(probe "$b" 2 oom_kill)" "OOM kills counted"
+	assert_eq "/$TEST_PARENT/user-$uid" "$(probe "$b" 2 cg)" "second shell's cgroup after the kill"
+	[[ " $(probe "$b" 2 procs) " != *" $shell_a "* ]] ||
+		fail "the first session's shell $shell_a is still in the cgroup"
+
+	term_send twoB exit
+	check_logout twoB "$UT" "$SSHD_NAME"
+	term_close twoA "$a"
+	term_close twoB "$b"
+	show_on_failure "$a" "$b" "$SSHD_DIR/log"
+}
+
+run_test ssh t_ssh
+run_test console_login t_console_login
+run_test su_l t_su_l
+run_test runuser_l t_runuser_l
+run_test ssh_two_sessions t_ssh_two_sessions
+t_done
