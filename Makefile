@@ -38,7 +38,7 @@ PAMDIR ?= $(shell d=$$(pkg-config --variable=libdir pam 2>/dev/null); \
 MAN_PAGES = man/pam_memcg.8 man/pam_memcg.conf.5 man/memcgctl.1 $(wildcard man/memcg-notifier.8)
 
 .PHONY: all check deps unit integration clean install uninstall print-pamdir bench \
-        check-v2 check-v1-vm
+        check-v2 check-v1-vm demo
 all: $(PROGS)
 
 $(B)/obj/%.o: %.c
@@ -86,6 +86,10 @@ unit: $(UNIT_TESTS)
 
 integration: all $(TEST_TOOLS)
 	tests/integration/run.sh
+
+# The main job end to end, narrated (installs what it needs; as root).
+demo:
+	tests/demo.sh
 
 # The integration suite inside a VM: pure cgroup v2, and v1 on Debian's
 # stable kernel (tests/vm/; installs qemu and the kernel package itself).
