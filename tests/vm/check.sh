@@ -21,6 +21,7 @@ out=$(mktemp -d /var/tmp/memcg-vm.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 # Fewer concurrency cycles under software emulation; the same loops and users.
 MEMCG_RESULTS=/mnt/vmout/results MEMCG_CONC_CYCLES=${MEMCG_VM_CONC_CYCLES:-25} \
+	MEMCG_TEST_RATE_LIMIT=${MEMCG_TEST_RATE_LIMIT:-30} \
 	"$top/tests/vm/run.sh" --mode "$mode" --out "$out" --timeout "${MEMCG_VM_TIMEOUT:-900}" \
 	-- tests/integration/run.sh "${files[@]}"
 rc=$?
