@@ -38,7 +38,7 @@ PAMDIR ?= $(shell d=$$(pkg-config --variable=libdir pam 2>/dev/null); \
 MAN_PAGES = man/pam_memcg.8 man/pam_memcg.conf.5 man/memcgctl.1 $(wildcard man/memcg-notifier.8)
 
 .PHONY: all check deps unit integration clean install uninstall print-pamdir bench \
-        check-v2 check-v1-vm demo
+        check-v2 check-v1-vm check-systemd demo
 all: $(PROGS)
 
 $(B)/obj/%.o: %.c
@@ -52,19 +52,19 @@ $(B)/liblib.a: $(LIB_OBJ)
 $(B)/pam_memcg.so: $(PAM_OBJ) $(B)/liblib.a pam_memcg/pam_memcg.map
 	$(CC) -shared $(LDFLAGS) -Wl,--no-undefined -Wl,-z,relro,-z,now \
 	  -Wl,--version-script=pam_memcg/pam_memcg.map -o $@ $(PAM_OBJ) \
-	  $(B)/liblib.a -lconfuse -lpam
+	  $(B)/liblib.a -lconfuse -lsystemd -lpam
 
 $(B)/memcgctl: $(CTL_OBJ) $(B)/liblib.a
-	$(CC) $(LDFLAGS) -pie -Wl,-z,relro,-z,now -o $@ $(CTL_OBJ) $(B)/liblib.a -lconfuse
+	$(CC) $(LDFLAGS) -pie -Wl,-z,relro,-z,now -o $@ $(CTL_OBJ) $(B)/liblib.a -lconfuse -lsystemd
 
 $(B)/memcg-notifier: $(NOTIFIER_OBJ) $(B)/liblib.a
-	$(CC) $(LDFLAGS) -pie -Wl,-z,relro,-z,now -o $@ $(NOTIFIER_OBJ) $(B)/liblib.a -lconfuse
+	$(CC) $(LDFLAGS) -pie -Wl,-z,relro,-z,now -o $@ $(NOTIFIER_OBJ) $(B)/liblib.a -lconfuse -lsystemd
 
 # Unit tests: one cmocka program per tests/unit/test_*.c, linked with lib/.
 $(B)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(B)/liblib.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/liblib.a \
-	  -lconfuse -lcmocka
+	  -lconfuse -lsystemd -lcmocka
 
 $(B)/tests/pamtest: tests/pam/pamtest.c
 	@mkdir -p $(dir $@)
@@ -99,6 +99,11 @@ check-v2: all $(TEST_TOOLS)
 check-v1-vm: all $(TEST_TOOLS)
 	tests/vm/check.sh v1
 
+# The systemd backend: the same VM with systemd as PID 1 (logind, dbus,
+# cgroup v2), where tests/integration/t_systemd.sh logs in with su -l and ssh.
+check-systemd: all $(TEST_TOOLS)
+	tests/vm/check.sh systemd
+
 # Every suite runs even when an earlier one fails; the summary decides.
 check: deps
 	$(MAKE) all
@@ -107,13 +112,14 @@ check: deps
 	-$(MAKE) integration
 	-$(MAKE) check-v2
 	-$(MAKE) check-v1-vm
+	-$(MAKE) check-systemd
 	tests/summary.sh $(B)/results
 
 # Benchmarks: each bench/*.c becomes build/bench/*; bench/run.sh runs them
 # side by side and writes bench/results/latest.md.
 $(B)/bench/%: bench/%.c $(wildcard bench/*.h) $(B)/liblib.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/liblib.a -lconfuse -lpam -ldl
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/liblib.a -lconfuse -lsystemd -lpam -ldl
 
 BENCH_PROGS = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
@@ -150,3 +156,58 @@ uninstall:
 
 print-pamdir:
 	@echo $(PAMDIR)
+
+# --- Hardening tools (tests/hardening/, tests/fuzz/; docs/hardening.md) ----
+.PHONY: asan asan-build valgrind lint fuzz fuzz-short fuzz-build
+
+# ASan+UBSan builds of the three programs, pamtest and the unit tests in
+# build/asan/ (same file names), then the unit tests and t_module,
+# t_concurrency, t_notifier against them.  hog and the syslog shim stay
+# unsanitized: they run inside (or are preloaded into) other programs.
+ASAN_B = $(B)/asan
+ASAN_CFLAGS = $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+              -fno-sanitize-recover=all -fPIC -std=gnu11
+asan-build: $(TEST_TOOLS)
+	$(MAKE) B=$(ASAN_B) ALL_CFLAGS='$(ASAN_CFLAGS)' LDFLAGS=-fsanitize=address,undefined \
+	  all $(ASAN_B)/tests/pamtest $(UNIT_TESTS:$(B)/%=$(ASAN_B)/%)
+	cp $(B)/tests/hog $(ASAN_B)/tests/hog
+	$(CC) $(WARN) -O2 -fPIC -U_FORTIFY_SOURCE -shared -o $(ASAN_B)/tests/syslog_shim.so \
+	  tests/pam/syslog_shim.c tests/hardening/nodlclose.c
+asan: asan-build
+	tests/hardening/asan.sh
+
+# memcheck over a PAM open/close loop, pamtester and a short notifier run.
+$(B)/tests/nodlclose.so: tests/hardening/nodlclose.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O2 -fPIC -shared -o $@ $<
+valgrind: all $(TEST_TOOLS) $(B)/tests/nodlclose.so
+	tests/hardening/valgrind.sh
+
+# cppcheck and clang-tidy (.clang-tidy) over lib/, the three programs and
+# the fuzz and hardening sources.
+lint:
+	tests/hardening/lint.sh
+
+# libFuzzer targets, one per tests/fuzz/fuzz_*.c, with the library built by
+# clang into build/fuzz/.  `make fuzz FUZZ_SECONDS=N` runs each for N seconds.
+FUZZ_B = $(B)/fuzz
+FUZZ_CC = clang
+FUZZ_CFLAGS = $(WARN) -O1 -g -fno-omit-frame-pointer -std=gnu11 \
+              -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,$(FUZZ_B)/%,$(wildcard tests/fuzz/fuzz_*.c))
+$(FUZZ_B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+$(FUZZ_B)/liblib.a: $(LIB_SRC:%.c=$(FUZZ_B)/obj/%.o)
+	rm -f $@
+	ar rcs $@ $^
+$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_B)/liblib.a
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/liblib.a \
+	  -lconfuse -lsystemd
+fuzz-build: $(FUZZ_TARGETS)
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+fuzz-short: fuzz-build
+	tests/fuzz/run.sh 30
+-include $(wildcard $(FUZZ_B)/obj/lib/*.d)

@@ -32,6 +32,14 @@ walk_components(int rootfd, const char *rel, int flags)
 	struct stat root_st, st;
 	int fd, r;
 
+	if (strcmp(rel, ".") == 0 || *rel == '\0') {
+		/* The root itself, opened with the caller's flags (the loop
+		 * below refuses "."). */
+		fd = openat(rootfd, ".", flags | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		return fd;
+	}
 	if (fstat(rootfd, &root_st) < 0)
 		return -errno;
 	if ((copy = strdup(rel)) == NULL)
@@ -63,15 +71,6 @@ walk_components(int rootfd, const char *rel, int flags)
 		}
 		if (st.st_dev != root_st.st_dev) {
 			r = -EXDEV;
-			goto out;
-		}
-	}
-	if (strcmp(rel, ".") == 0 || *rel == '\0') {
-		/* The root itself, opened with the caller's flags. */
-		close(fd);
-		fd = openat(rootfd, ".", flags | O_CLOEXEC);
-		if (fd < 0) {
-			r = -errno;
 			goto out;
 		}
 	}
@@ -657,7 +656,7 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 	   const struct mc_limits *lim, pid_t pid, const struct mc_log *log)
 {
 	char path[PATH_MAX], leaf[32];
-	int r = -EAGAIN;
+	int r;
 
 	if ((r = mc_user_cgroup(parent, uid, path, sizeof(path))) < 0)
 		return r;
@@ -891,7 +890,7 @@ mc_cg_of_pid(const struct mc_hier *h, pid_t pid, char *buf, size_t len)
 		rel++;
 	if (strlen(rel) >= len)
 		return -ENAMETOOLONG;
-	strcpy(buf, rel);
+	memcpy(buf, rel, strlen(rel) + 1);
 	return 0;
 }
 
@@ -955,7 +954,7 @@ count_lines_at(int dirfd, const char *file)
 int
 mc_cg_stats(const struct mc_hier *h, const char *rel, struct mc_cg_stats *st)
 {
-	char buf[4096];
+	char buf[4096] = "";
 	int fd, r;
 	bool v2 = h->version == 2;
 
@@ -992,15 +991,69 @@ out:
 	return r;
 }
 
+void
+mc_layout_for(const struct mc_config *cfg, enum mc_backend b, struct mc_layout *l)
+{
+	if (b == MC_BACKEND_SYSTEMD) {
+		l->parent = "user.slice";
+		l->suffix = ".slice";
+	} else {
+		l->parent = cfg->cgroup_parent;
+		l->suffix = "";
+	}
+}
+
+int
+mc_layout_user_cgroup(const struct mc_layout *l, uid_t uid, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/user-%u%s", l->parent, (unsigned)uid, l->suffix);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+bool
+mc_layout_user_leaf(const struct mc_layout *l, const char *name, uid_t *uid)
+{
+	char canon[64], digits[16];
+	size_t n, slen = strlen(l->suffix);
+	uint64_t v;
+
+	if (strncmp(name, "user-", 5) != 0)
+		return false;
+	n = strlen(name + 5);
+	if (n <= slen || strcmp(name + 5 + n - slen, l->suffix) != 0 ||
+	    n - slen >= sizeof(digits))
+		return false;
+	memcpy(digits, name + 5, n - slen);
+	digits[n - slen] = '\0';
+	if (mc_parse_u64(digits, 0, UINT32_MAX - 1, &v) < 0)
+		return false;
+	/* Only the name we make: no leading zeros. */
+	snprintf(canon, sizeof(canon), "user-%u%s", (unsigned)v, l->suffix);
+	if (strcmp(canon, name) != 0)
+		return false;
+	*uid = (uid_t)v;
+	return true;
+}
+
 int
 mc_cg_each_user(const struct mc_hier *h, const char *parent,
 		int (*fn)(void *ctx, uid_t uid), void *ctx)
+{
+	struct mc_layout l = { .parent = parent, .suffix = "" };
+
+	return mc_cg_each_user_in(h, &l, fn, ctx);
+}
+
+int
+mc_cg_each_user_in(const struct mc_hier *h, const struct mc_layout *l,
+		   int (*fn)(void *ctx, uid_t uid), void *ctx)
 {
 	struct dirent *de;
 	DIR *d;
 	int fd, r = 0;
 
-	fd = open_dir(h->rootfd, parent);
+	fd = open_dir(h->rootfd, l->parent);
 	if (fd < 0)
 		return fd;
 	d = fdopendir(fd);
@@ -1010,18 +1063,11 @@ mc_cg_each_user(const struct mc_hier *h, const char *parent,
 		return r;
 	}
 	while ((de = readdir(d)) != NULL) {
-		uint64_t uid;
+		uid_t uid;
 
-		char canon[32];
-
-		if (strncmp(de->d_name, "user-", 5) != 0 ||
-		    mc_parse_u64(de->d_name + 5, 0, UINT32_MAX - 1, &uid) < 0)
+		if (!mc_layout_user_leaf(l, de->d_name, &uid))
 			continue;
-		/* Only the name mc_user_cgroup() makes: no leading zeros. */
-		snprintf(canon, sizeof(canon), "user-%u", (unsigned)uid);
-		if (strcmp(canon, de->d_name) != 0)
-			continue;
-		if ((r = fn(ctx, (uid_t)uid)) != 0)
+		if ((r = fn(ctx, uid)) != 0)
 			break;
 	}
 	closedir(d);

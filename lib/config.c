@@ -70,6 +70,9 @@ bad(cfg_t *cfg, const char *fmt, ...)
 
 /* libconfuse's own messages (syntax, unknown options, duplicate titles). */
 static void
+confuse_error(cfg_t *cfg, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+static void
 confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
 	char msg[512];
@@ -92,6 +95,7 @@ check_repeat(cfg_t *cfg, cfg_opt_t *opt)
 	}
 	if (cur->nseen == cur->capseen) {
 		size_t cap = cur->capseen ? cur->capseen * 2 : 32;
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): n is cfg_opt_t **. */
 		cfg_opt_t **n = realloc(cur->seen, cap * sizeof(*n));
 
 		if (n == NULL) {
@@ -132,6 +136,23 @@ cb_cgroup_version(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	else {
 		bad(cfg, "cgroup_version must be auto, v1 or v2, not \"%s\"", value);
 		*(long *)result = MC_CG_AUTO;
+	}
+	return 0;
+}
+
+static int
+cb_cgroup_backend(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	check_repeat(cfg, opt);
+	if (strcmp(value, "auto") == 0)
+		*(long *)result = MC_BACKEND_AUTO;
+	else if (strcmp(value, "cgroupfs") == 0)
+		*(long *)result = MC_BACKEND_CGROUPFS;
+	else if (strcmp(value, "systemd") == 0)
+		*(long *)result = MC_BACKEND_SYSTEMD;
+	else {
+		bad(cfg, "cgroup_backend must be auto, cgroupfs or systemd, not \"%s\"", value);
+		*(long *)result = MC_BACKEND_AUTO;
 	}
 	return 0;
 }
@@ -242,7 +263,7 @@ cb_warn_at(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 static bool
 valid_name(const char *s)
 {
-	size_t n = strlen(s);
+	size_t n = s != NULL ? strlen(s) : 0;
 
 	if (n == 0 || n > 256)
 		return false;
@@ -346,6 +367,7 @@ static cfg_opt_t notify_opts[] = {
 
 static cfg_opt_t top_opts[] = {
 	CFG_INT_CB("cgroup_version", 0, CFGF_NODEFAULT, cb_cgroup_version),
+	CFG_INT_CB("cgroup_backend", 0, CFGF_NODEFAULT, cb_cgroup_backend),
 	CFG_PTR_CB("cgroup_parent", NULL, CFGF_NODEFAULT, cb_cgroup_parent, free),
 	CFG_INT_CB("min_uid", 0, CFGF_NODEFAULT, cb_min_uid),
 	CFG_PTR_LIST_CB("exempt_users", NULL, CFGF_NODEFAULT, cb_name_elem, free),
@@ -554,9 +576,8 @@ check_rule(struct parse_ctx *ctx, cfg_t *sec, const struct mc_rule *r,
 
 	if (high == MC_UNLIMITED || high <= max)
 		return;
-	if ((v = size_opt(sec, "memory_high")) != NULL)
-		line = v->line;
-	else if ((v = size_opt(sec, "memory_max")) != NULL)
+	if ((v = size_opt(sec, "memory_high")) != NULL ||
+	    (v = size_opt(sec, "memory_max")) != NULL)
 		line = v->line;
 	ctx->nerrors++;
 	report(ctx->errs, ctx->file, line,
@@ -634,7 +655,7 @@ build_notify(struct parse_ctx *ctx, cfg_t *sec, struct mc_notify *n)
 		return r;
 	if (n->sendmail[0] != '/') {
 		ctx->nerrors++;
-		report(ctx->errs, ctx->file, sec->line,
+		report(ctx->errs, ctx->file, sec != NULL ? sec->line : 0,
 		       "notify: sendmail = \"%s\" must be an absolute path",
 		       n->sendmail);
 	}
@@ -645,7 +666,7 @@ build_notify(struct parse_ctx *ctx, cfg_t *sec, struct mc_notify *n)
 	}
 	if (n->metrics_file[0] != '\0' && n->metrics_file[0] != '/') {
 		ctx->nerrors++;
-		report(ctx->errs, ctx->file, sec->line,
+		report(ctx->errs, ctx->file, sec != NULL ? sec->line : 0,
 		       "notify: metrics_file = \"%s\" must be an absolute path or empty",
 		       n->metrics_file);
 	}
@@ -694,6 +715,8 @@ build(struct parse_ctx *ctx, cfg_t *cfg, uint64_t ram, struct mc_config *c)
 
 	c->cgroup_version = cfg_size(cfg, "cgroup_version") > 0
 		? (enum mc_cg_version)cfg_getint(cfg, "cgroup_version") : MC_CG_AUTO;
+	c->cgroup_backend = cfg_size(cfg, "cgroup_backend") > 0
+		? (enum mc_backend)cfg_getint(cfg, "cgroup_backend") : MC_BACKEND_AUTO;
 	c->min_uid = cfg_size(cfg, "min_uid") > 0
 		? (uid_t)cfg_getint(cfg, "min_uid") : 1000;
 	c->on_error = cfg_size(cfg, "on_error") > 0
@@ -788,6 +811,56 @@ ends_open(const char *text, size_t len)
 	return depth > 0 || comment ? line : 0;
 }
 
+/* A character libconfuse's lexer takes into an unquoted word. */
+static bool
+word_char(char c)
+{
+	return c != '\0' && strchr(" #\"'\t\n\r={}()+,*", c) == NULL;
+}
+
+/* libconfuse 3.3 miscounts lines after comments (two extra for each '#'
+ * or '//' line, one for each block comment), which put every file:line
+ * after the first comment out, and it refuses comments inside lists.  So
+ * comments are blanked out (newlines kept) before it sees the text, found
+ * the way its 3.3 lexer finds them: outside quoted strings, '#' starts one
+ * to the end of the line, and at the start of a token so do two slashes,
+ * and slash-star starts one up to the first star-slash ("a//b" and "a/x"
+ * are words). */
+static void
+blank_comments(char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		char c = s[i];
+
+		if (c == '"' || c == '\'') {
+			for (i++; i < len && s[i] != c; i++)
+				if (s[i] == '\\')
+					i++;
+			i++;
+		} else if (c == '/' && i + 1 < len && s[i + 1] == '*') {
+			/* Up to and with the first star-slash after the opening. */
+			size_t e = i + 2;
+
+			while (e + 1 < len && !(s[e] == '*' && s[e + 1] == '/'))
+				e++;
+			e = e + 1 < len ? e + 2 : len;
+			for (; i < e; i++)
+				if (s[i] != '\n')
+					s[i] = ' ';
+		} else if (c == '#' || (c == '/' && i + 1 < len && s[i + 1] == '/')) {
+			while (i < len && s[i] != '\n')
+				s[i++] = ' ';
+		} else if (word_char(c)) {
+			while (i < len && word_char(s[i]))
+				i++;
+		} else {
+			i++;
+		}
+	}
+}
+
 int
 mc_config_parse(const char *name, const char *text, size_t len,
 		uint64_t ram_bytes, const struct mc_errsink *errs,
@@ -812,6 +885,7 @@ mc_config_parse(const char *name, const char *text, size_t len,
 		return -ENOMEM;
 	memcpy(buf, text, len);
 	buf[len] = '\0';
+	blank_comments(buf, len);
 
 	pthread_mutex_lock(&parse_lock);
 	cur = &ctx;

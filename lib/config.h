@@ -15,6 +15,10 @@
 #define MC_CONF_MAX_BYTES (1024 * 1024)
 
 enum mc_cg_version { MC_CG_AUTO, MC_CG_V1, MC_CG_V2 };
+/* Who makes the user's cgroup: pam_memcg in cgroupfs (<cgroup_parent>/
+ * user-<uid>), or systemd (logind's user-<uid>.slice, limits set through
+ * D-Bus); auto picks systemd where systemd and logind run on cgroup v2. */
+enum mc_backend { MC_BACKEND_AUTO, MC_BACKEND_CGROUPFS, MC_BACKEND_SYSTEMD };
 enum mc_on_error { MC_ON_ERROR_IGNORE, MC_ON_ERROR_FAIL };
 
 /* Which keys a rule section gave explicitly (the rest come from default). */
@@ -51,6 +55,7 @@ struct mc_notify {
 struct mc_config {
 	char *path;
 	enum mc_cg_version cgroup_version;
+	enum mc_backend cgroup_backend;
 	char *cgroup_parent;	/* normalised: no leading, trailing or double '/' */
 	uid_t min_uid;
 	char **exempt_users;

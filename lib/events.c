@@ -123,7 +123,7 @@ own_limit_hit(const struct mc_check *c)
 		return c->own_oom_seen;
 	if (c->version == 2)
 		return c->delta.v[MC_C_OOM] > 0 || c->own_oom_seen;
-	return c->delta.v[MC_C_MAX] > 0 || c->own_oom_seen;
+	return c->delta.v[MC_C_MAX] > 0 || c->own_oom_seen || c->peak_at_limit;
 }
 
 size_t

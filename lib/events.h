@@ -71,6 +71,11 @@ struct mc_check {
 	size_t n_victims;
 	bool kmsg_ok;		/* the kernel log is being read */
 	bool own_oom_seen;	/* the log showed an OOM of this cgroup's own limit */
+	/* v1: the peak usage (memory or memory+swap) reached this cgroup's own
+	 * limit.  With a memsw limit the kernel moves neither failcnt at an
+	 * OOM, and the log line naming the OOM's cgroup is rate-limited
+	 * machine-wide, so this is what tells "own limit" from an ancestor's. */
+	bool peak_at_limit;
 	bool final;		/* the wait is over: decide with what there is */
 };
 

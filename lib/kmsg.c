@@ -9,6 +9,9 @@
 #include "kmsg.h"
 #include "parse.h"
 
+/* TASK_COMM_LEN: a command name is at most 15 bytes and a NUL. */
+#define MC_KMSG_TASK_COMM 16
+
 bool
 mc_path_within(const char *path, const char *base)
 {
@@ -58,7 +61,7 @@ int
 mc_kmsg_parse_summary(const char *text, struct mc_kmsg_summary *out)
 {
 	static const char head[] = "oom-kill:constraint=";
-	const char *end = text + strlen(text), *p, *q, *om, *tm, *tk;
+	const char *end = text + strlen(text), *p, *q, *om, *gl, *tm, *tk;
 	uint64_t v;
 
 	memset(out, 0, sizeof(*out));
@@ -70,12 +73,16 @@ mc_kmsg_parse_summary(const char *text, struct mc_kmsg_summary *out)
 		return -EINVAL;
 
 	/* From the end: ",uid=N" (since 5.0), then ",pid=N".  The command
-	 * name sits before them and cannot hide the last occurrences. */
-	if ((q = find_last(p, end, ",uid=")) != NULL &&
-	    parse_num(q + 5, end, UINT32_MAX, &v)) {
-		out->uid = (uid_t)v;
-		out->have_uid = true;
-		end = q;
+	 * name sits before them and cannot hide the last occurrences.  The
+	 * kernel prints the uid with %d: from 2^31 up it is negative. */
+	if ((q = find_last(p, end, ",uid=")) != NULL) {
+		bool neg = q + 5 < end && q[5] == '-';
+
+		if (parse_num(q + 5 + neg, end, neg ? (uint64_t)INT32_MAX + 1 : UINT32_MAX, &v)) {
+			out->uid = neg ? (uid_t)(((uint64_t)1 << 32) - v) : (uid_t)v;
+			out->have_uid = true;
+			end = q;
+		}
 	}
 	if ((q = find_last(p, end, ",pid=")) == NULL ||
 	    !parse_num(q + 5, end, INT32_MAX, &v))
@@ -85,11 +92,14 @@ mc_kmsg_parse_summary(const char *text, struct mc_kmsg_summary *out)
 
 	/* From the front: the cgroup paths come before the command name, and
 	 * only root names cgroups. */
-	if ((om = strstr(p, ",oom_memcg=")) != NULL) {
-		om += strlen(",oom_memcg=");
-	} else if ((om = strstr(p, ",global_oom")) != NULL) {
+	/* Whichever comes first: the other may be in the command name. */
+	om = strstr(p, ",oom_memcg=");
+	gl = strstr(p, ",global_oom");
+	if (gl != NULL && (om == NULL || gl < om)) {
 		out->global = true;
-		om += strlen(",global_oom");
+		om = gl + strlen(",global_oom");
+	} else if (om != NULL) {
+		om += strlen(",oom_memcg=");
 	} else {
 		return -EINVAL;
 	}
@@ -107,12 +117,41 @@ mc_kmsg_parse_summary(const char *text, struct mc_kmsg_summary *out)
 	return 0;
 }
 
+/* What mm/oom_kill.c puts before ": Killed process" (oom_kill_process()'s
+ * message); kernels before 5.0 put nothing. */
+static const char *const oom_prefixes[] = {
+	"Memory cgroup out of memory",
+	"Out of memory",
+	"Out of memory (oom_kill_allocating_task)",
+};
+
+/* Where "Killed process " starts when text is a kill line of the OOM
+ * killer, else NULL.  Only there: other kernel lines carry names a user
+ * chooses (a segfault line ends in the file name of the program, which may
+ * read "x Killed process 1 (sshd) total-vm:0kB"). */
+static const char *
+kill_start(const char *text, const char *kp)
+{
+	size_t kn = strlen(kp);
+
+	if (strncmp(text, kp, kn) == 0)
+		return text;
+	for (size_t i = 0; i < sizeof(oom_prefixes) / sizeof(oom_prefixes[0]); i++) {
+		size_t n = strlen(oom_prefixes[i]);
+
+		if (strncmp(text, oom_prefixes[i], n) == 0 && text[n] == ':' &&
+		    text[n + 1] == ' ' && strncmp(text + n + 2, kp, kn) == 0)
+			return text + n + 2;
+	}
+	return NULL;
+}
+
 int
 mc_kmsg_parse_killed(const char *text, pid_t *pid, char *comm, size_t commlen,
 		     char *prefix, size_t prefixlen)
 {
 	static const char kp[] = "Killed process ";
-	const char *p = strstr(text, kp), *end = text + strlen(text);
+	const char *p = kill_start(text, kp), *end = text + strlen(text);
 	const char *open, *close;
 	uint64_t v;
 
@@ -214,7 +253,11 @@ mc_kmsg_feed(struct mc_kmsg_state *st, const char *rec, size_t len,
 	static const char stats[] = "Memory cgroup stats for ";
 	static const char tasks[] = "Tasks in ";
 	static const char group_tail[] = " are going to be killed due to memory.oom.group set";
-	char text[2048], prefix[128];
+	static const char invoked[] = " invoked oom-killer: ";
+	/* Initialised for clang's analyzer, which cannot see that
+	 * mc_kmsg_split() always terminates it. */
+	char text[2048] = "", prefix[128];
+	const char *inv;
 	struct mc_kmsg_summary sum;
 	pid_t pid;
 
@@ -223,8 +266,11 @@ mc_kmsg_feed(struct mc_kmsg_state *st, const char *rec, size_t len,
 	if (mc_kmsg_split(rec, len, &ev->seq, &ev->ts_usec, text, sizeof(text)) < 0)
 		return MC_KMSG_NONE;
 
-	if (strstr(text, " invoked oom-killer: ") != NULL) {
-		/* A new OOM episode. */
+	if ((inv = strstr(text, invoked)) != NULL && inv - text < MC_KMSG_TASK_COMM &&
+	    strncmp(inv + sizeof(invoked) - 1, "gfp_mask=", 9) == 0) {
+		/* A new OOM episode.  The line starts with the allocating
+		 * task's command (15 bytes at most); the same words further
+		 * in come from a name someone chose, not from the OOM killer. */
 		st->have_summary = false;
 		st->group[0] = '\0';
 		return MC_KMSG_NONE;
@@ -277,7 +323,24 @@ mc_kmsg_feed(struct mc_kmsg_state *st, const char *rec, size_t len,
 		} else {
 			/* The summary is rate-limited by the kernel: only the
 			 * prefix says whether a memcg or the system ran out. */
-			ev->global = strcmp(prefix, "Out of memory") == 0;
+			ev->global = strncmp(prefix, "Out of memory", 13) == 0;
+		}
+		if (!ev->have_uid) {
+			/* "..., UID:1000 pgtables:..." comes after the command
+			 * name, so the last occurrence is the kernel's. */
+			const char *end = text + strlen(text), *q = find_last(text, end, ", UID:");
+			uint64_t v;
+
+			if (q != NULL) {
+				const char *e = q + 6;
+
+				while (e < end && *e >= '0' && *e <= '9')
+					e++;
+				if (parse_num(q + 6, e, UINT32_MAX - 1, &v)) {
+					ev->uid = (uid_t)v;
+					ev->have_uid = true;
+				}
+			}
 		}
 		return ev->kind;
 	}

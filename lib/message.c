@@ -293,10 +293,11 @@ void
 mc_msg_subject(const struct mc_msg *m, const struct mc_summary *s,
 	       char *buf, size_t len)
 {
-	char host[128];
+	const char *host = m->host ? m->host : "localhost";
 	const char *what;
 
-	mc_sanitize_str(m->host ? m->host : "localhost", host, sizeof(host), MC_SAN_ASCII);
+	/* Raw: mc_mail_build() sanitises header values, and text escaped
+	 * twice would show its backslashes doubled. */
 	if (s != NULL) {
 		what = "more memory limit events";
 	} else {

@@ -63,7 +63,8 @@ struct mc_mail {
  * -ENOSPC. */
 int mc_mail_build(const struct mc_mail *m, char *buf, size_t len);
 
-/* A short subject for the event or the summary (s != NULL). */
+/* A short subject for the event or the summary (s != NULL), with the host
+ * name as it is: for mc_mail_build(), which sanitises it. */
 void mc_msg_subject(const struct mc_msg *m, const struct mc_summary *s,
 		    char *buf, size_t len);
 

@@ -10,6 +10,7 @@ int
 mc_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
+	bool over = false;
 
 	if (s == NULL || *s == '\0')
 		return -EINVAL;
@@ -19,11 +20,14 @@ mc_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 		if (*p < '0' || *p > '9')
 			return -EINVAL;
 		d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
+		/* Too large, but trailing garbage still makes it -EINVAL. */
+		if (over || v > (UINT64_MAX - d) / 10) {
+			over = true;
+			continue;
+		}
 		v = v * 10 + d;
 	}
-	if (v < min || v > max)
+	if (over || v < min || v > max)
 		return -ERANGE;
 	*out = v;
 	return 0;
@@ -44,11 +48,10 @@ parse_percent(const char *s, size_t len, struct mc_size *out, const char **why)
 			*why = "a percentage is digits, optionally with up to two decimals, then '%'";
 			return -EINVAL;
 		}
-		if (whole > 100) {
-			*why = "a percentage of RAM cannot exceed 100%";
-			return -ERANGE;
-		}
-		whole = whole * 10 + (uint32_t)(s[i] - '0');
+		/* Past 100 it is out of range (checked below, after the
+		 * syntax); stop growing so that it cannot overflow. */
+		if (whole <= 100)
+			whole = whole * 10 + (uint32_t)(s[i] - '0');
 	}
 	if (i == 0) {
 		*why = "a percentage needs digits before the decimal point";

@@ -114,13 +114,17 @@ mc_tty_check_fd(int fd, uid_t uid, bool ignore_mesg)
 }
 
 int
-mc_tty_open(const char *path, uid_t uid, bool ignore_mesg)
+mc_tty_open(const char *path, uid_t uid, bool ignore_mesg, dev_t *rdev)
 {
+	struct stat st;
 	int fd, r;
 
+	*rdev = 0;
 	fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode))
+		*rdev = st.st_rdev;
 	if ((r = mc_tty_check_fd(fd, uid, ignore_mesg)) < 0) {
 		close(fd);
 		return r;

@@ -33,7 +33,9 @@ int mc_tty_check_fd(int fd, uid_t uid, bool ignore_mesg);
 
 /* Opens tty path for writing without blocking and without making it our
  * controlling terminal, then checks it.  Returns the fd or a negative
- * errno. */
-int mc_tty_open(const char *path, uid_t uid, bool ignore_mesg);
+ * errno.  *rdev is set to the device opened when it is a character device,
+ * whatever the checks said (callers skip it among the controlling terminals
+ * of ctty.h), else to 0. */
+int mc_tty_open(const char *path, uid_t uid, bool ignore_mesg, dev_t *rdev);
 
 #endif

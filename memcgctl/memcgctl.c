@@ -15,6 +15,7 @@
 #include "parse.h"
 #include "rules.h"
 #include "sanitize.h"
+#include "systemd.h"
 
 /* Exit codes. */
 #define EX_OK 0
@@ -148,6 +149,8 @@ cmd_explain(int argc, char **argv)
 	struct mc_decision d;
 	struct mc_hier h = { .rootfd = -1 };
 	struct mc_log log = { .emit = mc_log_stderr, .ctx = prog };
+	struct mc_layout lay;
+	enum mc_backend backend;
 	char rel[PATH_MAX];
 	int i, r;
 
@@ -188,12 +191,22 @@ cmd_explain(int argc, char **argv)
 	print_size("memory_high:", d.limits.memory_high);
 	print_size("swap_max:", d.limits.swap_max);
 	printf("%-13s %s\n", "oom_group:", d.limits.oom_group ? "yes" : "no");
-	mc_user_cgroup(cfg->cgroup_parent, acct.uid, rel, sizeof(rel));
-	if (mc_hier_find(cfg->cgroup_version, &h, &log) == 0)
+	if (mc_backend_resolve(cfg->cgroup_backend, &backend, &log) < 0)
+		backend = MC_BACKEND_SYSTEMD;
+	mc_layout_for(cfg, backend, &lay);
+	mc_layout_user_cgroup(&lay, acct.uid, rel, sizeof(rel));
+	if (mc_hier_find(backend == MC_BACKEND_SYSTEMD ? MC_CG_V2 : cfg->cgroup_version,
+			 &h, &log) == 0)
 		printf("%-13s %s/%s (cgroup v%d)\n", "cgroup:", h.mnt, rel, h.version);
 	else
 		printf("%-13s <memory hierarchy>/%s (no usable hierarchy found)\n",
 		       "cgroup:", rel);
+	if (backend == MC_BACKEND_SYSTEMD)
+		printf("%-13s systemd: runtime MemoryMax, MemoryHigh, MemorySwapMax of user-%u.slice\n",
+		       "backend:", (unsigned)acct.uid);
+	else
+		printf("%-13s cgroupfs%s\n", "backend:",
+		       cfg->cgroup_backend == MC_BACKEND_AUTO ? " (auto: no systemd with logind on cgroup v2)" : "");
 	if (d.exempt != MC_NOT_EXEMPT)
 		printf("note:         exempt users are not put into a cgroup; the limits above are not applied\n");
 	mc_hier_close(&h);
@@ -204,7 +217,7 @@ cmd_explain(int argc, char **argv)
 
 struct status_ctx {
 	const struct mc_hier *h;
-	const char *parent;
+	struct mc_layout lay;
 	uid_t only;		/* (uid_t)-1: everyone */
 	int json;
 	int rows;
@@ -251,7 +264,7 @@ status_one(void *vctx, uid_t uid)
 
 	if (ctx->only != (uid_t)-1 && uid != ctx->only)
 		return 0;
-	if (mc_user_cgroup(ctx->parent, uid, rel, sizeof(rel)) < 0)
+	if (mc_layout_user_cgroup(&ctx->lay, uid, rel, sizeof(rel)) < 0)
 		return 0;
 	if ((r = mc_cg_stats(ctx->h, rel, &st)) < 0) {
 		if (r != -ENOENT) {
@@ -307,6 +320,7 @@ cmd_status(int argc, char **argv)
 	struct mc_hier h = { .rootfd = -1 };
 	struct mc_log log = { .emit = mc_log_stderr, .ctx = prog };
 	struct status_ctx ctx = { .only = (uid_t)-1 };
+	enum mc_backend backend;
 	int i, r, ret = EX_PROBLEM;
 
 	if ((i = parse_opts(argc, argv, &conf, &ctx.json)) < 0)
@@ -336,24 +350,26 @@ cmd_status(int argc, char **argv)
 	}
 	if (load(conf, &cfg) < 0)
 		return EX_PROBLEM;
-	if (mc_hier_find(cfg->cgroup_version, &h, &log) < 0)
+	if (mc_backend_resolve(cfg->cgroup_backend, &backend, &log) < 0 ||
+	    mc_hier_find(backend == MC_BACKEND_SYSTEMD ? MC_CG_V2 : cfg->cgroup_version,
+			 &h, &log) < 0)
 		goto out;
 	ctx.h = &h;
-	ctx.parent = cfg->cgroup_parent;
+	mc_layout_for(cfg, backend, &ctx.lay);
 	if (ctx.json)
 		printf("[");
-	r = mc_cg_each_user(&h, cfg->cgroup_parent, status_one, &ctx);
+	r = mc_cg_each_user_in(&h, &ctx.lay, status_one, &ctx);
 	if (ctx.json)
 		printf("]\n");
 	if (r < 0 && r != -ENOENT) {
-		fprintf(stderr, "%s: %s/%s: %s\n", prog, h.mnt, cfg->cgroup_parent, strerror(-r));
+		fprintf(stderr, "%s: %s/%s: %s\n", prog, h.mnt, ctx.lay.parent, strerror(-r));
 		goto out;
 	}
 	if (!ctx.json && ctx.rows == 0 && ctx.only != (uid_t)-1)
 		printf("uid %u has no memory cgroup under %s/%s (no session open?)\n",
-		       (unsigned)ctx.only, h.mnt, cfg->cgroup_parent);
+		       (unsigned)ctx.only, h.mnt, ctx.lay.parent);
 	else if (!ctx.json && ctx.rows == 0)
-		printf("no user cgroups under %s/%s\n", h.mnt, cfg->cgroup_parent);
+		printf("no user cgroups under %s/%s\n", h.mnt, ctx.lay.parent);
 	ret = ctx.failures ? EX_PROBLEM : EX_OK;
 out:
 	mc_hier_close(&h);

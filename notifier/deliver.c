@@ -1,4 +1,5 @@
-/* Telling users: the per-user rate limit, terminals from utmp, mail through
+/* Telling users: the per-user rate limit, terminals (from utmp and the
+ * controlling terminals of the processes in the user's cgroup), mail through
  * the local MTA, the log line and the metrics file.  Nothing here blocks:
  * terminals are written without waiting, sendmail runs as a child that the
  * SIGCHLD handler reaps. */
@@ -9,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ctty.h"
 #include "message.h"
 #include "metrics.h"
 #include "notifier.h"
@@ -22,42 +25,133 @@
 /* More sendmail children than this at once means the MTA is stuck. */
 #define MAX_CHILDREN 32
 
-extern char **environ;
 
+/* Why a terminal was not opened, for the log. */
+static const char *
+tty_refusal(int r)
+{
+	return r == -EACCES ? "mesg n" :
+	       r == -EPERM ? "owned by someone else" :
+	       r == -ENXIO ? "another device than the one the session holds" :
+	       r == -ENOTTY ? "not a terminal" : strerror(-r);
+}
+
+/* Writes the notice to fd (path, found through via) and closes it. */
 static void
-to_ttys(struct nf *nf, uid_t uid, const char *name, const char *text, size_t len)
+write_tty(struct nf *nf, int fd, const char *path, const char *via, const char *name,
+	  const char *text, size_t len)
+{
+	ssize_t w = write(fd, text, len);
+
+	if (w < 0)
+		mc_log(&nf->log, LOG_WARNING, "cannot write to %s of %s: %s", path, name,
+		       errno == EAGAIN ? "the terminal is not taking output" : strerror(errno));
+	else if ((size_t)w < len)
+		mc_log(&nf->log, LOG_WARNING, "%s of %s took only %zd of %zu bytes; the rest was dropped",
+		       path, name, w, len);
+	else
+		mc_log(&nf->log, LOG_DEBUG, "told %s on %s (%s)", name, path, via);
+	close(fd);
+}
+
+/* Sessions without a utmp entry of the user (su -l, runuser -l run on the
+ * caller's terminal): the controlling terminals of the processes in the
+ * user's cgroup rel and the cgroups below it, except the devices in done
+ * (already handled through utmp).  Reads at most MC_CTTY_MAX_PIDS pids:
+ * /proc reads do not sleep, but a cgroup of many thousand processes must
+ * not hold up the loop. */
+static void
+to_cgroup_ttys(struct nf *nf, uid_t uid, const char *name, const char *rel,
+	       const dev_t *done, size_t n_done, const char *text, size_t len)
+{
+	struct mc_ctty_set *s = NULL;
+	int dirfd = -1, proc = -1, r;
+
+	if ((dirfd = mc_cg_open_dir(&nf->h, rel)) < 0) {
+		/* Removed meanwhile: no process, no terminal. */
+		if (dirfd != -ENOENT)
+			mc_log(&nf->log, LOG_WARNING, "cannot open %s/%s: %s; terminals of sessions without a utmp entry not told",
+			       nf->h.mnt, rel, strerror(-dirfd));
+		goto out;
+	}
+	if ((proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		mc_log(&nf->log, LOG_WARNING, "cannot open /proc: %s; terminals of sessions without a utmp entry not told",
+		       strerror(errno));
+		goto out;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		goto out;
+	if ((r = mc_ctty_scan_tree(dirfd, proc, MC_CTTY_MAX_PIDS, s)) < 0) {
+		if (r != -ENOENT)
+			mc_log(&nf->log, LOG_WARNING, "cannot read %s/%s/cgroup.procs: %s; terminals of sessions without a utmp entry not told",
+			       nf->h.mnt, rel, strerror(-r));
+		goto out;
+	}
+	if (s->capped)
+		mc_log(&nf->log, LOG_INFO, "%s/%s: only the terminals of the first %u processes (in %u cgroups) were looked at",
+		       nf->h.mnt, rel, s->pids, s->dirs);
+	mc_ctty_drop(s, done, n_done);
+	for (size_t i = 0; i < s->n; i++) {
+		char path[MC_TTY_PATH];
+		int fd;
+
+		if ((r = mc_tty_dev_path(s->t[i].rdev, path, sizeof(path))) < 0) {
+			mc_log(&nf->log, LOG_DEBUG, "no device name for terminal %u:%u in %s/%s",
+			       major(s->t[i].rdev), minor(s->t[i].rdev), nf->h.mnt, rel);
+			continue;
+		}
+		fd = mc_ctty_open(path, &s->t[i], uid, nf->cfg->notify.ignore_mesg);
+		if (fd < 0) {
+			mc_log(&nf->log, fd == -EACCES ? LOG_DEBUG : LOG_INFO,
+			       "not writing to %s of %s (a controlling terminal in its cgroup): %s",
+			       path, name, tty_refusal(fd));
+			continue;
+		}
+		write_tty(nf, fd, path, "controlling terminal in its cgroup", name, text, len);
+	}
+out:
+	free(s);
+	if (proc >= 0)
+		close(proc);
+	if (dirfd >= 0)
+		close(dirfd);
+}
+
+/* The user's utmp terminals, then the other controlling terminals in their
+ * cgroup rel (NULL when it is gone). */
+static void
+to_ttys(struct nf *nf, uid_t uid, const char *name, const char *rel, const char *text,
+	size_t len)
 {
 	char (*paths)[MC_TTY_PATH] = NULL;
+	dev_t done[MAX_TTYS];
+	size_t n_done = 0;
 	int n;
 
 	if ((paths = calloc(MAX_TTYS, sizeof(*paths))) == NULL)
 		return;
 	n = mc_utmp_ttys(nf->utmp_path, name, paths, MAX_TTYS);
 	if (n < 0)
-		mc_log(&nf->log, LOG_WARNING, "cannot read %s: %s; no terminal notice for %s",
+		mc_log(&nf->log, LOG_WARNING, "cannot read %s: %s; no notice for %s on terminals it lists",
 		       nf->utmp_path, strerror(-n), name);
 	for (int i = 0; i < n; i++) {
-		int fd = mc_tty_open(paths[i], uid, nf->cfg->notify.ignore_mesg);
-		ssize_t w;
+		dev_t rdev;
+		int fd = mc_tty_open(paths[i], uid, nf->cfg->notify.ignore_mesg, &rdev);
 
+		/* Someone else's terminal may still be this session's (root's,
+		 * under su -l): the cgroup's processes decide that below. */
+		if (rdev != 0 && fd != -EPERM)
+			done[n_done++] = rdev;
 		if (fd < 0) {
 			mc_log(&nf->log, fd == -EACCES ? LOG_DEBUG : LOG_INFO,
-			       "not writing to %s of %s: %s", paths[i], name,
-			       fd == -EACCES ? "mesg n" :
-			       fd == -EPERM ? "owned by someone else" :
-			       fd == -ENOTTY ? "not a terminal" : strerror(-fd));
+			       "not writing to %s of %s: %s", paths[i], name, tty_refusal(fd));
 			continue;
 		}
-		w = write(fd, text, len);
-		if (w < 0)
-			mc_log(&nf->log, LOG_WARNING, "cannot write to %s of %s: %s", paths[i], name,
-			       errno == EAGAIN ? "the terminal is not taking output" : strerror(errno));
-		else if ((size_t)w < len)
-			mc_log(&nf->log, LOG_WARNING, "%s of %s took only %zd of %zu bytes; the rest was dropped",
-			       paths[i], name, w, len);
-		close(fd);
+		write_tty(nf, fd, paths[i], "utmp", name, text, len);
 	}
 	free(paths);
+	if (rel != NULL)
+		to_cgroup_ttys(nf, uid, name, rel, done, n_done, text, len);
 }
 
 static void
@@ -143,9 +237,9 @@ to_mail(struct nf *nf, const char *name, const struct mc_msg *m, const struct mc
 }
 
 /* Sends an event (s == NULL) or a summary to the user's terminals and
- * mailbox, as their settings say. */
+ * mailbox, as their settings say; rel is their cgroup, NULL when gone. */
 static void
-send_notice(struct nf *nf, const char *name, bool tty, bool mail,
+send_notice(struct nf *nf, const char *name, const char *rel, bool tty, bool mail,
 	    const struct mc_msg *m, const struct mc_summary *s)
 {
 	char text[4096];
@@ -157,7 +251,7 @@ send_notice(struct nf *nf, const char *name, bool tty, bool mail,
 		r = s ? mc_msg_format_summary(m, s, "\r\n", text, sizeof(text))
 		      : mc_msg_format(m, "\r\n", text, sizeof(text));
 		if (r > 0)
-			to_ttys(nf, m->uid, name, text, (size_t)r);
+			to_ttys(nf, m->uid, name, rel, text, (size_t)r);
 	}
 	if (mail && nf->cfg->notify.mail)
 		to_mail(nf, name, m, s);
@@ -210,7 +304,7 @@ nf_deliver(struct nf *nf, struct watch *w, const struct mc_event *ev)
 		u->kills += ev->count ? ev->count : 1;
 	if (mc_rl_offer(&u->rl, now, m.when, (uint64_t)nf->cfg->notify.rate_limit * 1000,
 			ev->kind) == MC_RL_SEND)
-		send_notice(nf, w->name, w->lim.tty, w->lim.mail, &m, NULL);
+		send_notice(nf, w->name, w->gone ? NULL : w->rel, w->lim.tty, w->lim.mail, &m, NULL);
 	else
 		mc_log(&nf->log, LOG_DEBUG, "uid %u: held back by rate_limit for the summary",
 		       (unsigned)w->uid);
@@ -255,8 +349,8 @@ nf_summaries(struct nf *nf, uint64_t now)
 			total += s.count[k];
 		mc_log(&nf->log, LOG_NOTICE, "summary: user %s (uid %u): %u more events held back by rate_limit",
 		       u->name[0] ? u->name : "?", (unsigned)u->uid, total);
-		send_notice(nf, u->name, w ? w->lim.tty : u->tty, w ? w->lim.mail : u->mail,
-			    &m, &s);
+		send_notice(nf, u->name, w ? w->rel : NULL, w ? w->lim.tty : u->tty,
+			    w ? w->lim.mail : u->mail, &m, &s);
 	}
 }
 

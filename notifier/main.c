@@ -1,5 +1,6 @@
 /* memcg-notifier: tells users when their memory cgroup (pam_memcg's
- * <cgroup_parent>/user-<uid>) hits its limit.  One single-threaded process
+ * <cgroup_parent>/user-<uid>, or logind's user-<uid>.slice with the systemd
+ * backend) hits its limit.  One single-threaded process
  * sleeping in epoll until the kernel reports something; see --help. */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "notifier.h"
+#include "systemd.h"
 
 /* Exit codes (also in --help). */
 #define EX_OK 0		/* stopped by SIGTERM or SIGINT */
@@ -33,7 +35,8 @@ usage(FILE *fp)
 		"Usage: %s [-c CONF] [-s] [-d] [-u UTMP]\n"
 		"\n"
 		"Watches every user-<uid> memory cgroup that pam_memcg makes under\n"
-		"cgroup_parent and tells the user, on their terminals and by mail, when\n"
+		"cgroup_parent (with cgroup_backend = systemd: every user-<uid>.slice\n"
+		"under user.slice, minus exempt users) and tells the user, on their terminals and by mail, when\n"
 		"their sessions together reach their memory limit: a process was killed\n"
 		"(pid and command from the kernel log, or \"unknown\"), the limit was\n"
 		"reached without a kill, the whole group was killed (memory.oom.group),\n"
@@ -45,6 +48,13 @@ usage(FILE *fp)
 		"  -d, --debug        log debug lines too\n"
 		"  -u, --utmp UTMP    utmp file to find terminals in (default %s)\n"
 		"  -h, --help         show this help\n"
+		"\n"
+		"Terminals: the user's utmp entries, and the controlling terminals of\n"
+		"the processes in their cgroup and below it (4096 at most), which\n"
+		"finds su -l and runuser -l sessions on the caller's terminal.  A\n"
+		"terminal is written to when it is owned by the user, or by the real\n"
+		"uid of a process in the cgroup that holds it (root's su), and is\n"
+		"group-writable (mesg y) unless ignore_mesg.\n"
 		"\n"
 		"Events: cgroup v1 uses an eventfd on memory.oom_control (the oom_kill\n"
 		"count confirms a kill) and, for warn_at, a threshold eventfd on\n"
@@ -115,6 +125,25 @@ load_config(struct nf *nf, struct mc_config **out)
 	return r;
 }
 
+/* Resolves the backend of cfg and opens its hierarchy into nf (the
+ * systemd backend's slices are on the unified hierarchy).  Returns 0 or a
+ * negative errno, logged. */
+static int
+open_hier(struct nf *nf, const struct mc_config *cfg)
+{
+	enum mc_backend b;
+	int r;
+
+	if ((r = mc_backend_resolve(cfg->cgroup_backend, &b, &nf->log)) < 0)
+		return r;
+	if ((r = mc_hier_find(b == MC_BACKEND_SYSTEMD ? MC_CG_V2 : cfg->cgroup_version,
+			      &nf->h, &nf->log)) < 0)
+		return r;
+	nf->backend = b;
+	mc_layout_for(cfg, b, &nf->lay);
+	return 0;
+}
+
 static void
 reload(struct nf *nf)
 {
@@ -127,7 +156,8 @@ reload(struct nf *nf)
 		return;
 	}
 	same = strcmp(cfg->cgroup_parent, old->cgroup_parent) == 0 &&
-	       cfg->cgroup_version == old->cgroup_version;
+	       cfg->cgroup_version == old->cgroup_version &&
+	       cfg->cgroup_backend == old->cgroup_backend;
 	if (same) {
 		nf->cfg = cfg;
 		nf_watch_refresh(nf);
@@ -139,17 +169,17 @@ reload(struct nf *nf)
 	nf_watch_stop(nf);
 	nf_watch_sweep(nf);
 	mc_hier_close(&nf->h);
-	if (mc_hier_find(cfg->cgroup_version, &nf->h, &nf->log) < 0) {
+	if (open_hier(nf, cfg) < 0) {
 		mc_log(&nf->log, LOG_ERR, "%s: not reloaded; keeping the configuration in use",
 		       nf->conf_path);
 		mc_config_free(cfg);
-		if (mc_hier_find(old->cgroup_version, &nf->h, &nf->log) < 0)
+		if (open_hier(nf, old) < 0)
 			return;
 	} else {
 		nf->cfg = cfg;
 		mc_config_free(old);
 		mc_log(&nf->log, LOG_INFO, "%s reloaded; now watching %s/%s", nf->conf_path,
-		       nf->h.mnt, nf->cfg->cgroup_parent);
+		       nf->h.mnt, nf->lay.parent);
 	}
 	nf_watch_start(nf);
 }
@@ -366,14 +396,19 @@ main(int argc, char **argv)
 	}
 	if (gethostname(nf.host, sizeof(nf.host) - 1) < 0)
 		snprintf(nf.host, sizeof(nf.host), "localhost");
-	if (mc_hier_find(nf.cfg->cgroup_version, &nf.h, &nf.log) < 0)
+	if (open_hier(&nf, nf.cfg) < 0)
 		goto out;
 	if (setup(&nf) < 0 || nf_watch_start(&nf) < 0)
 		goto out;
-	mc_log(&nf.log, LOG_INFO, "started: watching %s/%s (cgroup v%d), kernel log %s",
-	       nf.h.mnt, nf.cfg->cgroup_parent, nf.h.version,
+	mc_log(&nf.log, LOG_INFO, "started: watching %s/%s (cgroup v%d, %s backend), kernel log %s",
+	       nf.h.mnt, nf.lay.parent, nf.h.version, mc_backend_name(nf.backend),
 	       nf.kmsgfd >= 0 ? "read" : "unreadable");
 	loop(&nf);
+	/* Told now or never: the next start takes the counters as its
+	 * baseline, so pending checks are decided and the summaries that
+	 * rate_limit holds back are sent before exit. */
+	nf_watch_flush(&nf);
+	nf_summaries(&nf, UINT64_MAX);
 	ret = EX_OK;
 out:
 	nf_watch_stop(&nf);

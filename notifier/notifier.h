@@ -35,7 +35,8 @@ struct src {
 	struct watch *w;
 };
 
-/* One user-<uid> cgroup being watched. */
+/* One user cgroup being watched: <cgroup_parent>/user-<uid>, or
+ * user.slice/user-<uid>.slice with the systemd backend. */
 struct watch {
 	struct watch *next;
 	uid_t uid;
@@ -85,15 +86,23 @@ struct nf {
 	struct mc_config *cfg;
 	uint64_t ram;
 	struct mc_hier h;
+	enum mc_backend backend;	/* cgroupfs or systemd, resolved */
+	struct mc_layout lay;	/* where the user cgroups are */
 	char kroot[PATH_MAX];	/* kernel path of the mount's root, "" for "/" */
 	char host[256];
 
 	int epfd, sigfd, timerfd, inofd, kmsgfd;
 	struct src sig_src, timer_src, ino_src, kmsg_src;
 	struct mc_kmsg_state kst;
-	int parent_wd;		/* on cgroup_parent, or on its nearest ancestor */
+	int parent_wd;		/* on lay.parent, or on its nearest ancestor */
 	bool parent_missing;	/* parent_wd watches an ancestor */
 	uint64_t timer_at;	/* armed for; 0: disarmed */
+	/* User cgroups that could not be watched (out of fds, inotify
+	 * watches or memory) are tried again at retry_at (0: none pending),
+	 * waiting retry_ms longer each time. */
+	uint64_t retry_at;
+	unsigned retry_ms;
+	bool retrying;		/* in such a try: its failures are known already */
 
 	struct watch *watches;
 	struct user *users;
@@ -114,6 +123,9 @@ void nf_on_inotify(struct nf *nf);
 void nf_on_kmsg(struct nf *nf);
 void nf_on_src(struct nf *nf, struct src *s, uint32_t events);
 void nf_on_deadlines(struct nf *nf, uint64_t now);
+/* At exit: decides every pending check now, so that what the kernel has
+ * counted is told before the next start takes it as its baseline. */
+void nf_watch_flush(struct nf *nf);
 uint64_t nf_next_deadline(const struct nf *nf);
 
 /* deliver.c */

@@ -1,6 +1,7 @@
-/* The watchers: cgroups appearing and disappearing under cgroup_parent
- * (inotify), OOM and threshold eventfds (v1), memory.events and PSI
- * triggers (v2), and the kernel log.  Every wake-up ends in evaluate(),
+/* The watchers: user cgroups appearing and disappearing under
+ * cgroup_parent, or user.slice with the systemd backend (inotify), OOM and
+ * threshold eventfds (v1), memory.events and PSI triggers (v2), and the
+ * kernel log.  Every wake-up ends in evaluate(),
  * which asks events.c what happened and hands the answer to deliver.c. */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,9 +16,13 @@
 #include "account.h"
 #include "notifier.h"
 #include "parse.h"
+#include "sanitize.h"
 
 /* PSI trigger for warn_at on v2: 100 ms of stall within 1 s. */
 #define PSI_TRIGGER "some 100000 1000000"
+/* Waits before trying again a user cgroup that could not be watched. */
+#define RETRY_MIN_MS 1000
+#define RETRY_MAX_MS 60000
 
 static void start_check(struct nf *nf, struct watch *w);
 static void warn_check(struct nf *nf, struct watch *w);
@@ -90,18 +95,46 @@ read_counters(struct nf *nf, struct watch *w, struct mc_counters *c)
 	return 0;
 }
 
-/* Who the uid is and which notify settings apply to them. */
-static void
+/* v1: whether usage peaked at the cgroup's own limit (memory, or memory +
+ * swap), within a page of it.  See peak_at_limit in events.h. */
+static bool
+v1_peak_at_limit(struct nf *nf, const struct watch *w)
+{
+	static const char *const pairs[][2] = {
+		{ "memory.max_usage_in_bytes", "memory.limit_in_bytes" },
+		{ "memory.memsw.max_usage_in_bytes", "memory.memsw.limit_in_bytes" },
+	};
+	char buf[64];
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		uint64_t peak, limit;
+
+		if (mc_cg_read(&nf->h, w->rel, pairs[i][0], buf, sizeof(buf)) < 0 ||
+		    (buf[strcspn(buf, "\n")] = '\0', mc_parse_u64(buf, 0, UINT64_MAX, &peak)) < 0 ||
+		    mc_cg_read(&nf->h, w->rel, pairs[i][1], buf, sizeof(buf)) < 0 ||
+		    (buf[strcspn(buf, "\n")] = '\0', mc_parse_u64(buf, 0, UINT64_MAX, &limit)) < 0)
+			continue;
+		if (limit < MC_SIZE_LIMIT && peak + 4096 >= limit)
+			return true;
+	}
+	return false;
+}
+
+/* Who the uid is and which notify settings apply to them.  Returns whether
+ * the rules exempt them. */
+static bool
 lookup_user(struct nf *nf, struct watch *w)
 {
 	struct mc_account acct;
 	struct mc_decision d;
 	struct user *u = nf_user(nf, w->uid);
+	bool exempt = false;
 
 	free(w->name);
 	w->name = NULL;
 	if (mc_account_by_uid(w->uid, &acct) == 0) {
 		mc_decide(nf->cfg, &acct.user, nf->ram, &d);
+		exempt = d.exempt != MC_NOT_EXEMPT;
 		w->lim = d.limits;
 		w->name = strdup(acct.name);
 		mc_account_free(&acct);
@@ -115,6 +148,7 @@ lookup_user(struct nf *nf, struct watch *w)
 		u->tty = w->lim.tty;
 		u->mail = w->lim.mail;
 	}
+	return exempt;
 }
 
 /* v1: asks the kernel to signal a new eventfd for file (with arg, if any)
@@ -186,7 +220,7 @@ arm_warn(struct nf *nf, struct watch *w)
 			return;
 		}
 		w->thr_efd = r;
-		if ((r = epoll_add(nf, w->thr_efd, EPOLLIN, &w->thr_src)) < 0)
+		if (epoll_add(nf, w->thr_efd, EPOLLIN, &w->thr_src) < 0)
 			close_fd(&w->thr_efd);
 		/* Already above it: the eventfd only tells of crossings. */
 		warn_check(nf, w);
@@ -228,11 +262,43 @@ free_watch(struct nf *nf, struct watch *w)
 	free(w);
 }
 
+/* A user cgroup that could not be watched for want of fds, inotify
+ * watches or memory: its user would get no notice until the cgroup is made
+ * anew, so try again later (sooner when a removal frees fds).  Logged once;
+ * the tries after that only at debug level. */
+static void
+retry_later(struct nf *nf, const char *what, const char *rel, int r)
+{
+	uint64_t now = nf_now_ms();
+
+	mc_log(&nf->log, nf->retrying ? LOG_DEBUG : LOG_ERR, "cannot %s %s/%s: %s; will try again",
+	       what, nf->h.mnt, rel, strerror(-r));
+	if (nf->retry_ms == 0)
+		nf->retry_ms = RETRY_MIN_MS;
+	if (nf->retry_at == 0 || nf->retry_at > now + nf->retry_ms)
+		nf->retry_at = now + nf->retry_ms;
+}
+
+/* Whether a watch failed because its cgroup was removed meanwhile (not
+ * worth a word: the removal is the news). */
+static bool
+vanished(struct nf *nf, const struct watch *w, int r)
+{
+	int fd;
+
+	if (r == -ENOENT || r == -ENODEV)
+		return true;
+	fd = mc_cg_open_dir(&nf->h, w->rel);
+	if (fd >= 0)
+		close(fd);
+	return fd == -ENOENT;
+}
+
 static void
 add_watch(struct nf *nf, uid_t uid)
 {
 	struct watch *w;
-	char path[PATH_MAX * 2];
+	char path[PATH_MAX * 2], shown[4 * 64 + 8];
 	int r;
 
 	if (find_watch(nf, uid) != NULL)
@@ -246,17 +312,23 @@ add_watch(struct nf *nf, uid_t uid)
 	w->oom_src = (struct src){ SRC_OOM, w };
 	w->thr_src = (struct src){ SRC_THRESH, w };
 	w->psi_src = (struct src){ SRC_PSI, w };
-	if (mc_user_cgroup(nf->cfg->cgroup_parent, uid, w->rel, sizeof(w->rel)) < 0 ||
+	if (mc_layout_user_cgroup(&nf->lay, uid, w->rel, sizeof(w->rel)) < 0 ||
 	    snprintf(w->kpath, sizeof(w->kpath), "%s/%s", nf->kroot, w->rel) >= (int)sizeof(w->kpath)) {
 		free(w);
 		return;
 	}
-	lookup_user(nf, w);
+	/* logind makes a slice for every user, root and exempt users too;
+	 * pam_memcg limits only the others. */
+	if (lookup_user(nf, w) && nf->backend == MC_BACKEND_SYSTEMD) {
+		mc_log(&nf->log, LOG_DEBUG, "%s/%s: uid %u is exempt; not watched", nf->h.mnt,
+		       w->rel, (unsigned)uid);
+		free_watch(nf, w);
+		return;
+	}
 	/* Whatever the counters say now is old news: the baseline. */
 	if ((r = read_counters(nf, w, &w->base)) < 0) {
-		if (r != -ENOENT)
-			mc_log(&nf->log, LOG_ERR, "cannot read the counters of %s/%s: %s",
-			       nf->h.mnt, w->rel, strerror(-r));
+		if (!vanished(nf, w, r))
+			retry_later(nf, "read the counters of", w->rel, r);
 		free_watch(nf, w);
 		return;
 	}
@@ -276,9 +348,8 @@ add_watch(struct nf *nf, uid_t uid)
 			r = -errno;
 	}
 	if (r < 0) {
-		if (r != -ENOENT)
-			mc_log(&nf->log, LOG_ERR, "cannot watch %s/%s for OOM events: %s",
-			       nf->h.mnt, w->rel, strerror(-r));
+		if (!vanished(nf, w, r))
+			retry_later(nf, "watch for OOM events", w->rel, r);
 		free_watch(nf, w);
 		return;
 	}
@@ -292,8 +363,10 @@ add_watch(struct nf *nf, uid_t uid)
 	w->next = nf->watches;
 	nf->watches = w;
 	arm_warn(nf, w);
+	/* NSS names are data: shown sanitised, as everywhere. */
+	mc_sanitize_str(w->name ? w->name : "unknown", shown, sizeof(shown), 0);
 	mc_log(&nf->log, LOG_INFO, "watching %s/%s (uid %u, user %s)", nf->h.mnt, w->rel,
-	       (unsigned)uid, w->name ? w->name : "unknown");
+	       (unsigned)uid, shown);
 }
 
 /* The cgroup was removed: stop listening; the struct lives on while a
@@ -311,6 +384,12 @@ mark_gone(struct nf *nf, struct watch *w)
 		inotify_rm_watch(nf->inofd, w->limit_wd);
 	w->events_wd = w->limit_wd = -1;
 	mc_log(&nf->log, LOG_INFO, "%s/%s was removed", nf->h.mnt, w->rel);
+	/* Its fds are free: a cgroup left unwatched for want of them may
+	 * be watched now. */
+	if (nf->retry_at != 0) {
+		nf->retry_at = nf_now_ms();
+		nf->retry_ms = RETRY_MIN_MS;
+	}
 }
 
 void
@@ -345,10 +424,9 @@ rescan(struct nf *nf)
 	int r = -ENOENT;
 
 	if (!nf->parent_missing)
-		r = mc_cg_each_user(&nf->h, nf->cfg->cgroup_parent, scan_cb, nf);
+		r = mc_cg_each_user_in(&nf->h, &nf->lay, scan_cb, nf);
 	if (r < 0 && r != -ENOENT)
-		mc_log(&nf->log, LOG_ERR, "cannot list %s/%s: %s", nf->h.mnt,
-		       nf->cfg->cgroup_parent, strerror(-r));
+		retry_later(nf, "list", nf->lay.parent, r);
 	for (struct watch *w = nf->watches; w != NULL; w = w->next) {
 		int fd;
 
@@ -362,8 +440,8 @@ rescan(struct nf *nf)
 	}
 }
 
-/* Watches cgroup_parent, or while it does not exist its nearest existing
- * ancestor, to see it appear. */
+/* Watches the parent of the user cgroups, or while it does not exist its
+ * nearest existing ancestor, to see it appear. */
 static int
 arm_parent(struct nf *nf)
 {
@@ -374,7 +452,7 @@ arm_parent(struct nf *nf)
 	if (nf->parent_wd >= 0)
 		inotify_rm_watch(nf->inofd, nf->parent_wd);
 	nf->parent_wd = -1;
-	snprintf(path, sizeof(path), "%s/%s", nf->h.mnt, nf->cfg->cgroup_parent);
+	snprintf(path, sizeof(path), "%s/%s", nf->h.mnt, nf->lay.parent);
 	base = strlen(nf->h.mnt);
 	for (int tries = 0; tries < 16; tries++) {
 		char anc[PATH_MAX * 2];
@@ -432,7 +510,7 @@ nf_watch_start(struct nf *nf)
 		return r;
 	if (nf->parent_missing)
 		mc_log(&nf->log, LOG_INFO, "%s/%s does not exist yet; waiting for it",
-		       nf->h.mnt, nf->cfg->cgroup_parent);
+		       nf->h.mnt, nf->lay.parent);
 	rescan(nf);
 	return 0;
 }
@@ -457,7 +535,7 @@ nf_watch_refresh(struct nf *nf)
 	for (struct watch *w = nf->watches; w != NULL; w = w->next) {
 		if (w->gone)
 			continue;
-		lookup_user(nf, w);
+		(void)lookup_user(nf, w);
 		arm_warn(nf, w);
 	}
 }
@@ -496,6 +574,7 @@ evaluate(struct nf *nf, struct watch *w, bool final)
 		.n_victims = w->n_victims,
 		.kmsg_ok = nf->kmsgfd >= 0,
 		.own_oom_seen = w->own_oom_seen,
+		.peak_at_limit = ok && nf->h.version == 1 && v1_peak_at_limit(nf, w),
 		.final = final,
 	};
 	n = mc_classify(&c, ev, sizeof(ev) / sizeof(ev[0]), &wait, &used);
@@ -603,18 +682,6 @@ nf_on_src(struct nf *nf, struct src *s, uint32_t events)
 	}
 }
 
-static bool
-user_leaf(const char *name, uid_t *uid)
-{
-	uint64_t v;
-
-	if (strncmp(name, "user-", 5) != 0 ||
-	    mc_parse_u64(name + 5, 0, UINT32_MAX - 1, &v) < 0)
-		return false;
-	*uid = (uid_t)v;
-	return true;
-}
-
 void
 nf_on_inotify(struct nf *nf)
 {
@@ -643,7 +710,7 @@ nf_on_inotify(struct nf *nf)
 					rearm = true;
 					continue;
 				}
-				if (!(e->mask & IN_ISDIR) || e->len == 0 || !user_leaf(e->name, &uid))
+				if (!(e->mask & IN_ISDIR) || e->len == 0 || !mc_layout_user_leaf(&nf->lay, e->name, &uid))
 					continue;
 				if (e->mask & (IN_CREATE | IN_MOVED_TO)) {
 					add_watch(nf, uid);
@@ -679,31 +746,64 @@ nf_on_inotify(struct nf *nf)
 	if (rearm) {
 		if (arm_parent(nf) == 0 && !nf->parent_missing)
 			mc_log(&nf->log, LOG_INFO, "watching %s/%s for user cgroups", nf->h.mnt,
-			       nf->cfg->cgroup_parent);
+			       nf->lay.parent);
 		rescan_needed = true;
 	}
 	if (rescan_needed)
 		rescan(nf);
 }
 
-/* The watch a kill line without a cgroup path belongs to: where /proc
- * still shows the victim, else the one watch whose counters show a kill
- * the log has not named yet. */
+/* Whether pid is exiting or has exited (a zombie waiting to be reaped):
+ * /proc then shows it in the root cgroup, not where it was killed. */
+static bool
+pid_exited(pid_t pid)
+{
+	char path[64], buf[1024], *p, *save = NULL, *tok;
+	uint64_t flags;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return true;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	/* The command may hold ')': fields start after the last one.  State
+	 * is field 3, flags field 9 (PF_EXITING 0x4). */
+	if ((p = strrchr(buf, ')')) == NULL || (tok = strtok_r(p + 1, " ", &save)) == NULL)
+		return false;
+	if (tok[0] == 'Z' || tok[0] == 'X')
+		return true;
+	for (int field = 4; field <= 9; field++)
+		if ((tok = strtok_r(NULL, " ", &save)) == NULL)
+			return false;
+	return mc_parse_u64(tok, 0, UINT64_MAX, &flags) == 0 && (flags & 0x4) != 0;
+}
+
+/* The watch a kill line without a cgroup path belongs to (the kernel
+ * rate-limits the summary line that has it: a burst of kills): where /proc
+ * still shows the live victim, else the one watch of the victim's uid (when
+ * the line gives it: other users' and other containers' kills on the same
+ * kernel must not be taken for ours) whose counters show a kill the log has
+ * not named yet. */
 static struct watch *
-watch_for_pid(struct nf *nf, pid_t pid)
+watch_for_pid(struct nf *nf, pid_t pid, bool have_uid, uid_t uid)
 {
 	char rel[PATH_MAX], kpath[PATH_MAX * 2];
 	struct watch *found = NULL;
 	int candidates = 0;
 
-	if (mc_cg_of_pid(&nf->h, pid, rel, sizeof(rel)) == 0) {
+	if (!pid_exited(pid) && mc_cg_of_pid(&nf->h, pid, rel, sizeof(rel)) == 0) {
 		snprintf(kpath, sizeof(kpath), "%s/%s", nf->kroot, rel);
 		return watch_for_path(nf, kpath);
 	}
 	for (struct watch *w = nf->watches; w != NULL; w = w->next) {
 		struct mc_counters c, d;
 
-		if (w->gone || read_counters(nf, w, &c) < 0)
+		if (w->gone || (have_uid && w->uid != uid) || read_counters(nf, w, &c) < 0)
 			continue;
 		mc_counters_diff(&w->base, &c, &d);
 		if (d.v[MC_C_OOM_KILL] > w->n_victims) {
@@ -729,7 +829,8 @@ on_kmsg_event(struct nf *nf, const struct mc_kmsg_event *ev)
 		}
 		break;
 	case MC_KMSG_KILL:
-		w = ev->memcg[0] ? watch_for_path(nf, ev->memcg) : watch_for_pid(nf, ev->pid);
+		w = ev->memcg[0] ? watch_for_path(nf, ev->memcg)
+				 : watch_for_pid(nf, ev->pid, ev->have_uid, ev->uid);
 		if (w == NULL)
 			break;
 		if (w->n_victims < MAX_VICTIMS)
@@ -776,12 +877,34 @@ nf_on_deadlines(struct nf *nf, uint64_t now)
 	for (struct watch *w = nf->watches; w != NULL; w = w->next)
 		if (w->deadline_ms != 0 && w->deadline_ms <= now)
 			evaluate(nf, w, true);
+	if (nf->retry_at != 0 && nf->retry_at <= now) {
+		nf->retry_at = 0;
+		nf->retry_ms = nf->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : nf->retry_ms * 2;
+		nf->retrying = true;
+		rescan(nf);
+		nf->retrying = false;
+		if (nf->retry_at == 0) {
+			nf->retry_ms = 0;
+			mc_log(&nf->log, LOG_INFO, "every user cgroup under %s/%s is watched again",
+			       nf->h.mnt, nf->lay.parent);
+		}
+	}
+}
+
+void
+nf_watch_flush(struct nf *nf)
+{
+	if (nf->kmsgfd >= 0)
+		nf_on_kmsg(nf);
+	for (struct watch *w = nf->watches; w != NULL; w = w->next)
+		if (!w->gone || w->deadline_ms != 0)
+			evaluate(nf, w, true);
 }
 
 uint64_t
 nf_next_deadline(const struct nf *nf)
 {
-	uint64_t next = 0;
+	uint64_t next = nf->retry_at;
 
 	for (const struct watch *w = nf->watches; w != NULL; w = w->next)
 		if (w->deadline_ms != 0 && (next == 0 || w->deadline_ms < next))

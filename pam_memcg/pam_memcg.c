@@ -1,6 +1,8 @@
 /* pam_memcg: the PAM session entry points.  open_session puts the calling
- * process into the user's memory cgroup; close_session takes it back out and
- * removes the cgroup when the user's last session ends. */
+ * process into the user's memory cgroup, or with the systemd backend sets
+ * the limits on logind's user-<uid>.slice; close_session (cgroupfs only)
+ * takes the process back out and removes the cgroup when the user's last
+ * session ends. */
 #define PAM_SM_SESSION
 #include <errno.h>
 #include <limits.h>
@@ -20,6 +22,8 @@
 #include "config.h"
 #include "log.h"
 #include "rules.h"
+#include "sanitize.h"
+#include "systemd.h"
 
 #define STATE_KEY "pam_memcg_state"
 
@@ -40,6 +44,7 @@ struct state {
 };
 
 static atomic_bool told_no_config;
+static atomic_bool told_oom_group;
 
 static void
 emit(void *ctx, int prio, const char *line)
@@ -89,6 +94,50 @@ failed(const struct mc_config *cfg)
 	return cfg->on_error == MC_ON_ERROR_FAIL ? PAM_SESSION_ERR : PAM_IGNORE;
 }
 
+/* The systemd backend: pam_systemd has put this process into a session
+ * scope below user-<uid>.slice; the limits go onto the slice, nothing is
+ * moved and close_session has nothing to undo.  Returns 0, -EAGAIN when
+ * cgroup_backend = auto and this session is not in the user's slice (a
+ * stack without pam_systemd, such as cron's: the caller falls back to
+ * cgroupfs), or another negative errno (logged).  who: the user's name
+ * as it may be logged (sanitised). */
+static int
+open_systemd(pam_handle_t *pamh, const struct mc_log *log, const struct mc_config *cfg,
+	     const struct mc_account *acct, const char *who, const struct mc_decision *d)
+{
+	struct mc_sd_session s;
+	char slice[64];
+	int r;
+
+	if (cfg->cgroup_backend == MC_BACKEND_AUTO && !mc_sd_in_user_slice(acct->uid)) {
+		mc_log(log, LOG_DEBUG, "user %s (uid %u): session not in a user slice (no pam_systemd before pam_memcg?): using cgroupfs",
+		       who, (unsigned)acct->uid);
+		return -EAGAIN;
+	}
+	mc_sd_slice_name(acct->uid, slice, sizeof(slice));
+	if ((r = mc_sd_open_session(acct->uid, &d->limits, log, &s)) < 0) {
+		pam_syslog(pamh, LOG_ERR, "user %s (uid %u): limits not applied to %s (%s rule%s%s)",
+			   who, (unsigned)acct->uid, slice, d->rule_kind,
+			   d->rule->name ? " " : "", d->rule->name ? d->rule->name : "");
+		return r;
+	}
+	/* systemd 252's logind creates session scopes with OOMPolicy=continue;
+	 * with stop (older or changed systems) one OOM kill at the user's limit
+	 * would end the whole session. */
+	if (s.oom_policy[0] != '\0' && strcmp(s.oom_policy, "continue") != 0)
+		pam_syslog(pamh, LOG_WARNING, "%s has OOMPolicy=%s: an OOM kill at the limit of %s ends the whole session; set OOMPolicy=continue in a drop-in session-.scope.d (see pam_memcg(8))",
+			   s.unit, s.oom_policy, slice);
+	if (d->limits.oom_group && !atomic_exchange(&told_oom_group, true))
+		pam_syslog(pamh, LOG_WARNING, "oom_group is ignored with cgroup_backend = systemd: systemd keeps memory.oom.group of %s at 0 (see pam_memcg.conf(5))",
+			   slice);
+	mc_log(log, LOG_DEBUG, "user %s (uid %u): runtime limits set on %s (session %s, OOMPolicy=%s): memory_max %llu, %s rule%s%s",
+	       who, (unsigned)acct->uid, slice, s.unit,
+	       s.oom_policy[0] ? s.oom_policy : "unknown",
+	       (unsigned long long)d->limits.memory_max, d->rule_kind,
+	       d->rule->name ? " " : "", d->rule->name ? d->rule->name : "");
+	return 0;
+}
+
 PAM_EXTERN int
 pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -98,9 +147,13 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct mc_config *cfg = NULL;
 	struct mc_hier h = { .rootfd = -1 };
 	struct mc_decision d;
+	enum mc_backend backend = MC_BACKEND_CGROUPFS;
 	struct state *st = NULL;
 	const void *item = NULL;
 	const char *user;
+	/* User names reach syslog, and from there terminals: PAM_USER is what
+	 * the application was given, and NSS names are data too. */
+	char who[4 * 64 + 8];
 	struct args a;
 	int r, ret = PAM_IGNORE;
 
@@ -114,15 +167,17 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return PAM_IGNORE;
 	}
 	user = item;
+	mc_sanitize_str(user, who, sizeof(who), 0);
 	r = mc_account_by_name_nogroups(user, &acct);
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "cannot look up user \"%s\": %s; session not limited",
-			   user, r == -ENOENT ? "unknown user" : strerror(-r));
+			   who, r == -ENOENT ? "unknown user" : strerror(-r));
 		return PAM_IGNORE;
 	}
+	mc_sanitize_str(acct.name, who, sizeof(who), 0);
 	/* root never waits on a config file, and never fails here. */
 	if (acct.uid == 0) {
-		mc_log(&log, LOG_DEBUG, "user %s has uid 0: not limited", acct.name);
+		mc_log(&log, LOG_DEBUG, "user %s has uid 0: not limited", who);
 		goto out;
 	}
 
@@ -138,7 +193,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		if (r == -ENOENT)
 			pam_syslog(pamh, LOG_ERR, "%s: no such file (named by conf=)", a.conf);
 		pam_syslog(pamh, LOG_ERR, "config %s is unusable: session of %s not limited",
-			   a.conf, acct.name);
+			   a.conf, who);
 		goto out;
 	}
 
@@ -146,20 +201,44 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if ((cfg->n_groups > 0 || cfg->n_exempt_groups > 0) &&
 	    (r = mc_account_load_groups(&acct)) < 0) {
 		pam_syslog(pamh, LOG_ERR, "cannot look up the groups of %s: %s",
-			   acct.name, strerror(-r));
+			   who, strerror(-r));
 		ret = failed(cfg);
 		goto out;
 	}
 	mc_decide(cfg, &acct.user, mc_ram_bytes(), &d);
 	if (d.exempt != MC_NOT_EXEMPT) {
-		mc_log(&log, LOG_DEBUG, "user %s (uid %u) is exempt: %s", acct.name,
+		mc_log(&log, LOG_DEBUG, "user %s (uid %u) is exempt: %s", who,
 		       (unsigned)acct.uid, mc_exempt_reason(d.exempt));
+		/* systemd keeps runtime limits after the slice is gone: lift
+		 * those of a user who was limited before. */
+		if (cfg->cgroup_backend != MC_BACKEND_CGROUPFS &&
+		    mc_backend_resolve(cfg->cgroup_backend, &backend, &log) == 0 &&
+		    backend == MC_BACKEND_SYSTEMD && mc_sd_in_user_slice(acct.uid))
+			(void)mc_sd_clear_slice(acct.uid, &log);
 		goto out;
 	}
 
 	ret = failed(cfg);
-	if ((r = mc_hier_find(cfg->cgroup_version, &h, &log)) < 0)
+	if ((r = mc_backend_resolve(cfg->cgroup_backend, &backend, &log)) < 0) {
+		pam_syslog(pamh, LOG_ERR, "user %s (uid %u): limits not applied", who,
+			   (unsigned)acct.uid);
 		goto out;
+	}
+	if (backend == MC_BACKEND_SYSTEMD) {
+		r = open_systemd(pamh, &log, cfg, &acct, who, &d);
+		if (r != -EAGAIN) {
+			if (r == 0)
+				ret = PAM_SUCCESS;
+			goto out;
+		}
+	}
+	if ((r = mc_hier_find(cfg->cgroup_version, &h, &log)) < 0) {
+		/* The line above says why; this one whom it costs what. */
+		pam_syslog(pamh, LOG_ERR, "user %s (uid %u): limits not applied (no usable memory hierarchy); %s",
+			   who, (unsigned)acct.uid, ret == PAM_SESSION_ERR
+			   ? "session refused (on_error = fail)" : "session not limited");
+		goto out;
+	}
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		pam_syslog(pamh, LOG_CRIT, "out of memory");
 		goto out;
@@ -177,18 +256,18 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	r = mc_cg_join(&h, cfg->cgroup_parent, acct.uid, &d.limits, getpid(), &log);
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "user %s (uid %u): limits not applied (%s rule%s%s)",
-			   acct.name, (unsigned)acct.uid, d.rule_kind,
+			   who, (unsigned)acct.uid, d.rule_kind,
 			   d.rule->name ? " " : "", d.rule->name ? d.rule->name : "");
 		goto out;
 	}
 	if (pam_set_data(pamh, STATE_KEY, st, free_state) != PAM_SUCCESS) {
 		pam_syslog(pamh, LOG_ERR, "cannot keep session state; the cgroup of %s will outlive this session",
-			   acct.name);
+			   who);
 	} else {
 		st = NULL;
 	}
 	mc_log(&log, LOG_DEBUG, "user %s (uid %u) in %s/%s/user-%u: memory_max %llu, %s rule%s%s",
-	       acct.name, (unsigned)acct.uid, h.mnt, cfg->cgroup_parent,
+	       who, (unsigned)acct.uid, h.mnt, cfg->cgroup_parent,
 	       (unsigned)acct.uid, (unsigned long long)d.limits.memory_max,
 	       d.rule_kind, d.rule->name ? " " : "", d.rule->name ? d.rule->name : "");
 	ret = PAM_SUCCESS;
@@ -226,10 +305,30 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	/* Step out of the user's cgroup, or it can never be removed. */
 	if (mc_user_cgroup(st->parent, st->uid, mine, sizeof(mine)) == 0 &&
 	    mc_cg_of_pid(&h, 0, here, sizeof(here)) == 0 && strcmp(here, mine) == 0) {
-		r = mc_cg_attach(&h, st->orig, getpid());
+		char back[PATH_MAX];
+
+		snprintf(back, sizeof(back), "%s", st->orig);
+		r = mc_cg_attach(&h, back, getpid());
+		/* The cgroup it came from is gone: its nearest ancestor still
+		 * there will do, or the user's cgroup could never be removed.
+		 * (On v2 an ancestor that enables controllers for its children
+		 * takes no process, EBUSY: the next one up may.) */
+		while ((r == -ENOENT || (r == -EBUSY && h.version == 2 && strcmp(back, st->orig) != 0)) &&
+		       back[0] != '\0') {
+			char *slash = strrchr(back, '/');
+
+			if (slash != NULL)
+				*slash = '\0';
+			else
+				back[0] = '\0';
+			r = mc_cg_attach(&h, back, getpid());
+		}
 		if (r < 0)
 			pam_syslog(pamh, LOG_ERR, "cannot move pid %ld back to %s/%s: %s",
 				   (long)getpid(), h.mnt, st->orig, strerror(-r));
+		else if (strcmp(back, st->orig) != 0)
+			pam_syslog(pamh, LOG_WARNING, "%s/%s is gone: pid %ld moved to %s/%s instead",
+				   h.mnt, st->orig, (long)getpid(), h.mnt, back);
 	}
 	r = mc_cg_remove_user(&h, st->parent, st->uid);
 	if (r == 0)

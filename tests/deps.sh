@@ -3,10 +3,13 @@
 # as root).  Safe to run again: installed packages are not touched.
 set -euo pipefail
 
-pkgs=(build-essential libpam0g-dev libconfuse-dev libcmocka-dev pamtester
+pkgs=(build-essential libpam0g-dev libconfuse-dev libsystemd-dev libcmocka-dev pamtester
       libpam-wrapper passwd util-linux procps psmisc python3 tmux man-db
       pkg-config libpam-runtime
-      exim4-daemon-light valgrind openssh-server openssh-client)
+      exim4-daemon-light valgrind openssh-server openssh-client
+      # make fuzz / asan / lint: libFuzzer and the sanitizer runtimes,
+      # llvm-symbolizer for readable reports, the two linters
+      clang libclang-rt-14-dev llvm clang-tidy cppcheck)
 pkgs+=("$@")
 
 missing=()

@@ -6,7 +6,7 @@
 set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BUILD=$TOP/build
+BUILD=${MEMCG_BUILD:-$TOP/build}
 PAM_SO=$BUILD/pam_memcg.so
 MEMCGCTL=$BUILD/memcgctl
 NOTIFIER=$BUILD/memcg-notifier

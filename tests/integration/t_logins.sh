@@ -1,7 +1,8 @@
 #!/bin/bash
 # Real logins end to end: ssh into a private sshd, login on a pty, su -l and
 # runuser -l.  From inside each session: its cgroup, its limit, an OOM kill
-# that spares the login shell; after logout the cgroup is gone.
+# that spares the login shell, and memcg-notifier's notice of that kill on
+# the session's own terminal; after logout the cgroup is gone.
 . "$(dirname "$0")/lib.sh"
 
 US=${T_ID}s UC=${T_ID}c UU=${T_ID}u UR=${T_ID}r UT=${T_ID}t
@@ -12,6 +13,7 @@ PWDIR=$LDIR/pam.d-wrapper  # services libpam reads under pam_wrapper
 SSHD_DIR=$LDIR/sshd        # host and client keys, sshd_config, log
 SSHD_NAME=sshd-memcg-test-$$
 SSHD_PID="" SSHD_PORT="" RUN_SSHD_MADE=0
+NLOG=$TMP/notifier.log NPID=""
 
 missing=()
 for c in tmux ssh ssh-keygen sshd login su runuser; do
@@ -19,6 +21,7 @@ for c in tmux ssh ssh-keygen sshd login su runuser; do
 done
 PWRAP_LIB=$(ldconfig -p | awk '$1 == "libpam_wrapper.so" { print $NF; exit }')
 [ -n "$PWRAP_LIB" ] || missing+=(libpam_wrapper.so)
+[ -x "$NOTIFIER" ] || missing+=("$NOTIFIER (make)")
 if [ ${#missing[@]} -gt 0 ]; then
 	t_requirements() { fail "not installed: ${missing[*]} (tests/deps.sh installs them)"; }
 	run_test requirements t_requirements
@@ -121,6 +124,11 @@ logins_cleanup() {
 	if [ "$RUN_SSHD_MADE" -eq 1 ] && wait_for '! sshd_alive' 3; then
 		rmdir /run/sshd 2>/dev/null
 	fi
+	if [ -n "$NPID" ]; then
+		kill -TERM "$NPID" 2>/dev/null
+		wait_for "! proc_live $NPID" 5 || kill -KILL "$NPID" 2>/dev/null
+		wait "$NPID" 2>/dev/null
+	fi
 	t_cleanup
 }
 trap logins_cleanup EXIT
@@ -131,7 +139,7 @@ mkdir -m 0755 "$LDIR"
 printf 'set -g remain-on-exit on\nset -g status off\nset -g history-limit 10000\nset -g default-shell /bin/bash\n' \
 	>"$LDIR/tmux.conf"
 install -m 0755 "$TOP/tests/integration/logins/probe.sh" "$TOP/tests/integration/logins/term-run.sh" \
-	"$HOG" "$LDIR/"
+	"$TOP/tests/integration/logins/hog-run.sh" "$HOG" "$LDIR/"
 printf 'CG_MNT=%s\nMC_VERSION=%s\nF_MAX=%s\nF_OOM=%s\n' "$CG_MNT" "$MC_VERSION" "$F_MAX" "$F_OOMCTL" \
 	>"$LDIR/probe.env"
 chmod 0644 "$LDIR/probe.env"
@@ -146,10 +154,14 @@ swap=max
 if [ -e "$CG_MNT/$RUNNER_CG/memory.memsw.limit_in_bytes" ] || [ -e "$CG_MNT/$RUNNER_CG/memory.swap.max" ]; then
 	swap=0
 fi
+# For memcg-notifier: kills only (a warn_at warning would be one notice
+# more), and no rate limit, so that every kill is told at once and the
+# notices on a terminal can be counted.
 write_conf "$CONF" <<EOF
 cgroup_parent = "$TEST_PARENT"
 min_uid       = 1000
 default { memory_max = "64M"  swap_max = "$swap" }
+notify  { warn_at = "off"  rate_limit = 0 }
 EOF
 for u in "$US" "$UC" "$UU" "$UR" "$UT"; do add_user "$u"; done
 
@@ -172,6 +184,19 @@ printf 'auth required pam_deny.so\naccount required pam_deny.so\npassword requir
 	>"$PWDIR/other"
 WRAP=(env "LD_PRELOAD=$PWRAP_LIB $SHIM" PAM_WRAPPER=1 "PAM_WRAPPER_SERVICE_DIR=$PWDIR"
 	PAM_WRAPPER_USE_SYSLOG=1 "MEMCG_TEST_SYSLOG=$MEMCG_TEST_SYSLOG")
+
+# --- memcg-notifier -----------------------------------------------------------
+
+# The notifier for this config, run as root like its service, logging to
+# $NLOG; stopped by the cleanup.  sshd and login write utmp entries, and on
+# a fresh machine /run/utmp may not exist: create it the way login expects,
+# and leave it.
+[ -e /run/utmp ] || install -m 0664 -o root -g utmp /dev/null /run/utmp
+: >"$NLOG"
+"$NOTIFIER" -c "$CONF" -d >>"$NLOG" 2>&1 &
+NPID=$!
+wait_for "grep -q 'started: watching' '$NLOG'" 10 ||
+	echo "t_logins: memcg-notifier did not start; see the failures below" >&2
 
 # --- a private sshd -----------------------------------------------------------
 
@@ -281,20 +306,53 @@ no_cgroup_yet() {
 # A shell prompt ($ and a space, which capture-pane -J keeps).
 PROMPT='\$ *$'
 
-# shell_session NAME: drives the interactive login shell on terminal NAME:
-# probe, hog past the limit, probe again, log out.
+# hog_pid FILE N: the pid "hog-run.sh N" printed in a session.
+hog_pid() { sed -n "s/^hog$2: pid=\([0-9][0-9]*\).*/\1/p" "$1" | head -n 1; }
+
+# wait_notice NAME N: until the notifier's notice about the kill of hog N
+# is on terminal NAME.
+wait_notice() {
+	local pid
+	pid=$(hog_pid <(term_text "$1") "$2")
+	[ -n "$pid" ] || { fail "$1: hog $2 printed no pid"; return 1; }
+	term_wait "$1" "process: $pid \\(hog\\)" 10 ||
+		{ fail "$1: no notice about the kill of hog $2 (pid $pid) within 10 s"; return 1; }
+}
+
+# shell_session NAME [FIRST_COMMAND]: drives the interactive login shell on
+# terminal NAME: FIRST_COMMAND, probe, hog past the limit, probe again, wait
+# for the notifier's notice, log out.
 shell_session() {
 	term_wait "$1" "$PROMPT" 20 || { fail "$1: no shell prompt"; return 1; }
+	[ -z "${2:-}" ] || term_send "$1" "$2"
 	term_send "$1" "$PROBE 1 \$\$"
 	term_wait "$1" '^probe1: end' 20 || { fail "$1: first probe did not answer"; return 1; }
-	term_send "$1" "$LDIR/hog 200; $PROBE 2 \$\$ \$?"
+	term_send "$1" "sh $LDIR/hog-run.sh 1 200; $PROBE 2 \$\$ \$?"
 	term_wait "$1" '^probe2: end' 30 || { fail "$1: no probe after the hog"; return 1; }
+	wait_notice "$1" 1
 	term_send "$1" exit
 }
 
 # The same, non-interactive: the command su -l / runuser -l run in the
-# user's login shell.
-SHELL_CMD="$PROBE 1 \$\$; $LDIR/hog 200; $PROBE 2 \$\$ \$?"
+# user's login shell.  It ends only after a line from the terminal, which
+# the test sends once it has seen the notice: su writes no utmp entry, so
+# the notifier finds su's terminal through the processes in the user's
+# cgroup, and the cgroup goes when the session ends.
+SHELL_CMD="$PROBE 1 \$\$; sh $LDIR/hog-run.sh 1 200; $PROBE 2 \$\$ \$?; read -r _"
+
+# noninteractive_session NAME: the session on terminal NAME runs SHELL_CMD;
+# waits for its notice, then lets it end.
+noninteractive_session() {
+	term_wait "$1" '^probe2: end' 30 || fail "$1: no probe after the hog"
+	wait_notice "$1" 1
+	tm send-keys -t "$1" Enter
+}
+
+# Run as root on a test terminal before su -l / runuser -l.  The ptys of
+# tmux (run as root) are root's, at mode 0600 where devpts is mounted with
+# mode=600 as here: mesg n, which the notifier honours.  The case under
+# test is root's terminal with mesg y.
+MESG_Y=(sh -c 'mesg y && exec "$@"' mesg-y)
 
 # check_inside FILE USER: what the session reported from inside.
 check_inside() {
@@ -309,6 +367,24 @@ check_inside() {
 	assert_eq 1 "$(probe "$f" 2 oom_kill)" "OOM kills counted in the user's cgroup"
 	assert_eq "$(probe "$f" 1 shell)" "$(probe "$f" 2 shell)" "the login shell ran on after the kill"
 	assert_eq "/$TEST_PARENT/user-$uid" "$(probe "$f" 2 cg)" "the login shell's cgroup after the kill"
+}
+
+# check_notice FILE N NOTICES [HOG_FILE]: the notifier's notice about the
+# kill of hog N (which printed its pid in HOG_FILE, by default FILE) is on
+# the terminal text FILE, naming the victim's pid and command and the
+# limit; FILE holds NOTICES notices in all (a terminal that both utmp and
+# the user's cgroup lead to is told once).
+check_notice() {
+	local f=$1 pid
+	pid=$(hog_pid "${4:-$1}" "$2")
+	[ -n "$pid" ] || { fail "hog $2 printed no pid on the terminal"; return; }
+	# Which limit it names (the user's own or a shared one) depends on the
+	# kernel's OOM report, which the kernel rate-limits machine-wide; that
+	# is t_notifier's to test.  Here: a kill notice reached this terminal.
+	assert_contains "$f" "^A process of yours was killed" "the notice on the session's terminal"
+	assert_contains "$f" "^ *process: $pid \\(hog\\)" "the victim (pid $pid, hog) in the notice"
+	assert_contains "$f" "^ *limit: +64\\.0 MiB" "the limit in the notice"
+	assert_eq "$3" "$(grep -c 'Message from memcg-notifier@' "$f")" "notices on the terminal"
 }
 
 # check_logout NAME USER [SERVICE]: the login program ended cleanly and the
@@ -351,41 +427,62 @@ t_ssh() {
 	check_logout ssh1 "$US" "$SSHD_NAME"
 	term_close ssh1 "$LDIR/ssh1.txt"
 	check_inside "$LDIR/ssh1.txt" "$US"
-	show_on_failure "$LDIR/ssh1.txt" "$SSHD_DIR/log"
+	check_notice "$LDIR/ssh1.txt" 1 1
+	show_on_failure "$LDIR/ssh1.txt" "$SSHD_DIR/log" "$NLOG"
 }
 
 t_console_login() {
 	no_cgroup_yet "$UC" || return
-	term_open login1 "${WRAP[@]}" login -f "$UC" && shell_session login1
+	# login leaves the terminal at mode 0600 (TTYPERM in login.defs): mesg n,
+	# which the notifier honours.  The user says mesg y first, as a user who
+	# wants to be told does.
+	term_open login1 "${WRAP[@]}" login -f "$UC" && shell_session login1 "mesg y"
 	# No log check: login empties its environment before PAM starts, so the
 	# syslog shim no longer knows where to write.
 	check_logout login1 "$UC"
 	term_close login1 "$LDIR/login1.txt"
 	check_inside "$LDIR/login1.txt" "$UC"
-	show_on_failure "$LDIR/login1.txt"
+	check_notice "$LDIR/login1.txt" 1 1
+	show_on_failure "$LDIR/login1.txt" "$NLOG"
 }
 
 t_su_l() {
+	local tty
 	no_cgroup_yet "$UU" || return
-	term_open su1 "${WRAP[@]}" su -l "$UU" -c "$SHELL_CMD"
+	term_open su1 "${MESG_Y[@]}" "${WRAP[@]}" su -l "$UU" -c "$SHELL_CMD" &&
+		tty=$(tm display-message -p -t su1 '#{pane_tty}') && noninteractive_session su1
 	check_logout su1 "$UU" su-l
 	term_close su1 "$LDIR/su1.txt"
 	check_inside "$LDIR/su1.txt" "$UU"
-	show_on_failure "$LDIR/su1.txt"
+	check_notice "$LDIR/su1.txt" 1 1
+	# Root's terminal, held by root's su in the user's cgroup (su -c runs the
+	# command in a session of its own, without a controlling terminal).
+	assert_contains "$NLOG" "told $UU on ${tty:-/dev/pts/?} \\(controlling terminal in its cgroup\\)" \
+		"the notifier found su's terminal through the user's cgroup"
+	show_on_failure "$LDIR/su1.txt" "$NLOG"
 }
 
 t_runuser_l() {
+	local tty
 	no_cgroup_yet "$UR" || return
-	term_open runuser1 "${WRAP[@]}" runuser -l "$UR" -c "$SHELL_CMD"
+	term_open runuser1 "${MESG_Y[@]}" "${WRAP[@]}" runuser -l "$UR" -c "$SHELL_CMD" &&
+		tty=$(tm display-message -p -t runuser1 '#{pane_tty}') && noninteractive_session runuser1
 	check_logout runuser1 "$UR" runuser-l
 	term_close runuser1 "$LDIR/runuser1.txt"
 	check_inside "$LDIR/runuser1.txt" "$UR"
-	show_on_failure "$LDIR/runuser1.txt"
+	check_notice "$LDIR/runuser1.txt" 1 1
+	assert_contains "$NLOG" "told $UR on ${tty:-/dev/pts/?} \\(controlling terminal in its cgroup\\)" \
+		"the notifier found runuser's terminal through the user's cgroup"
+	show_on_failure "$LDIR/runuser1.txt" "$NLOG"
 }
 
-# Two ssh sessions of one user share a cgroup; the first logout leaves the
-# cgroup and its limit to the second (which still gets OOM-killed past it);
-# the second logout removes it.
+# Two ssh sessions of one user share a cgroup.  A kill in the second while
+# both are open: the notice reaches both, as the notifier tells every
+# terminal of the user about their shared limit (the session of the kill,
+# and the other one, where the user may be looking).  Then the first logout
+# leaves the cgroup and its limit to the second (which still gets
+# OOM-killed past it, and told, in that session only); the second logout
+# removes it.
 t_ssh_two_sessions() {
 	local uid dir a=$LDIR/twoA.txt b=$LDIR/twoB.txt shell_a
 	sshd_ready && no_cgroup_yet "$UT" || return
@@ -412,6 +509,19 @@ t_ssh_two_sessions() {
 	[[ -n "$shell_a" && " $(probe "$b" 1 procs) " == *" $shell_a "* ]] ||
 		fail "the second session does not see the first one's shell $shell_a in $(probe "$b" 1 procs)"
 
+	# The kill in the second session, both open.
+	term_send twoB "sh $LDIR/hog-run.sh 1 200; $PROBE 2 \$\$ \$?"
+	term_wait twoB '^probe2: end' 30 || fail "no probe after the hog in the second session"
+	wait_notice twoB 1
+	term_text twoB >"$b"
+	term_wait twoA "process: $(hog_pid "$b" 1) \\(hog\\)" 10 ||
+		fail "no notice in the first session about the kill in the second"
+	term_text twoA >"$a"
+	assert_eq 137 "$(probe "$b" 2 status)" "hog 200 in the second session (SIGKILL)"
+	assert_eq 1 "$(probe "$b" 2 oom_kill)" "OOM kills counted"
+	check_notice "$b" 1 1
+	check_notice "$a" 1 1 "$b"
+
 	term_send twoA exit
 	term_ended twoA 20 || fail "first ssh still running after logout"
 	assert_eq 0 "$(term_status twoA)" "first ssh's exit status"
@@ -421,21 +531,36 @@ t_ssh_two_sessions() {
 	assert_exists "$dir" "cgroup while the second session is open"
 	assert_eq "$LIMIT" "$(cat "$dir/$F_MAX" 2>/dev/null)" "limit after the first logout"
 
-	term_send twoB "$LDIR/hog 200; $PROBE 2 \$\$ \$?"
-	term_wait twoB '^probe2: end' 30 || fail "no probe after the hog in the second session"
+	term_send twoB "sh $LDIR/hog-run.sh 2 200; $PROBE 3 \$\$ \$?"
+	term_wait twoB '^probe3: end' 30 || fail "no probe after the hog in the second session"
+	wait_notice twoB 2
 	term_text twoB >"$b"
-	assert_eq "$LIMIT" "$(probe "$b" 2 max)" "$F_MAX seen from the second session after the first logout"
-	assert_eq 137 "$(probe "$b" 2 status)" "hog 200 after the first logout (SIGKILL)"
-	assert_eq 1 "$(probe "$b" 2 oom_kill)" "OOM kills counted"
-	assert_eq "/$TEST_PARENT/user-$uid" "$(probe "$b" 2 cg)" "second shell's cgroup after the kill"
-	[[ " $(probe "$b" 2 procs) " != *" $shell_a "* ]] ||
+	assert_eq "$LIMIT" "$(probe "$b" 3 max)" "$F_MAX seen from the second session after the first logout"
+	assert_eq 137 "$(probe "$b" 3 status)" "hog 200 after the first logout (SIGKILL)"
+	assert_eq 2 "$(probe "$b" 3 oom_kill)" "OOM kills counted"
+	assert_eq "/$TEST_PARENT/user-$uid" "$(probe "$b" 3 cg)" "second shell's cgroup after the kill"
+	[[ " $(probe "$b" 3 procs) " != *" $shell_a "* ]] ||
 		fail "the first session's shell $shell_a is still in the cgroup"
+	check_notice "$b" 2 2
 
 	term_send twoB exit
 	check_logout twoB "$UT" "$SSHD_NAME"
 	term_close twoA "$a"
 	term_close twoB "$b"
-	show_on_failure "$a" "$b" "$SSHD_DIR/log"
+	show_on_failure "$a" "$b" "$SSHD_DIR/log" "$NLOG"
+}
+
+# The notifier ran through every case and stops cleanly.
+t_notifier_stops() {
+	local rc
+	kill -0 "$NPID" 2>/dev/null || { fail "memcg-notifier is not running"; return; }
+	kill -TERM "$NPID"
+	wait "$NPID"
+	rc=$?
+	NPID=""
+	assert_eq 0 "$rc" "memcg-notifier's exit status after SIGTERM"
+	assert_contains "$NLOG" "stopping on signal" "memcg-notifier logged its stop"
+	show_on_failure "$NLOG"
 }
 
 run_test ssh t_ssh
@@ -443,4 +568,5 @@ run_test console_login t_console_login
 run_test su_l t_su_l
 run_test runuser_l t_runuser_l
 run_test ssh_two_sessions t_ssh_two_sessions
+run_test notifier_stops t_notifier_stops
 t_done

@@ -273,6 +273,25 @@ t_memcgctl() {
 	assert_contains "$TMP/explain3.out" "^exempt: +yes: member of a group listed in exempt_groups \\($GX\\)" "explain says why exempt"
 }
 
+# No descriptor the module (or libpam) opened reaches the session: from
+# inside a session, only 0, 1, 2 and the listing's own are open.
+t_no_fd_leak() {
+	local out=$TMP/fds.txt fd extra
+	(
+		# Start from 0, 1 and 2, whatever the test runner left open.
+		for fd in /proc/$BASHPID/fd/*; do
+			fd=${fd##*/}
+			[ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+		done
+		session svc "$U1" ls -l /proc/self/fd
+	) >"$out" 2>&1
+	assert_contains "$out" '^open=0$' "open succeeds"
+	extra=$(awk '{ i = index($0, " -> "); if (!i) next
+		n = split(substr($0, 1, i - 1), f, " "); t = substr($0, i + 4)
+		if (f[n] > 2 && t !~ "^/proc/[0-9]+/fd$") print f[n] " -> " t }' "$out")
+	[ -z "$extra" ] || fail "descriptors open in the session: $extra"
+}
+
 run_test placement_and_limits t_placement_and_limits
 run_test limit_enforced t_limit_enforced
 run_test rules t_rules
@@ -284,4 +303,5 @@ run_test bad_config t_bad_config
 run_test unknown_argument t_unknown_argument
 run_test pamtester t_pamtester
 run_test memcgctl t_memcgctl
+run_test no_fd_leak t_no_fd_leak
 t_done

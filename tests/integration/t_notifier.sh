@@ -128,10 +128,13 @@ start_pty() { # start_pty USER MODE SCREEN
 }
 
 # open_session USER: a PAM session through the built module that stays
-# open (its holder process sleeps) until close_session USER.
+# open (its holder process sleeps) until close_session USER.  In a session
+# of its own: root's processes in the user's cgroup would otherwise hold
+# the terminal the tests run on, and the notifier would write there too.
 open_session() {
 	local holder=$TMP/holder.$1
-	session notifier "$1" sh -c "echo \$\$ >$holder; exec sleep 1000" >/dev/null &
+	(exec setsid env LD_PRELOAD="$SHIM" "$PAMTEST" -d "$TMP/pam.d" notifier "$1" \
+		sh -c "echo \$\$ >$holder; exec sleep 1000") >/dev/null &
 	T_PIDS+=($!)
 	wait_for "[ -s $holder ] && [ -d '$(user_cg_dir "$1")' ]" 10 ||
 		fail "session for $1 did not open"

@@ -106,6 +106,7 @@ test_defaults(void **state)
 
 		assert_string_equal(c->path, "test.conf");
 		assert_int_equal(c->cgroup_version, MC_CG_AUTO);
+		assert_int_equal(c->cgroup_backend, MC_BACKEND_AUTO);
 		assert_string_equal(c->cgroup_parent, "pam_memcg");
 		assert_int_equal(c->min_uid, 1000);
 		assert_int_equal(c->n_exempt_users, 1);
@@ -303,6 +304,52 @@ test_enums(void **state)
 	}
 	for (size_t i = 0; i < NELEM(bad); i++)
 		expect_one_error(bad[i].text, 2, bad[i].needle);
+}
+
+/* cgroup_backend: the three words, quoted or not; anything else is one
+ * error on its line; given twice is an error on the second. */
+static void
+test_cgroup_backend(void **state)
+{
+	static const struct {
+		const char *text;
+		enum mc_backend want;
+	} good[] = {
+		{ "cgroup_backend = auto\n", MC_BACKEND_AUTO },
+		{ "cgroup_backend = cgroupfs\n", MC_BACKEND_CGROUPFS },
+		{ "cgroup_backend = systemd\n", MC_BACKEND_SYSTEMD },
+		{ "cgroup_backend = \"systemd\"\n", MC_BACKEND_SYSTEMD },
+		{ "cgroup_version = v2\ncgroup_backend = systemd\n", MC_BACKEND_SYSTEMD },
+		{ "cgroup_backend = cgroupfs\ncgroup_parent = \"x\"\n", MC_BACKEND_CGROUPFS },
+		{ "min_uid = 5\n", MC_BACKEND_AUTO },
+	};
+	static const struct {
+		const char *text, *needle;
+		int line;
+	} bad[] = {
+		{ "\ncgroup_backend = systemd-logind\n", "\"systemd-logind\"", 2 },
+		{ "\ncgroup_backend = Systemd\n", "auto, cgroupfs or systemd", 2 },
+		{ "\ncgroup_backend = cgroupfs2\n", "\"cgroupfs2\"", 2 },
+		{ "\ncgroup_backend = v2\n", "auto, cgroupfs or systemd", 2 },
+		{ "\ncgroup_backend = \"\"\n", "auto, cgroupfs or systemd", 2 },
+		{ "\n\ncgroup_backend = 1\n", "auto, cgroupfs or systemd", 3 },
+		{ "cgroup_backend = auto\ncgroup_backend = systemd\n", "cgroup_backend", 2 },
+		/* Not a rule key. */
+		{ "default {\n cgroup_backend = systemd\n}\n", "cgroup_backend", 2 },
+		{ "user \"a\" {\n\n cgroup_backend = cgroupfs\n}\n", "cgroup_backend", 3 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(good); i++) {
+		struct mc_config *c = parse_ok(good[i].text);
+
+		if (c->cgroup_backend != good[i].want)
+			fail_msg("%s: cgroup_backend %d, want %d", good[i].text,
+				 (int)c->cgroup_backend, (int)good[i].want);
+		mc_config_free(c);
+	}
+	for (size_t i = 0; i < NELEM(bad); i++)
+		expect_one_error(bad[i].text, bad[i].line, bad[i].needle);
 }
 
 static void
@@ -860,8 +907,9 @@ test_all_value_errors_reported(void **state)
 		"  swap_max = \"1.5G\"\n"			/* 17 */
 		"}\n"
 		"on_error = sometimes\n"			/* 19 */
-		"cgroup_parent = \"../x\"\n";			/* 20 */
-	static const int lines[] = { 1, 2, 4, 5, 6, 9, 10, 12, 12, 14, 17, 19, 20 };
+		"cgroup_parent = \"../x\"\n"			/* 20 */
+		"cgroup_backend = logind\n";			/* 21 */
+	static const int lines[] = { 1, 2, 4, 5, 6, 9, 10, 12, 12, 14, 17, 19, 20, 21 };
 	struct mc_config *c = NULL;
 	struct errlog log;
 	bool ok;
@@ -872,7 +920,7 @@ test_all_value_errors_reported(void **state)
 		ok = log.e[i].line == lines[i] && strcmp(log.e[i].file, "test.conf") == 0;
 	if (!ok) {
 		errlog_dump(&log);
-		fail_msg("want %zu reports, on lines 1 2 4 5 6 9 10 12 12 14 17 19 20",
+		fail_msg("want %zu reports, on lines 1 2 4 5 6 9 10 12 12 14 17 19 20 21",
 			 NELEM(lines));
 	}
 }
@@ -1290,6 +1338,7 @@ main(void)
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_parse_honours_len),
 		cmocka_unit_test(test_enums),
+		cmocka_unit_test(test_cgroup_backend),
 		cmocka_unit_test(test_cgroup_parent),
 		cmocka_unit_test(test_booleans),
 		cmocka_unit_test(test_numbers),

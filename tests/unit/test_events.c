@@ -244,6 +244,17 @@ test_classify_v1(void **state)
 	c.kmsg_ok = false;
 	assert_int_equal(mc_classify(&c, ev, 4, &wait, &used), 1);
 	assert_int_equal(ev[0].kind, MC_EV_OUTSIDE_KILL);
+	/* With a memsw limit neither failcnt moves: a peak at the own limit
+	 * still says it was ours (the log line naming the OOM's cgroup is
+	 * rate-limited machine-wide and may be missing). */
+	c.peak_at_limit = true;
+	assert_int_equal(mc_classify(&c, ev, 4, &wait, &used), 1);
+	assert_int_equal(ev[0].kind, MC_EV_KILL);
+	c = check(1, 0, 1, 0, 0);
+	c.final = true;
+	c.peak_at_limit = true;
+	assert_int_equal(mc_classify(&c, ev, 4, &wait, &used), 1);
+	assert_int_equal(ev[0].kind, MC_EV_KILL);
 	/* The log showed our own OOM, and no kill came: no killable process. */
 	c = check(1, 0, 0, 0, 3);
 	c.own_oom_seen = true;

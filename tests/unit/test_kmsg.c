@@ -210,6 +210,14 @@ test_feed_group(void **state)
 	assert_false(ev.global);
 	assert_int_equal(feed(&st, "Out of memory: Killed process 61 (z) total-vm:1kB", &ev), MC_KMSG_KILL);
 	assert_true(ev.global);
+	assert_false(ev.have_uid);
+	/* Without a summary the uid comes from the kill line itself, from its
+	 * last ", UID:" (a command name cannot fake the kernel's own). */
+	assert_int_equal(feed(&st, "Memory cgroup out of memory: Killed process 62 (a, UID:7 b) total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:1001 pgtables:1kB oom_score_adj:0", &ev), MC_KMSG_KILL);
+	assert_true(ev.have_uid);
+	assert_int_equal(ev.uid, 1001);
+	assert_int_equal(feed(&st, "Memory cgroup out of memory: Killed process 63 (, UID:7) total-vm:1kB", &ev), MC_KMSG_KILL);
+	assert_int_equal(ev.pid, 63);
 	assert_int_equal(feed(&st, "Out of memory and no killable processes...", &ev), MC_KMSG_NO_VICTIM);
 }
 

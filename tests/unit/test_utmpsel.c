@@ -142,14 +142,19 @@ test_check_stat(void **state)
 static void
 test_open(void **state)
 {
+	struct stat st;
+	dev_t rdev;
 	int m, fd;
 	char *slave;
 
 	(void)state;
 	/* A regular file, and a character device that is not a terminal. */
-	assert_int_equal(mc_tty_open(path, getuid(), true), -ENOTTY);
-	fd = mc_tty_open("/dev/null", 0, true);
+	assert_int_equal(mc_tty_open(path, getuid(), true, &rdev), -ENOTTY);
+	assert_true(rdev == 0);
+	fd = mc_tty_open("/dev/null", 0, true, &rdev);
 	assert_true(fd == -ENOTTY || fd == -EPERM);
+	assert_int_equal(stat("/dev/null", &st), 0);
+	assert_true(rdev == st.st_rdev);
 	/* A real pty of ours. */
 	m = posix_openpt(O_RDWR | O_NOCTTY);
 	assert_true(m >= 0);
@@ -157,18 +162,24 @@ test_open(void **state)
 	assert_int_equal(unlockpt(m), 0);
 	slave = ptsname(m);
 	assert_non_null(slave);
+	assert_int_equal(stat(slave, &st), 0);
 	assert_int_equal(chmod(slave, 0600), 0);
-	assert_int_equal(mc_tty_open(slave, getuid(), false), -EACCES);
-	assert_int_equal(mc_tty_open(slave, getuid() + 1, true), -EPERM);
+	/* Refused, but the device is still reported (for the dedup). */
+	assert_int_equal(mc_tty_open(slave, getuid(), false, &rdev), -EACCES);
+	assert_true(rdev == st.st_rdev);
+	assert_int_equal(mc_tty_open(slave, getuid() + 1, true, &rdev), -EPERM);
+	assert_true(rdev == st.st_rdev);
 	assert_int_equal(chmod(slave, 0620), 0);
-	fd = mc_tty_open(slave, getuid(), false);
+	fd = mc_tty_open(slave, getuid(), false, &rdev);
 	assert_true(fd >= 0);
+	assert_true(rdev == st.st_rdev);
 	assert_true((fcntl(fd, F_GETFL) & O_NONBLOCK) != 0);
 	assert_int_equal(write(fd, "hi\r\n", 4), 4);
 	close(fd);
 	close(m);
 	/* A symlink is not followed. */
-	assert_int_equal(mc_tty_open("/dev/stdin", getuid(), true), -ELOOP);
+	assert_int_equal(mc_tty_open("/dev/stdin", getuid(), true, &rdev), -ELOOP);
+	assert_true(rdev == 0);
 }
 
 int

@@ -33,6 +33,69 @@ must() {
 	"$@" || fail "failed: $*"
 }
 
+# systemd mode: /lib/systemd/systemd becomes PID 1 of the new root.  Units a
+# test does not need are masked in the overlay (the host's /etc is never
+# touched); a oneshot unit wanted by multi-user.target runs the job with its
+# output on the serial console, records the status like the chroot path and
+# powers off.
+boot_systemd() {
+	local u sd=$NEW/etc/systemd/system
+	for u in ssh.service sshd.service postgresql.service exim4.service \
+		e2scrub_reap.service e2scrub_all.timer apt-daily.timer \
+		apt-daily-upgrade.timer dpkg-db-backup.timer exim4-base.timer \
+		fstrim.timer man-db.timer systemd-timesyncd.service \
+		getty@tty1.service serial-getty@ttyS0.service console-getty.service \
+		systemd-pstore.service; do
+		rm -f "$sd/$u"
+		ln -s /dev/null "$sd/$u"
+	done
+	must mkdir -p "$NEW/etc/memcg-vm" "$sd/multi-user.target.wants"
+	{
+		echo '#!/bin/bash'
+		echo '# Written by guest-init.sh: runs the job as the test unit of the systemd mode.'
+		printf 'CTL=%s\nTOKEN=%s\n' "$SHARE/.vm" "$VM_TOKEN"
+		cat <<'EOS'
+stty -onlcr 2>/dev/null
+# SIGRTMIN+21: PID 1 stops writing unit status lines to the console the
+# output comes on (systemd.show_status on the command line leaves some).
+kill -s RTMIN+21 1
+: >"$CTL/started"
+echo "$TOKEN:start"
+/bin/bash "$CTL/job" </dev/null
+rc=$?
+echo "$TOKEN:end"
+dmesg >"$CTL/dmesg.txt" 2>/dev/null
+journalctl -b --no-pager -o short-monotonic >"$CTL/journal.txt" 2>/dev/null
+echo "$rc" >"$CTL/exit-code.partial" && mv "$CTL/exit-code.partial" "$CTL/exit-code"
+sync
+systemctl --no-block poweroff
+EOS
+	} >"$NEW/etc/memcg-vm/job-unit.sh"
+	chmod 0755 "$NEW/etc/memcg-vm/job-unit.sh"
+	cat >"$sd/memcg-vm-job.service" <<'EOS'
+[Unit]
+Description=memcg VM lane: the job
+After=multi-user.target systemd-logind.service dbus.service systemd-user-sessions.service
+Requires=dbus.service
+
+[Service]
+Type=oneshot
+ExecStart=/etc/memcg-vm/job-unit.sh
+StandardInput=null
+StandardOutput=tty
+StandardError=inherit
+TTYPath=/dev/ttyS0
+TTYReset=no
+TTYVHangup=no
+TimeoutStartSec=infinity
+EOS
+	# After= multi-user.target and wanted by it: the job starts once the
+	# rest of the boot transaction has.
+	ln -sf ../memcg-vm-job.service "$sd/multi-user.target.wants/memcg-vm-job.service"
+	say "switching to systemd"
+	exec switch_root "$NEW" /lib/systemd/systemd
+}
+
 /bin/busybox --install -s || fail "busybox --install failed"
 
 must mount -t proc proc /proc
@@ -97,6 +160,9 @@ v1)
 	must mount -t cgroup -o none,name=systemd cgroup "$NEW/sys/fs/cgroup/systemd"
 	must mount -t cgroup2 cgroup2 "$NEW/sys/fs/cgroup/unified"
 	;;
+systemd)
+	# systemd mounts cgroup2 itself (unified, from the kernel command line).
+	;;
 *)
 	fail "unknown VM_MODE '${VM_MODE:-}'"
 	;;
@@ -114,6 +180,11 @@ if [ "$VM_VERBOSE" != 1 ]; then
 fi
 # Without this every line the command prints arrives on the host as CRLF.
 stty -onlcr 2>/dev/null
+
+if [ "$VM_MODE" = systemd ]; then
+	boot_systemd
+	fail "switch_root to systemd failed"
+fi
 
 say "running job"
 : >"$CTL/started"

@@ -14,7 +14,7 @@ EXIT_VM=125
 
 usage() {
 	cat <<'EOF'
-usage: tests/vm/run.sh [--mode v2|v1] [--timeout SECONDS] [--mem MB]
+usage: tests/vm/run.sh [--mode v2|v1|systemd] [--timeout SECONDS] [--mem MB]
                        [--out DIR] [--verbose] -- CMD [ARGS...]
 
 Boots a VM and runs CMD with ARGS (an argv, no shell involved) as root, in
@@ -25,6 +25,10 @@ with its status.
   --mode v2     cgroup v2 only, mounted at /sys/fs/cgroup (default)
   --mode v1     hybrid like the host: v1 controllers under /sys/fs/cgroup/NAME,
                 an empty cgroup2 at /sys/fs/cgroup/unified
+  --mode systemd
+                /lib/systemd/systemd as PID 1 with the unified hierarchy;
+                logind and dbus run, CMD runs from a oneshot unit
+                (system.slice/memcg-vm-job.service)
   --timeout S   kill the VM after S seconds, boot included (default 600)
   --mem MB      guest memory (default 2048)
   --out DIR     host directory shared read-write as $MEMCG_VM_OUT and kept
@@ -64,7 +68,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -gt 0 ] || { usage >&2; die "no command given"; }
-case $mode in v1 | v2) ;; *) die "--mode must be v1 or v2, not '$mode'" ;; esac
+case $mode in v1 | v2 | systemd) ;; *) die "--mode must be v1, v2 or systemd, not '$mode'" ;; esac
 [[ $timeout_s =~ ^[1-9][0-9]*$ ]] || die "--timeout must be a positive number of seconds"
 if ! [[ $mem_mb =~ ^[1-9][0-9]*$ ]] || [ "$mem_mb" -lt 256 ]; then
 	die "--mem must be a number of MB, at least 256"
@@ -139,6 +143,10 @@ guest_out=/mnt/vmout
 append="console=ttyS0 panic=1"
 [ "$verbose" = 1 ] || append="$append quiet"
 [ "$mode" = v2 ] && append="$append cgroup_no_v1=all"
+# systemd reads its options from the kernel command line; show_status=0
+# keeps its boot and shutdown lines off the console the output comes on.
+[ "$mode" = systemd ] &&
+	append="$append systemd.unified_cgroup_hierarchy=1 systemd.show_status=0 systemd.log_target=journal"
 
 mkfifo "$tmp/console"
 if [ "$verbose" = 1 ]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Self-test of the VM test lane: boots run.sh in both cgroup modes and checks
-# the layout, memcg OOM kills, ptys, the environment, the output share and
+# Self-test of the VM test lane: boots run.sh in every mode (v2, v1,
+# systemd) and checks the layout, memcg OOM kills, ptys, the environment, the output share and
 # that exit statuses come back. Exits 0 only if every check passed.
 set -euo pipefail
 
@@ -125,8 +125,21 @@ fi
 
 guest_checks v1 v1 "$v1_script"
 
+systemd_script='
+t "systemd: PID 1 is systemd" [ "$(cat /proc/1/comm)" = systemd ]
+t "systemd: cgroup2 at /sys/fs/cgroup" [ "$(fstype /sys/fs/cgroup)" = cgroup2fs ]
+t "systemd: the job runs in its unit" grep -qx "0::/system.slice/memcg-vm-job.service" /proc/self/cgroup
+t "systemd: logind on the bus" eval "busctl --system status org.freedesktop.login1 >/dev/null"
+t "systemd: /run/systemd/seats" [ -d /run/systemd/seats ]
+t "systemd: ssh.service masked" [ "$(systemctl is-enabled ssh.service 2>/dev/null)" = masked ]
+t "env: HOME=/root" [ "$HOME" = /root ]
+t "output share is writable" eval "echo artifact >\"\$MEMCG_VM_OUT/artifact\""
+'
+guest_checks systemd systemd "$systemd_script"
+
 expect_status "v2: false" 1 --mode v2 -- false
 expect_status "v1: exit 7" 7 --mode v1 -- sh -c 'exit 7'
+expect_status "systemd: exit 3" 3 --mode systemd -- sh -c 'exit 3'
 # 3 s is less than a boot takes, so this always ends in the timeout path.
 expect_status "timeout" 124 --timeout 3 -- sleep 600
 

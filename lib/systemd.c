@@ -1,0 +1,321 @@
+/* The systemd backend and the backend choice; see systemd.h.  The bus is
+ * opened per call and closed before returning: the module runs inside
+ * login programs that fork, and must not leave a connection behind. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <systemd/sd-bus.h>
+
+#include "parse.h"
+#include "systemd.h"
+
+#define SD_DEST "org.freedesktop.systemd1"
+#define SD_PATH "/org/freedesktop/systemd1"
+#define SD_MANAGER "org.freedesktop.systemd1.Manager"
+/* A login waits for this at most per call (sd-bus's default is 25 s). */
+#define BUS_TIMEOUT_USEC (10ULL * 1000 * 1000)
+
+enum mc_backend
+mc_backend_choose(enum mc_backend want, const struct mc_sd_facts *f)
+{
+	if (want != MC_BACKEND_AUTO)
+		return want;
+	return f->pid1_systemd && f->unified && f->logind ? MC_BACKEND_SYSTEMD
+							   : MC_BACKEND_CGROUPFS;
+}
+
+const char *
+mc_backend_name(enum mc_backend b)
+{
+	switch (b) {
+	case MC_BACKEND_CGROUPFS:
+		return "cgroupfs";
+	case MC_BACKEND_SYSTEMD:
+		return "systemd";
+	case MC_BACKEND_AUTO:
+	default:
+		return "auto";
+	}
+}
+
+static bool
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int
+bus_open(sd_bus **bus)
+{
+	int r;
+
+	*bus = NULL;
+	if ((r = sd_bus_open_system(bus)) < 0)
+		return r;
+	(void)sd_bus_set_method_call_timeout(*bus, BUS_TIMEOUT_USEC);
+	return 0;
+}
+
+static void
+bus_close(sd_bus *bus)
+{
+	if (bus != NULL)
+		sd_bus_flush_close_unref(bus);
+}
+
+void
+mc_sd_probe(struct mc_sd_facts *f)
+{
+	struct statfs sfs;
+	sd_bus *bus = NULL;
+
+	memset(f, 0, sizeof(*f));
+	/* sd_booted()'s test, without linking the answer to a library call. */
+	f->pid1_systemd = is_dir("/run/systemd/system");
+	f->unified = statfs("/sys/fs/cgroup", &sfs) == 0 &&
+		     sfs.f_type == CGROUP2_SUPER_MAGIC;
+	if (!f->pid1_systemd || !f->unified)
+		return;
+	/* logind makes /run/systemd/seats at start; a machine without seats
+	 * configured still has logind on the bus. */
+	f->logind = is_dir("/run/systemd/seats");
+	if (f->logind || bus_open(&bus) < 0)
+		return;
+	f->logind = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+				       "org.freedesktop.DBus", "GetNameOwner", NULL, NULL,
+				       "s", "org.freedesktop.login1") >= 0;
+	bus_close(bus);
+}
+
+int
+mc_backend_resolve(enum mc_backend want, enum mc_backend *out,
+		   const struct mc_log *log)
+{
+	struct mc_sd_facts f;
+
+	if (want == MC_BACKEND_CGROUPFS) {
+		*out = want;
+		return 0;
+	}
+	mc_sd_probe(&f);
+	if (want == MC_BACKEND_SYSTEMD && !(f.pid1_systemd && f.unified && f.logind)) {
+		mc_log(log, LOG_ERR, "cgroup_backend = systemd, but %s",
+		       !f.pid1_systemd ? "systemd is not running as PID 1 (no /run/systemd/system)"
+		       : !f.unified ? "/sys/fs/cgroup is not the unified (cgroup v2) hierarchy"
+				    : "systemd-logind is not running");
+		return -ENXIO;
+	}
+	*out = mc_backend_choose(want, &f);
+	return 0;
+}
+
+int
+mc_sd_slice_name(uid_t uid, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "user-%u.slice", (unsigned)uid);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int
+mc_sd_unit_in_slice(const char *cgpath, uid_t uid, char *unit, size_t len)
+{
+	char prefix[64];
+	const char *rest, *end;
+	size_t n;
+
+	snprintf(prefix, sizeof(prefix), "/user.slice/user-%u.slice/", (unsigned)uid);
+	if (strncmp(cgpath, prefix, strlen(prefix)) != 0)
+		return -ENOENT;
+	rest = cgpath + strlen(prefix);
+	end = strchr(rest, '/');
+	n = end != NULL ? (size_t)(end - rest) : strlen(rest);
+	if (n == 0)
+		return -ENOENT;
+	if (n >= len)
+		return -ENAMETOOLONG;
+	memcpy(unit, rest, n);
+	unit[n] = '\0';
+	return 0;
+}
+
+/* The calling process's cgroup2 path, from /proc/self/cgroup. */
+static int
+own_cgroup(char *buf, size_t len)
+{
+	char text[4096];
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	text[n] = '\0';
+	/* The unified hierarchy's line is "0::PATH". */
+	for (p = text; p != NULL && *p; ) {
+		const char *nl = strchr(p, '\n');
+		size_t l = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+		if (l > 3 && strncmp(p, "0::", 3) == 0) {
+			if (l - 3 >= len)
+				return -ENAMETOOLONG;
+			memcpy(buf, p + 3, l - 3);
+			buf[l - 3] = '\0';
+			return 0;
+		}
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+bool
+mc_sd_in_user_slice(uid_t uid)
+{
+	char cg[4096], unit[256];
+
+	return own_cgroup(cg, sizeof(cg)) == 0 &&
+	       mc_sd_unit_in_slice(cg, uid, unit, sizeof(unit)) == 0;
+}
+
+/* systemd takes UINT64_MAX as "infinity". */
+static uint64_t
+sd_value(uint64_t v)
+{
+	return v == MC_UNLIMITED ? UINT64_MAX : v;
+}
+
+/* SetUnitProperties(slice, runtime = true, memory properties). */
+static int
+set_slice(sd_bus *bus, const char *slice, uint64_t max, uint64_t high,
+	  uint64_t swap, sd_bus_error *err)
+{
+	sd_bus_message *m = NULL;
+	int r;
+
+	r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER,
+					   "SetUnitProperties");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "sb", slice, 1);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "a(sv)", 3,
+					  "MemoryMax", "t", max,
+					  "MemoryHigh", "t", high,
+					  "MemorySwapMax", "t", swap);
+	if (r >= 0)
+		r = sd_bus_call(bus, m, 0, err, NULL);
+	sd_bus_message_unref(m);
+	return r;
+}
+
+static const char *
+bus_why(const sd_bus_error *err, int r)
+{
+	return sd_bus_error_is_set(err) && err->message != NULL ? err->message
+								  : strerror(-r);
+}
+
+int
+mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
+		   const struct mc_log *log, struct mc_sd_session *out)
+{
+	sd_bus_error err = SD_BUS_ERROR_NULL;
+	sd_bus *bus = NULL;
+	char cg[4096] = "", slice[64], *path = NULL, *policy = NULL;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	mc_sd_slice_name(uid, slice, sizeof(slice));
+	if ((r = own_cgroup(cg, sizeof(cg))) < 0 ||
+	    (r = mc_sd_unit_in_slice(cg, uid, out->unit, sizeof(out->unit))) < 0) {
+		mc_log(log, LOG_ERR, "pid %ld is in cgroup %s, not in %s: pam_systemd must open the session before pam_memcg",
+		       (long)getpid(), cg[0] != '\0' ? cg : "(unknown)", slice);
+		return -ENOENT;
+	}
+	if ((r = bus_open(&bus)) < 0) {
+		mc_log(log, LOG_ERR, "cannot connect to the system bus: %s", strerror(-r));
+		goto out;
+	}
+	r = set_slice(bus, slice, sd_value(lim->memory_max), sd_value(lim->memory_high),
+		      sd_value(lim->swap_max), &err);
+	if (r < 0) {
+		mc_log(log, LOG_ERR, "cannot set MemoryMax, MemoryHigh and MemorySwapMax on %s: %s",
+		       slice, bus_why(&err, r));
+		goto out;
+	}
+	/* Only a question: the answer is logged by the caller, never fatal. */
+	if (sd_bus_path_encode(SD_PATH "/unit", out->unit, &path) >= 0 &&
+	    sd_bus_get_property_string(bus, SD_DEST, path, "org.freedesktop.systemd1.Scope",
+				       "OOMPolicy", NULL, &policy) >= 0)
+		snprintf(out->oom_policy, sizeof(out->oom_policy), "%s", policy);
+	r = 0;
+out:
+	free(policy);
+	free(path);
+	sd_bus_error_free(&err);
+	bus_close(bus);
+	return r;
+}
+
+/* Whether a runtime drop-in of ours sets a MemoryMax other than infinity. */
+static bool
+has_limit(const char *dropin)
+{
+	char text[1024];
+	ssize_t n;
+	int fd;
+
+	fd = open(dropin, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	return strstr(text, "MemoryMax=") != NULL && strstr(text, "MemoryMax=infinity") == NULL;
+}
+
+int
+mc_sd_clear_slice(uid_t uid, const struct mc_log *log)
+{
+	sd_bus_error err = SD_BUS_ERROR_NULL;
+	sd_bus *bus = NULL;
+	char slice[64], dropin[128];
+	int r;
+
+	mc_sd_slice_name(uid, slice, sizeof(slice));
+	/* Where SetUnitProperties(runtime = true) keeps them; nothing there is
+	 * the common case, and costs one stat. */
+	snprintf(dropin, sizeof(dropin), "/run/systemd/system.control/%s.d/50-MemoryMax.conf",
+		 slice);
+	if (!has_limit(dropin))
+		return 0;
+	if ((r = bus_open(&bus)) < 0) {
+		mc_log(log, LOG_ERR, "cannot connect to the system bus: %s", strerror(-r));
+		return r;
+	}
+	r = set_slice(bus, slice, UINT64_MAX, UINT64_MAX, UINT64_MAX, &err);
+	if (r < 0)
+		mc_log(log, LOG_ERR, "cannot lift the limits an earlier login set on %s: %s",
+		       slice, bus_why(&err, r));
+	else
+		mc_log(log, LOG_DEBUG, "%s: limits from an earlier login lifted (user is exempt now)",
+		       slice);
+	sd_bus_error_free(&err);
+	bus_close(bus);
+	return r < 0 ? r : 0;
+}

@@ -1,0 +1,77 @@
+/* The systemd backend: when systemd and logind manage the user's sessions,
+ * the limits go onto logind's user-<uid>.slice as runtime unit properties
+ * through systemd's D-Bus API, and no process is moved.  Also the choice
+ * between this backend and the cgroupfs one (cgroup_backend = auto). */
+#ifndef MEMCG_SYSTEMD_H
+#define MEMCG_SYSTEMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "log.h"
+#include "rules.h"
+
+/* What cgroup_backend = auto looks at. */
+struct mc_sd_facts {
+	bool pid1_systemd;	/* /run/systemd/system is a directory */
+	bool unified;		/* cgroup2 mounted at /sys/fs/cgroup */
+	bool logind;		/* /run/systemd/seats, or org.freedesktop.login1 on the bus */
+};
+
+/* Pure: the backend for want (auto, cgroupfs or systemd) on a machine with
+ * facts f.  auto is systemd when all three facts hold, else cgroupfs; an
+ * explicit choice is returned as it is. */
+enum mc_backend mc_backend_choose(enum mc_backend want, const struct mc_sd_facts *f);
+
+/* Fills f for this machine.  The bus is asked about logind only when
+ * /run/systemd/seats is missing. */
+void mc_sd_probe(struct mc_sd_facts *f);
+
+/* The backend to use for want on this machine: MC_BACKEND_CGROUPFS or
+ * MC_BACKEND_SYSTEMD in *out.  Returns 0, or -ENXIO (logged) when want is
+ * systemd and this machine does not run systemd with logind on the unified
+ * hierarchy. */
+int mc_backend_resolve(enum mc_backend want, enum mc_backend *out,
+		       const struct mc_log *log);
+
+const char *mc_backend_name(enum mc_backend b);
+
+/* "user-<uid>.slice" into buf.  Returns 0 or -ENAMETOOLONG. */
+int mc_sd_slice_name(uid_t uid, char *buf, size_t len);
+
+/* Pure: given the cgroup2 path of a process ("/user.slice/user-1000.slice/
+ * session-3.scope", as in /proc/PID/cgroup), writes the unit directly below
+ * the user's slice ("session-3.scope") to unit.  Returns 0; -ENOENT when
+ * the path is not below user.slice/user-<uid>.slice; -ENAMETOOLONG. */
+int mc_sd_unit_in_slice(const char *cgpath, uid_t uid, char *unit, size_t len);
+
+/* Whether the calling process is below user.slice/user-<uid>.slice (where
+ * pam_systemd puts a session). */
+bool mc_sd_in_user_slice(uid_t uid);
+
+/* What mc_sd_open_session() found out about the session's scope. */
+struct mc_sd_session {
+	char unit[256];		/* "session-3.scope" */
+	char oom_policy[32];	/* the scope's OOMPolicy; "" when unreadable */
+};
+
+/* For a session pam_systemd has just opened for uid (the calling process
+ * is in user.slice/user-<uid>.slice/<scope>): sets the limits on
+ * user-<uid>.slice as runtime properties (MemoryMax, MemoryHigh,
+ * MemorySwapMax) and reads the scope's OOMPolicy into out.  Returns 0;
+ * -ENOENT when the caller is not in the user's slice (pam_systemd did not
+ * run before us); another negative errno when systemd refused.  Every
+ * failure is logged. */
+int mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
+		       const struct mc_log *log, struct mc_sd_session *out);
+
+/* For a user who is not limited (exempt): when an earlier login left
+ * runtime limits on user-<uid>.slice (systemd keeps them in
+ * /run/systemd/system.control until reboot), sets them back to infinity.
+ * Returns 0 (also when there was nothing to do) or a negative errno,
+ * logged. */
+int mc_sd_clear_slice(uid_t uid, const struct mc_log *log);
+
+#endif

@@ -1,0 +1,237 @@
+/* Unit tests for the pure parts of the systemd backend (lib/systemd.c: the
+ * auto choice, the slice and unit names) and for the cgroup layouts of both
+ * backends (lib/cgroup.c), the systemd one against a fake user.slice. */
+#include "unit.h"
+
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "systemd.h"
+
+static void
+test_backend_choose(void **state)
+{
+	static const struct {
+		enum mc_backend want;
+		bool pid1, unified, logind;
+		enum mc_backend got;
+	} t[] = {
+		{ MC_BACKEND_AUTO, true, true, true, MC_BACKEND_SYSTEMD },
+		{ MC_BACKEND_AUTO, false, true, true, MC_BACKEND_CGROUPFS },
+		{ MC_BACKEND_AUTO, true, false, true, MC_BACKEND_CGROUPFS },
+		{ MC_BACKEND_AUTO, true, true, false, MC_BACKEND_CGROUPFS },
+		{ MC_BACKEND_AUTO, false, false, false, MC_BACKEND_CGROUPFS },
+		/* An explicit choice is the answer, whatever the machine. */
+		{ MC_BACKEND_CGROUPFS, true, true, true, MC_BACKEND_CGROUPFS },
+		{ MC_BACKEND_SYSTEMD, false, false, false, MC_BACKEND_SYSTEMD },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct mc_sd_facts f = { t[i].pid1, t[i].unified, t[i].logind };
+		enum mc_backend got = mc_backend_choose(t[i].want, &f);
+
+		if (got != t[i].got)
+			fail_msg("case %zu: %s, want %s", i, mc_backend_name(got),
+				 mc_backend_name(t[i].got));
+	}
+	assert_string_equal(mc_backend_name(MC_BACKEND_AUTO), "auto");
+	assert_string_equal(mc_backend_name(MC_BACKEND_CGROUPFS), "cgroupfs");
+	assert_string_equal(mc_backend_name(MC_BACKEND_SYSTEMD), "systemd");
+}
+
+static void
+test_explicit_cgroupfs_resolves_without_probing(void **state)
+{
+	struct logrec rec;
+	struct mc_log log = logrec_sink(&rec);
+	enum mc_backend b = MC_BACKEND_AUTO;
+
+	(void)state;
+	assert_int_equal(mc_backend_resolve(MC_BACKEND_CGROUPFS, &b, &log), 0);
+	assert_int_equal(b, MC_BACKEND_CGROUPFS);
+	assert_int_equal(rec.n, 0);
+}
+
+static void
+test_slice_name(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(mc_sd_slice_name(1000, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "user-1000.slice");
+	assert_int_equal(mc_sd_slice_name(4294967294u, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "user-4294967294.slice");
+	assert_int_equal(mc_sd_slice_name(0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "user-0.slice");
+	/* "user-1000.slice" and its NUL need 16 bytes. */
+	assert_int_equal(mc_sd_slice_name(1000, buf, 16), 0);
+	assert_int_equal(mc_sd_slice_name(1000, buf, 15), -ENAMETOOLONG);
+}
+
+static void
+test_unit_in_slice(void **state)
+{
+	static const struct {
+		const char *path;
+		uid_t uid;
+		int r;
+		const char *unit;
+	} t[] = {
+		{ "/user.slice/user-1000.slice/session-3.scope", 1000, 0, "session-3.scope" },
+		{ "/user.slice/user-1000.slice/session-c12.scope", 1000, 0, "session-c12.scope" },
+		{ "/user.slice/user-1000.slice/user@1000.service/app.slice/x.service", 1000, 0,
+		  "user@1000.service" },
+		/* Another user's slice, or a prefix of one. */
+		{ "/user.slice/user-1000.slice/session-3.scope", 100, -ENOENT, NULL },
+		{ "/user.slice/user-10000.slice/session-3.scope", 1000, -ENOENT, NULL },
+		/* In the slice itself, not in a unit below it. */
+		{ "/user.slice/user-1000.slice", 1000, -ENOENT, NULL },
+		{ "/user.slice/user-1000.slice/", 1000, -ENOENT, NULL },
+		/* Not below user.slice at all. */
+		{ "/system.slice/ssh.service", 1000, -ENOENT, NULL },
+		{ "/", 1000, -ENOENT, NULL },
+		{ "", 1000, -ENOENT, NULL },
+		{ "/pam_memcg/user-1000", 1000, -ENOENT, NULL },
+		{ "user.slice/user-1000.slice/session-3.scope", 1000, -ENOENT, NULL },
+	};
+	char unit[64];
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(t); i++) {
+		int r = mc_sd_unit_in_slice(t[i].path, t[i].uid, unit, sizeof(unit));
+
+		if (r != t[i].r)
+			fail_msg("\"%s\" uid %u: %d, want %d", t[i].path, (unsigned)t[i].uid, r,
+				 t[i].r);
+		if (r == 0 && strcmp(unit, t[i].unit) != 0)
+			fail_msg("\"%s\": unit \"%s\", want \"%s\"", t[i].path, unit, t[i].unit);
+	}
+	/* "session-3.scope" needs 16 bytes. */
+	assert_int_equal(mc_sd_unit_in_slice(t[0].path, 1000, unit, 16), 0);
+	assert_int_equal(mc_sd_unit_in_slice(t[0].path, 1000, unit, 15), -ENAMETOOLONG);
+}
+
+static void
+test_layouts(void **state)
+{
+	struct mc_config cfg = { .cgroup_parent = (char *)"a/b" };
+	struct mc_layout l;
+	char buf[64];
+
+	(void)state;
+	mc_layout_for(&cfg, MC_BACKEND_CGROUPFS, &l);
+	assert_int_equal(mc_layout_user_cgroup(&l, 1000, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "a/b/user-1000");
+	mc_layout_for(&cfg, MC_BACKEND_SYSTEMD, &l);
+	assert_int_equal(mc_layout_user_cgroup(&l, 1000, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "user.slice/user-1000.slice");
+	assert_int_equal(mc_layout_user_cgroup(&l, 1000, buf, 27), 0);
+	assert_int_equal(mc_layout_user_cgroup(&l, 1000, buf, 26), -ENAMETOOLONG);
+}
+
+static void
+test_layout_leaf(void **state)
+{
+	static const struct {
+		const char *name;
+		bool sd;		/* systemd layout */
+		bool ok;
+		uid_t uid;
+	} t[] = {
+		{ "user-1000", false, true, 1000 },
+		{ "user-0", false, true, 0 },
+		{ "user-4294967294", false, true, 4294967294u },
+		{ "user-1000.slice", false, false, 0 },
+		{ "user-1000.slice", true, true, 1000 },
+		{ "user-0.slice", true, true, 0 },
+		{ "user-4294967294.slice", true, true, 4294967294u },
+		{ "user-1000", true, false, 0 },
+		{ "user-4294967295.slice", true, false, 0 },
+		{ "user-01000.slice", true, false, 0 },
+		{ "user-.slice", true, false, 0 },
+		{ "user-1000.slice.d", true, false, 0 },
+		{ "user-1000.scope", true, false, 0 },
+		{ "user-+5.slice", true, false, 0 },
+		{ "user-1000x.slice", true, false, 0 },
+		{ "user-99999999999999999999.slice", true, false, 0 },
+		{ "user.slice", true, false, 0 },
+		{ "session-3.scope", true, false, 0 },
+		{ "user-runtime-dir@1000.service", true, false, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct mc_layout l = { "p", t[i].sd ? ".slice" : "" };
+		uid_t uid = 12345;
+		bool ok = mc_layout_user_leaf(&l, t[i].name, &uid);
+
+		if (ok != t[i].ok || (ok && uid != t[i].uid))
+			fail_msg("\"%s\" (%s layout): %s uid %u, want %s %u", t[i].name,
+				 t[i].sd ? "systemd" : "cgroupfs", ok ? "yes" : "no",
+				 (unsigned)uid, t[i].ok ? "yes" : "no", (unsigned)t[i].uid);
+	}
+}
+
+static int
+collect(void *ctx, uid_t uid)
+{
+	uid_t *sum = ctx;
+
+	*sum += uid;
+	return 0;
+}
+
+/* memcgctl status and the notifier list user.slice as logind leaves it. */
+static void
+test_each_user_in_user_slice(void **state)
+{
+	static const char *const dirs[] = {
+		"user.slice", "user.slice/user-1000.slice", "user.slice/user-1001.slice",
+		"user.slice/user-0.slice", "user.slice/user-1000.slice/session-3.scope",
+		"user.slice/user-1002.slice.d", "user.slice/session-4.scope",
+		"user.slice/user-1003",
+	};
+	char tmpl[] = "/tmp/memcg-unit-sd.XXXXXX", path[256];
+	struct mc_config cfg = { .cgroup_parent = (char *)"pam_memcg" };
+	struct mc_layout l;
+	struct mc_hier h;
+	uid_t sum = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	for (size_t i = 0; i < NELEM(dirs); i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmpl, dirs[i]);
+		assert_int_equal(mkdir(path, 0755), 0);
+	}
+	assert_int_equal(mc_hier_open(tmpl, "/", 2, false, &h), 0);
+	mc_layout_for(&cfg, MC_BACKEND_SYSTEMD, &l);
+	assert_int_equal(mc_cg_each_user_in(&h, &l, collect, &sum), 0);
+	assert_int_equal(sum, 0 + 1000 + 1001);
+	/* The cgroupfs layout of the same config finds no parent there. */
+	mc_layout_for(&cfg, MC_BACKEND_CGROUPFS, &l);
+	assert_int_equal(mc_cg_each_user_in(&h, &l, collect, &sum), -ENOENT);
+	mc_hier_close(&h);
+	for (size_t i = NELEM(dirs); i-- > 0;) {
+		snprintf(path, sizeof(path), "%s/%s", tmpl, dirs[i]);
+		rmdir(path);
+	}
+	rmdir(tmpl);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_backend_choose),
+		cmocka_unit_test(test_explicit_cgroupfs_resolves_without_probing),
+		cmocka_unit_test(test_slice_name),
+		cmocka_unit_test(test_unit_in_slice),
+		cmocka_unit_test(test_layouts),
+		cmocka_unit_test(test_layout_leaf),
+		cmocka_unit_test(test_each_user_in_user_slice),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
