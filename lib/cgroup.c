@@ -732,9 +732,8 @@ mc_cg_attach(const struct mc_hier *h, const char *rel, pid_t pid)
 	return r;
 }
 
-/* Whether a process is on its way out: a zombie, or PF_EXITING set. */
-static bool
-exiting(long pid)
+bool
+mc_pid_exiting(pid_t pid)
 {
 	char path[64], buf[1024], *p, *save = NULL, *tok;
 	uint64_t flags = 0;
@@ -742,7 +741,7 @@ exiting(long pid)
 	int fd;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return true;	/* gone already */
@@ -777,7 +776,7 @@ only_exiting(int fd)
 	     tok = strtok_r(NULL, "\n", &save)) {
 		uint64_t pid;
 
-		if (mc_parse_u64(tok, 1, INT32_MAX, &pid) < 0 || !exiting((long)pid))
+		if (mc_parse_u64(tok, 1, INT32_MAX, &pid) < 0 || !mc_pid_exiting((pid_t)pid))
 			return false;
 		any = true;
 	}

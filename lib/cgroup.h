@@ -114,6 +114,9 @@ int mc_cg_each_user_in(const struct mc_hier *h, const struct mc_layout *l,
  * closes, or a negative errno. */
 int mc_cg_open_dir(const struct mc_hier *h, const char *rel);
 
+/* Whether pid is gone, a zombie, or exiting (PF_EXITING). */
+bool mc_pid_exiting(pid_t pid);
+
 /* Reads a small cgroup file below rel into buf (NUL-terminated). */
 int mc_cg_read(const struct mc_hier *h, const char *rel, const char *file,
 	       char *buf, size_t len);

@@ -753,36 +753,6 @@ nf_on_inotify(struct nf *nf)
 		rescan(nf);
 }
 
-/* Whether pid is exiting or has exited (a zombie waiting to be reaped):
- * /proc then shows it in the root cgroup, not where it was killed. */
-static bool
-pid_exited(pid_t pid)
-{
-	char path[64], buf[1024], *p, *save = NULL, *tok;
-	uint64_t flags;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return true;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
-	/* The command may hold ')': fields start after the last one.  State
-	 * is field 3, flags field 9 (PF_EXITING 0x4). */
-	if ((p = strrchr(buf, ')')) == NULL || (tok = strtok_r(p + 1, " ", &save)) == NULL)
-		return false;
-	if (tok[0] == 'Z' || tok[0] == 'X')
-		return true;
-	for (int field = 4; field <= 9; field++)
-		if ((tok = strtok_r(NULL, " ", &save)) == NULL)
-			return false;
-	return mc_parse_u64(tok, 0, UINT64_MAX, &flags) == 0 && (flags & 0x4) != 0;
-}
-
 /* The watch a kill line without a cgroup path belongs to (the kernel
  * rate-limits the summary line that has it: a burst of kills): where /proc
  * still shows the live victim, else the one watch of the victim's uid (when
@@ -796,7 +766,9 @@ watch_for_pid(struct nf *nf, pid_t pid, bool have_uid, uid_t uid)
 	struct watch *found = NULL;
 	int candidates = 0;
 
-	if (!pid_exited(pid) && mc_cg_of_pid(&nf->h, pid, rel, sizeof(rel)) == 0) {
+	/* An exiting or exited victim shows in the root cgroup in /proc, not
+	 * where it was killed. */
+	if (!mc_pid_exiting(pid) && mc_cg_of_pid(&nf->h, pid, rel, sizeof(rel)) == 0) {
 		snprintf(kpath, sizeof(kpath), "%s/%s", nf->kroot, rel);
 		return watch_for_path(nf, kpath);
 	}
