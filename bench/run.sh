@@ -11,7 +11,7 @@
 #   BENCH_STORM_SESSIONS [100]  sessions per worker
 #   BENCH_BREAKDOWN_ITER [1000]  where pam_memcg's time goes, step by step
 #   BENCH_NOTIFIER_KILLS [50] BENCH_NOTIFIER_GAP_MS [600]    notifier latency:
-#   BENCH_NOTIFIER_BURST [10]     spaced kills, then back-to-back ones
+#   BENCH_NOTIFIER_BURST [20]     spaced kills, then back-to-back ones
 #   BENCH_NOTIFIER_USERS [10000]  idle user cgroups for the scale runs
 #   BENCH_NOTIFIER_IDLE_USERS [1000] BENCH_NOTIFIER_IDLE_SECS [60]  idle cost
 #   BENCH_OUT [bench/results/latest.md]
@@ -36,7 +36,7 @@ SWAP_BYTES=67108864
 BREAKDOWN_ITER=${BENCH_BREAKDOWN_ITER:-1000}
 NKILLS=${BENCH_NOTIFIER_KILLS:-50}
 NGAP=${BENCH_NOTIFIER_GAP_MS:-600}
-NBURST=${BENCH_NOTIFIER_BURST:-10}
+NBURST=${BENCH_NOTIFIER_BURST:-20}
 NUSERS=${BENCH_NOTIFIER_USERS:-10000}
 NIDLE_USERS=${BENCH_NOTIFIER_IDLE_USERS:-1000}
 NIDLE_SECS=${BENCH_NOTIFIER_IDLE_SECS:-60}
@@ -55,7 +55,7 @@ fi
 # --- what the benchmarks need ---------------------------------------------
 
 need=(build-essential pkg-config libpam0g-dev libconfuse-dev libpam-modules
-      libpam-cgroup cgroup-tools passwd procps)
+      libpam-cgroup cgroup-tools passwd procps strace)
 missing=()
 for p in "${need[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -358,7 +358,7 @@ r=$?
 
 say "4. notifier idle cost and scale: 0, $NIDLE_USERS (idle $NIDLE_SECS s) and $NUSERS user cgroups"
 "$BUILD/bench/notifier_idle" -N "$NOTIFIER" -M "$CG_MNT" -V "$MC_VERSION" -P "$BASE/notifier" \
-	-t "$TMP" -b "$NUID_BASE" -L "$MAX_BYTES" \
+	-t "$TMP" -b "$NUID_BASE" -L "$MAX_BYTES" -X "$(command -v strace)" -T 10 \
 	-p "0,$NCONF,0,s,shipped settings: warn_at 90%" \
 	-p "$NIDLE_USERS,$NCONF,$NIDLE_SECS,wx,shipped settings: warn_at 90%" \
 	-p "$NIDLE_USERS,$NCONF_NOWARN,0,-,warn_at off" \
@@ -545,7 +545,12 @@ storm_memcg=$(awk -F'|' '$2 ~ /^ *pam_memcg *$/ {
 	echo "utime + stime (/proc/PID/stat, 10 ms ticks) and on-CPU time (schedstat), with"
 	echo "nothing done to the cgroups meanwhile; every kernel log record wakes the"
 	echo "notifier (it reads /dev/kmsg to name victims), so the records that arrived in"
-	echo "the window are counted beside. *stop*: SIGTERM to exit. The $NUSERS-user rows"
+	echo "the window are counted beside, with the times a reader of it (the bench's"
+	echo "own) was woken. Right after the window, 10 s of \`strace -e"
+	echo "trace=epoll_wait,read\` on the daemon attribute its wake-ups: each return of"
+	echo "epoll_wait with events, by the file behind the fd it reads next (strace is"
+	echo "attached only then: it would add switches of its own to the counts)."
+	echo "*stop*: SIGTERM to exit. The $NUSERS-user rows"
 	echo "run with warn_at off: on cgroup v1 warn_at takes a second eventfd per user"
 	echo "(2 × $NUSERS fds, and this machine's hard open-file limit is $NOFILE_HARD; the bench"
 	echo "raises the daemon's soft limit to it) and each threshold registration waits"

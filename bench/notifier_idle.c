@@ -1,0 +1,551 @@
+/* Notifier idle cost and scale: for each point, N idle user cgroups are
+ * made, memcg-notifier is started on them and timed until it says all are
+ * watched; then its RSS and fds, and over an idle window its wake-ups and
+ * CPU time, from /proc, with a short strace after the window to say where
+ * the wake-ups came from.  Called by bench/run.sh. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nfbench.h"
+
+#define MAX_POINTS 8
+
+/* One run of the daemon: -p N,CONF,IDLE_SECS,FLAGS,LABEL.  FLAGS: s = the
+ * small-RSS target applies (≤ 1.5 MiB), b = the big targets (RSS ≤ 8 MiB,
+ * start ≤ 1 s), w = the wake-up target (none in the idle window), x = its
+ * per-user start cost is extrapolated to the b point's N; "-" for none. */
+struct point {
+	long n;
+	char *conf;
+	long idle_s;
+	bool small, big, wake, extrapolate;
+	char label[64];
+
+	long made;
+	bool ran, started;
+	double start_s;
+	long watched, errors;
+	struct nfb_proc at_start, a, b;
+	long kmsg_records, kmsg_wakes, log_lines;
+	bool sampled;
+	char sources[256];	/* "/dev/kmsg 12, anon_inode:[timerfd] 1" */
+	int exit_status;
+	double stop_s;
+};
+
+static struct {
+	char *notifier;
+	const char *mnt, *parent, *tmp;
+	int version;
+	uid_t base;
+	unsigned long long limit;
+	long settle_ms, start_timeout_s, strace_s;
+	char *strace;
+	int parentfd;
+	struct point pt[MAX_POINTS];
+	int npt;
+	long clk_tck;
+} g = { .parentfd = -1 };
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+		"usage: notifier_idle -N NOTIFIER -M MOUNT -V 1|2 -P PARENT -t TMPDIR\n"
+		"                     -p N,CONF,IDLE_SECS,FLAGS,LABEL [-p ...] [-b UID_BASE] [-L LIMIT]\n"
+		"                     [-s SETTLE_MS] [-S START_TIMEOUT_S] [-X STRACE -T SECS]\n"
+		"PARENT is every CONF's cgroup_parent (below MOUNT).  FLAGS: s, b, w, x or - (see the source).\n");
+	exit(2);
+}
+
+static int
+parse_point(char *arg, struct point *pt)
+{
+	char *f[5], *save = NULL;
+	int n = 0;
+
+	for (char *w = strtok_r(arg, ",", &save); w && n < 5; w = strtok_r(NULL, ",", &save))
+		f[n++] = w;
+	if (n != 5 || bench_parse_long(f[0], 0, 1000000, &pt->n) < 0 ||
+	    bench_parse_long(f[2], 0, 3600, &pt->idle_s) < 0)
+		return -1;
+	pt->conf = f[1];
+	pt->small = strchr(f[3], 's') != NULL;
+	pt->big = strchr(f[3], 'b') != NULL;
+	pt->wake = strchr(f[3], 'w') != NULL;
+	pt->extrapolate = strchr(f[3], 'x') != NULL;
+	snprintf(pt->label, sizeof(pt->label), "%s", f[4]);
+	return 0;
+}
+
+/* Kernel log records that arrive while we wait: each one wakes the
+ * daemon (it reads /dev/kmsg for victims), so they explain wake-ups. */
+static int
+kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+static long
+kmsg_count(int fd)
+{
+	char rec[8192];
+	long n = 0;
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		ssize_t r = read(fd, rec, sizeof(rec));
+
+		if (r < 0 && (errno == EINTR || errno == EPIPE))
+			continue;
+		if (r <= 0)
+			break;
+		n++;
+	}
+	return n;
+}
+
+/* Waits out the idle window, reading the daemon's log and, like the
+ * daemon, the kernel log: how often a kernel log reader was woken in the
+ * window, and with how many records, is shown beside its wake-ups. */
+static void
+idle_window(struct nfb_daemon *d, int kfd, long ms, long *wakes, long *records)
+{
+	uint64_t end = bench_now_ns() + (uint64_t)ms * 1000000u;
+
+	while (!nfb_stopping) {
+		struct pollfd p[2];
+		uint64_t now = bench_now_ns();
+		int np = 0, ik = -1, il = -1;
+
+		if (now >= end)
+			break;
+		if (kfd >= 0) {
+			ik = np;
+			p[np++] = (struct pollfd){ .fd = kfd, .events = POLLIN };
+		}
+		if (!d->eof) {
+			il = np;
+			p[np++] = (struct pollfd){ .fd = d->logfd, .events = POLLIN };
+		}
+		if (poll(p, (nfds_t)np, (int)((end - now) / 1000000u) + 1) <= 0)
+			continue;
+		if (ik >= 0 && (p[ik].revents & POLLIN)) {
+			(*wakes)++;
+			*records += kmsg_count(kfd);
+		}
+		if (il >= 0 && (p[il].revents & (POLLIN | POLLHUP)))
+			nfb_pump(d, 0);
+	}
+}
+
+/* Attributes the daemon's wake-ups: strace it for g.strace_s seconds
+ * (epoll_wait and read only) and count, for each epoll_wait that returned
+ * events, the file behind the fd it read next.  Fills pt->sources. */
+static void
+wake_sources(struct nfb_daemon *d, struct point *pt)
+{
+	static char a_q[] = "-qq", a_e[] = "-e", a_t[] = "trace=epoll_wait,read", a_o[] = "-o",
+		    a_p[] = "-p";
+	struct { char name[96]; long n; } src[8];
+	char out[PATH_MAX], pid[24], line[512];
+	char *argv[] = { g.strace, a_q, a_e, a_t, a_o, out, a_p, pid, NULL };
+	int nsrc = 0, st;
+	bool after_wait = false;
+	pid_t sp;
+	FILE *f;
+
+	snprintf(out, sizeof(out), "%s/strace-idle-%ld.txt", g.tmp, pt->n);
+	snprintf(pid, sizeof(pid), "%ld", (long)d->pid);
+	if ((sp = fork()) < 0)
+		return;
+	if (sp == 0) {
+		int nul = open("/dev/null", O_RDWR);
+
+		if (nul >= 0) {
+			dup2(nul, 1);
+			dup2(nul, 2);
+		}
+		execv(g.strace, argv);
+		_exit(127);
+	}
+	nfb_sleep(d, g.strace_s * 1000);
+	kill(sp, SIGINT);	/* strace detaches and exits */
+	while (waitpid(sp, &st, 0) < 0 && errno == EINTR)
+		;
+	if ((f = fopen(out, "re")) == NULL)
+		return;
+	pt->sampled = true;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		const char *eq = strstr(line, ") = ");
+
+		if (strncmp(line, "epoll_wait(", 11) == 0) {
+			after_wait = eq != NULL && eq[4] >= '1' && eq[4] <= '9';
+			continue;
+		}
+		if (!after_wait)
+			continue;
+		after_wait = false;
+		if (strncmp(line, "read(", 5) == 0) {
+			char fdpath[64], target[96], *end;
+			unsigned long long fd;
+			ssize_t n;
+			int k;
+
+			errno = 0;
+			fd = strtoull(line + 5, &end, 10);
+			if (errno != 0 || end == line + 5 || *end != ',')
+				continue;
+			snprintf(fdpath, sizeof(fdpath), "/proc/%ld/fd/%llu", (long)d->pid, fd);
+			n = readlink(fdpath, target, sizeof(target) - 1);
+			target[n > 0 ? n : 0] = '\0';
+			if (n <= 0)
+				snprintf(target, sizeof(target), "fd %llu", fd);
+			for (k = 0; k < nsrc && strcmp(src[k].name, target) != 0; k++)
+				;
+			if (k == nsrc && nsrc < 8) {
+				snprintf(src[nsrc].name, sizeof(src[nsrc].name), "%s", target);
+				src[nsrc++].n = 0;
+			}
+			if (k < nsrc)
+				src[k].n++;
+		}
+	}
+	fclose(f);
+	pt->sources[0] = '\0';
+	for (int k = 0; k < nsrc; k++)
+		snprintf(pt->sources + strlen(pt->sources), sizeof(pt->sources) - strlen(pt->sources),
+			 "%s%s %ld", k ? ", " : "", src[k].name, src[k].n);
+	if (nsrc == 0)
+		snprintf(pt->sources, sizeof(pt->sources), "no wake-ups");
+}
+
+static int
+run_point(struct point *pt)
+{
+	struct nfb_daemon d;
+	char save[PATH_MAX], utmp[PATH_MAX];
+	int r, ret = 0, kfd = -1;
+
+	pt->ran = true;
+	if (pt->n > 0 && !nfb_uids_unused(g.base, pt->n)) {
+		fprintf(stderr, "notifier_idle: some uid in %u..%u is a known user; pick another -b\n",
+			(unsigned)g.base, (unsigned)(g.base + (uid_t)pt->n - 1));
+		return 2;
+	}
+	{
+		uint64_t t0 = bench_now_ns();
+
+		pt->made = nfb_users_make(g.parentfd, g.version, g.base, pt->n, g.limit);
+		fprintf(stderr, "notifier_idle: %s: %ld user cgroups made in %.2f s\n", pt->label,
+			pt->made, (double)(bench_now_ns() - t0) / 1e9);
+	}
+	if (pt->made < pt->n) {
+		ret = 2;
+		goto out;
+	}
+	/* Nobody is logged in: an empty utmp of our own. */
+	snprintf(utmp, sizeof(utmp), "%s/utmp-idle", g.tmp);
+	if ((r = open(utmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644)) >= 0)
+		close(r);
+	snprintf(save, sizeof(save), "%s/notifier-idle-%ld.log", g.tmp, pt->n);
+	if ((r = nfb_spawn(&d, g.notifier, pt->conf, utmp, save)) < 0) {
+		fprintf(stderr, "notifier_idle: cannot start %s: %s\n", g.notifier, strerror(-r));
+		ret = 2;
+		goto out;
+	}
+	r = nfb_wait_started(&d, g.start_timeout_s);
+	pt->watched = d.watching;
+	if (r < 0) {
+		fprintf(stderr, "notifier_idle: %s: the notifier did not start (%s, %ld watched); its log is %s\n",
+			pt->label, r == -ETIMEDOUT ? "timed out" : r == -ECHILD ? "it exited" : "interrupted",
+			pt->watched, save);
+		pt->exit_status = nfb_stop(&d);
+		ret = 2;
+		goto out;
+	}
+	pt->started = true;
+	nfb_proc_read(d.pid, &pt->at_start);
+	pt->start_s = (double)(d.t_started - d.t_spawn) / 1e9;
+	pt->errors = d.errors;
+	fprintf(stderr, "notifier_idle: %s: all %ld watched after %.2f s\n", pt->label, pt->watched,
+		pt->start_s);
+	/* Let what the start left behind (allocator, page cache) settle. */
+	nfb_sleep(&d, g.settle_ms);
+	nfb_proc_read(d.pid, &pt->a);
+	if (pt->idle_s > 0) {
+		long lines = d.lines;
+
+		fprintf(stderr, "notifier_idle: %s: idle for %ld s\n", pt->label, pt->idle_s);
+		kfd = kmsg_open();
+		nfb_proc_read(d.pid, &pt->a);
+		idle_window(&d, kfd, pt->idle_s * 1000, &pt->kmsg_wakes, &pt->kmsg_records);
+		nfb_proc_read(d.pid, &pt->b);
+		pt->log_lines = d.lines - lines;
+		if (g.strace != NULL && g.strace_s > 0)
+			wake_sources(&d, pt);
+		if (kfd >= 0)
+			close(kfd);
+	}
+	pt->exit_status = nfb_stop(&d);
+	pt->stop_s = d.stop_s;
+	if (pt->exit_status != 0) {
+		fprintf(stderr, "notifier_idle: %s: the notifier exited with status %d; its log is %s\n",
+			pt->label, pt->exit_status, save);
+		ret = 1;
+	}
+out:
+	if (pt->made > 0) {
+		uint64_t t0 = bench_now_ns();
+
+		if (nfb_users_remove(g.parentfd, g.base, pt->made) > 0)
+			ret = 1;
+		fprintf(stderr, "notifier_idle: %s: removed in %.2f s\n", pt->label,
+			(double)(bench_now_ns() - t0) / 1e9);
+	}
+	return ret;
+}
+
+static const struct point *
+find_point(bool (*pred)(const struct point *))
+{
+	for (int i = 0; i < g.npt; i++)
+		if (g.pt[i].ran && g.pt[i].started && pred(&g.pt[i]))
+			return &g.pt[i];
+	return NULL;
+}
+
+static bool
+is_zero(const struct point *p)
+{
+	return p->n == 0;
+}
+
+static bool
+is_big(const struct point *p)
+{
+	return p->big;
+}
+
+static void
+print_tables(void)
+{
+	const struct point *zero = find_point(is_zero), *big = find_point(is_big);
+	char b[12][64];
+
+	printf("| user cgroups watched | config | start → all watched | watched (log) | CPU to start | fds | VmRSS idle | RssAnon | RSS per user above 0 users | idle window | wake-ups (vol + invol) | times on CPU | CPU in the window | kernel log in the window: records (times a reader was woken) | stop (SIGTERM → exit) |\n");
+	printf("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+	for (int i = 0; i < g.npt; i++) {
+		const struct point *pt = &g.pt[i];
+
+		if (!pt->ran)
+			continue;
+		nfb_fmt_count(pt->n, b[0], sizeof(b[0]));
+		if (!pt->started) {
+			printf("| %s | %s | did not start (%ld watched) | | | | | | | | | | | | |\n", b[0],
+			       pt->label, pt->watched);
+			continue;
+		}
+		nfb_fmt_count(pt->watched, b[1], sizeof(b[1]));
+		if (pt->errors)
+			snprintf(b[1] + strlen(b[1]), sizeof(b[1]) - strlen(b[1]), ", %ld errors",
+				 pt->errors);
+		nfb_fmt_mib(pt->a.rss_kb, b[2], sizeof(b[2]));
+		if (zero && pt->n > 0)
+			snprintf(b[3], sizeof(b[3]), "%.1f KiB",
+				 (double)(pt->a.rss_kb - zero->a.rss_kb) / (double)pt->n);
+		else
+			snprintf(b[3], sizeof(b[3]), "-");
+		nfb_fmt_count(pt->a.fds, b[4], sizeof(b[4]));
+		if (pt->at_start.have_sched)
+			snprintf(b[5], sizeof(b[5]), "%.2f s", (double)pt->at_start.run_ns / 1e9);
+		else
+			snprintf(b[5], sizeof(b[5]), "%.2f s",
+				 (double)pt->at_start.ticks / (double)g.clk_tck);
+		if (pt->idle_s > 0) {
+			uint64_t wk = (pt->b.vol - pt->a.vol) + (pt->b.invol - pt->a.invol);
+
+			snprintf(b[6], sizeof(b[6]), "%ld s", pt->idle_s);
+			snprintf(b[7], sizeof(b[7]), "%llu (%llu + %llu)", (unsigned long long)wk,
+				 (unsigned long long)(pt->b.vol - pt->a.vol),
+				 (unsigned long long)(pt->b.invol - pt->a.invol));
+			if (pt->b.have_sched)
+				snprintf(b[8], sizeof(b[8]), "%llu",
+					 (unsigned long long)(pt->b.slices - pt->a.slices));
+			else
+				snprintf(b[8], sizeof(b[8]), "n/a");
+			snprintf(b[9], sizeof(b[9]), "%llu ticks (%.0f ms); %.3f ms on CPU",
+				 (unsigned long long)(pt->b.ticks - pt->a.ticks),
+				 (double)(pt->b.ticks - pt->a.ticks) * 1000.0 / (double)g.clk_tck,
+				 pt->b.have_sched ? (double)(pt->b.run_ns - pt->a.run_ns) / 1e6 : 0.0);
+			snprintf(b[10], sizeof(b[10]), "%ld (%ld)", pt->kmsg_records, pt->kmsg_wakes);
+		} else {
+			for (int k = 6; k <= 10; k++)
+				snprintf(b[k], sizeof(b[k]), "-");
+		}
+		nfb_fmt_mib(pt->a.anon_kb, b[11], sizeof(b[11]));
+		printf("| %s | %s | %.2f s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f s |\n",
+		       b[0], pt->label, pt->start_s, b[1], b[5], b[4], b[2], b[11], b[3], b[6], b[7],
+		       b[8], b[9], b[10], pt->stop_s);
+	}
+
+	printf("\n| target | measured | verdict | ratio |\n| --- | ---: | --- | ---: |\n");
+	for (int i = 0; i < g.npt; i++) {
+		const struct point *pt = &g.pt[i];
+
+		if (!pt->ran || !pt->started)
+			continue;
+		nfb_fmt_count(pt->n, b[0], sizeof(b[0]));
+		if (pt->wake && pt->idle_s > 0) {
+			uint64_t wk = (pt->b.vol - pt->a.vol) + (pt->b.invol - pt->a.invol);
+
+			printf("| zero wake-ups in %ld s idle, %s users (%s) | %llu | %s | %s |\n",
+			       pt->idle_s, b[0], pt->label, (unsigned long long)wk,
+			       wk == 0 ? "PASS" : "MISS",
+			       wk == 0 ? "-" : (snprintf(b[1], sizeof(b[1]), "%.2f per second",
+						       (double)wk / (double)pt->idle_s), b[1]));
+			if (pt->sampled)
+				printf("| (where the wake-ups came from: %ld s of strace after the window, each epoll_wait return by the fd read next) | %s | info | - |\n",
+				       g.strace_s, pt->sources);
+		}
+		if (pt->small)
+			printf("| RSS idle ≤ 1.5 MiB, %s users (%s) | %.2f MiB | %s | %.2fx the target |\n",
+			       b[0], pt->label, (double)pt->a.rss_kb / 1024.0,
+			       pt->a.rss_kb <= 1536 ? "PASS" : "MISS", (double)pt->a.rss_kb / 1536.0);
+		if (pt->big) {
+			printf("| RSS idle ≤ 8 MiB, %s users (%s) | %.2f MiB | %s | %.2fx the target |\n",
+			       b[0], pt->label, (double)pt->a.rss_kb / 1024.0,
+			       pt->a.rss_kb <= 8192 ? "PASS" : "MISS", (double)pt->a.rss_kb / 8192.0);
+			printf("| start → all %s watched ≤ 1 s (%s) | %.2f s | %s | %.2fx the target |\n",
+			       b[0], pt->label, pt->start_s, pt->start_s <= 1.0 ? "PASS" : "MISS",
+			       pt->start_s);
+		}
+	}
+	for (int i = 0; i < g.npt; i++) {
+		const struct point *pt = &g.pt[i];
+		double per, est;
+
+		if (!pt->ran || !pt->started || !pt->extrapolate || !zero || !big || pt->n == 0)
+			continue;
+		per = (pt->start_s - zero->start_s) / (double)pt->n;
+		est = zero->start_s + per * (double)big->n;
+		nfb_fmt_count(big->n, b[0], sizeof(b[0]));
+		nfb_fmt_count(pt->n, b[1], sizeof(b[1]));
+		printf("| start → all %s watched ≤ 1 s (%s): extrapolated from %s users, not run | ≈ %.0f s (%.2f ms per user) | %s | ≈ %.0fx the target |\n",
+		       b[0], pt->label, b[1], est, per * 1e3, est <= 1.0 ? "PASS" : "MISS", est);
+	}
+	/* Same config at two sizes: linear growth is 1x per user. */
+	for (int i = 0; i < g.npt; i++)
+		for (int j = 0; j < g.npt; j++) {
+			const struct point *s = &g.pt[i], *l = &g.pt[j];
+
+			if (!s->started || !l->started || s->n == 0 || l->n <= s->n ||
+			    strcmp(s->conf, l->conf) != 0 || !zero)
+				continue;
+			nfb_fmt_count(s->n, b[0], sizeof(b[0]));
+			nfb_fmt_count(l->n, b[1], sizeof(b[1]));
+			printf("| (scale) %s vs %s users, %s: start time, RSS above 0 users | %.2f s vs %.2f s; %.2f MiB vs %.2f MiB | info | start %.1fx, RSS %.1fx for %.0fx the users |\n",
+			       b[1], b[0], s->label, l->start_s, s->start_s,
+			       (double)(l->a.rss_kb - zero->a.rss_kb) / 1024.0,
+			       (double)(s->a.rss_kb - zero->a.rss_kb) / 1024.0,
+			       s->start_s > 0 ? l->start_s / s->start_s : 0.0,
+			       s->a.rss_kb > zero->a.rss_kb ?
+				       (double)(l->a.rss_kb - zero->a.rss_kb) /
+					       (double)(s->a.rss_kb - zero->a.rss_kb) : 0.0,
+			       (double)l->n / (double)s->n);
+		}
+}
+
+int
+main(int argc, char **argv)
+{
+	long v;
+	int c, ret = 0;
+
+	g.base = 3000000000u;
+	g.limit = 256ull << 20;
+	g.settle_ms = 1000;
+	g.start_timeout_s = 120;
+	g.clk_tck = sysconf(_SC_CLK_TCK);
+	while ((c = getopt(argc, argv, "N:M:V:P:t:p:b:L:s:S:X:T:")) != -1) {
+		switch (c) {
+		case 'N': g.notifier = optarg; break;
+		case 'M': g.mnt = optarg; break;
+		case 'V':
+			if (bench_parse_long(optarg, 1, 2, &v) < 0)
+				usage();
+			g.version = (int)v;
+			break;
+		case 'P': g.parent = optarg; break;
+		case 't': g.tmp = optarg; break;
+		case 'p':
+			if (g.npt == MAX_POINTS || parse_point(optarg, &g.pt[g.npt]) < 0)
+				usage();
+			g.npt++;
+			break;
+		case 'b':
+			if (bench_parse_long(optarg, 1000, 4000000000L, &v) < 0)
+				usage();
+			g.base = (uid_t)v;
+			break;
+		case 'L':
+			if (bench_parse_long(optarg, 4 << 20, LONG_MAX, &v) < 0)
+				usage();
+			g.limit = (unsigned long long)v;
+			break;
+		case 's':
+			if (bench_parse_long(optarg, 0, 600000, &g.settle_ms) < 0)
+				usage();
+			break;
+		case 'S':
+			if (bench_parse_long(optarg, 1, 3600, &g.start_timeout_s) < 0)
+				usage();
+			break;
+		case 'X': g.strace = optarg; break;
+		case 'T':
+			if (bench_parse_long(optarg, 0, 3600, &g.strace_s) < 0)
+				usage();
+			break;
+		default:
+			usage();
+		}
+	}
+	if (!g.notifier || !g.mnt || !g.version || !g.parent || !g.tmp || g.npt == 0 ||
+	    optind != argc || g.clk_tck <= 0)
+		usage();
+	nfb_catch_signals();
+	g.parentfd = open(g.mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (g.parentfd >= 0) {
+		int fd = openat(g.parentfd, g.parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		close(g.parentfd);
+		g.parentfd = fd;
+	}
+	if (g.parentfd < 0) {
+		fprintf(stderr, "notifier_idle: %s/%s: %s\n", g.mnt, g.parent, strerror(errno));
+		return 2;
+	}
+	for (int i = 0; i < g.npt && !nfb_stopping; i++) {
+		int r = run_point(&g.pt[i]);
+
+		if (r > ret)
+			ret = r;
+	}
+	if (!nfb_stopping)
+		print_tables();
+	close(g.parentfd);
+	return nfb_stopping ? 130 : ret;
+}
