@@ -113,6 +113,10 @@ check: deps
 	-$(MAKE) check-v2
 	-$(MAKE) check-v1-vm
 	-$(MAKE) check-systemd
+	-$(MAKE) lint
+	-$(MAKE) fuzz-short
+	-$(MAKE) asan
+	-$(MAKE) valgrind
 	tests/summary.sh $(B)/results
 
 # Benchmarks: each bench/*.c becomes build/bench/*; bench/run.sh runs them

@@ -999,6 +999,14 @@ mc_config_load(const char *path, uint64_t ram_bytes,
 			goto out;
 		}
 	}
+	/* Every key has a default, but a file with nothing in it is far more
+	 * likely a write caught half-way (or a truncation) than a wish for
+	 * 25% of RAM under a parent at the hierarchy's root. */
+	if (len == 0) {
+		r = -EINVAL;
+		report(errs, path, 0, "is empty (write at least one setting; every key has a default)");
+		goto out;
+	}
 	r = mc_config_parse(path, text, len, ram_bytes, errs, out);
 out:
 	free(text);

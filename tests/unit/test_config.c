@@ -1137,8 +1137,16 @@ test_load_empty(void **state)
 	struct mc_config *c = NULL;
 	struct errlog log;
 
+	/* Refused: far more likely a half-written file than a choice. */
 	put_file(dir, "empty.conf", "", 0, 0644);
-	assert_int_equal(load(dir, "empty.conf", &log, &c), 0);
+	assert_int_equal(load(dir, "empty.conf", &log, &c), -EINVAL);
+	assert_null(c);
+	assert_int_equal(log.n, 1);
+	assert_int_equal(log.e[0].line, 0);
+	assert_non_null(strstr(log.e[0].msg, "is empty"));
+	/* One setting is enough; the rest are the defaults. */
+	put_file(dir, "one.conf", "min_uid = 1000\n", 15, 0644);
+	assert_int_equal(load(dir, "one.conf", &log, &c), 0);
 	assert_int_equal(log.n, 0);
 	assert_int_equal(c->min_uid, 1000);
 	assert_string_equal(c->cgroup_parent, "pam_memcg");
