@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ctty.h"
+#include "utmpsel.h"
 #include "parse.h"
 
 /* Copies the field at *p (up to ' ', '\n' or the end) into tok and steps
@@ -185,24 +186,26 @@ mc_ctty_check_stat(const struct stat *st, const struct mc_ctty *t, uid_t uid,
 	return 0;
 }
 
+struct ctty_want {
+	const struct mc_ctty *t;
+	uid_t uid;
+	bool ignore_mesg;
+};
+
+static int
+check_ctty(const struct stat *st, const void *arg)
+{
+	const struct ctty_want *w = arg;
+
+	return mc_ctty_check_stat(st, w->t, w->uid, w->ignore_mesg);
+}
+
 int
 mc_ctty_open(const char *path, const struct mc_ctty *t, uid_t uid, bool ignore_mesg)
 {
-	struct stat st;
-	int fd, r;
+	struct ctty_want w = { t, uid, ignore_mesg };
 
-	fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		r = -errno;
-	else if ((r = mc_ctty_check_stat(&st, t, uid, ignore_mesg)) == 0 && !isatty(fd))
-		r = -ENOTTY;
-	if (r < 0) {
-		close(fd);
-		return r;
-	}
-	return fd;
+	return mc_tty_open_checked(path, check_ctty, &w, NULL);
 }
 
 /* Reads a small /proc file below dirfd into buf, NUL-terminated. */

@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <utmp.h>
 
@@ -113,21 +116,90 @@ mc_tty_check_fd(int fd, uid_t uid, bool ignore_mesg)
 	return isatty(fd) ? 0 : -ENOTTY;
 }
 
+/* Terminal device majors: ttyN/ttySN, pts, ttyACM, ttyUSB, ttyAMA. */
+static bool
+tty_major(unsigned maj)
+{
+	return maj == 4 || (maj >= 136 && maj <= 143) || maj == 166 || maj == 188 ||
+	       maj == 204;
+}
+
+int
+mc_tty_open_checked(const char *path, int (*check)(const struct stat *, const void *),
+		    const void *arg, dev_t *rdev)
+{
+	struct open_how how = {
+		/* No O_NOFOLLOW: with O_PATH it would open a final symlink
+		 * itself; RESOLVE_NO_SYMLINKS refuses it (ELOOP) instead. */
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	struct stat st, st2;
+	char self[64];
+	int pfd, fd, r;
+
+	if (rdev != NULL)
+		*rdev = 0;
+	if (strncmp(path, "/dev/", 5) != 0)
+		return -ENOTTY;
+	/* An O_PATH descriptor opens nothing: no device sees an open() until
+	 * the checks below have passed (opening some devices has effects). */
+	pfd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	if (pfd < 0 && errno == ENOSYS)
+		pfd = open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		r = -ELOOP;	/* the O_NOFOLLOW fallback opened the link */
+		goto out;
+	}
+	/* The device is reported even when refused (callers dedup by it). */
+	if (S_ISCHR(st.st_mode) && rdev != NULL)
+		*rdev = st.st_rdev;
+	if (!S_ISCHR(st.st_mode) || !tty_major(major(st.st_rdev))) {
+		r = -ENOTTY;
+		goto out;
+	}
+	if ((r = check(&st, arg)) < 0)
+		goto out;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	fd = open(self, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (fstat(fd, &st2) < 0 || st2.st_rdev != st.st_rdev || !isatty(fd)) {
+		close(fd);
+		r = -ENOTTY;
+		goto out;
+	}
+	r = fd;
+out:
+	close(pfd);
+	return r;
+}
+
+struct tty_want {
+	uid_t uid;
+	bool ignore_mesg;
+};
+
+static int
+check_owner(const struct stat *st, const void *arg)
+{
+	const struct tty_want *w = arg;
+
+	return mc_tty_check_stat(st, w->uid, w->ignore_mesg);
+}
+
 int
 mc_tty_open(const char *path, uid_t uid, bool ignore_mesg, dev_t *rdev)
 {
-	struct stat st;
-	int fd, r;
+	struct tty_want w = { uid, ignore_mesg };
 
-	*rdev = 0;
-	fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode))
-		*rdev = st.st_rdev;
-	if ((r = mc_tty_check_fd(fd, uid, ignore_mesg)) < 0) {
-		close(fd);
-		return r;
-	}
-	return fd;
+	return mc_tty_open_checked(path, check_owner, &w, rdev);
 }

@@ -31,6 +31,15 @@ int mc_tty_check_stat(const struct stat *st, uid_t uid, bool ignore_mesg);
 /* mc_tty_check_stat() on fd, plus isatty().  Same results. */
 int mc_tty_check_fd(int fd, uid_t uid, bool ignore_mesg);
 
+/* Opens a terminal under /dev for writing, with no symlink anywhere on the
+ * path and only after check(st, arg) accepted its stat (taken through an
+ * O_PATH descriptor, so no device is opened first): a character device of
+ * a terminal major, reopened and verified to be the same tty.  *rdev (may
+ * be NULL) receives its device number once known.  Returns the fd or a
+ * negative errno (-ENOTTY, -EPERM, -EACCES from check, ...). */
+int mc_tty_open_checked(const char *path, int (*check)(const struct stat *, const void *),
+			const void *arg, dev_t *rdev);
+
 /* Opens tty path for writing without blocking and without making it our
  * controlling terminal, then checks it.  Returns the fd or a negative
  * errno.  *rdev is set to the device opened when it is a character device,
