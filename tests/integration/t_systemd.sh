@@ -146,62 +146,9 @@ printf 'auth required pam_deny.so\naccount required pam_deny.so\npassword requir
 WRAP=(env "LD_PRELOAD=$PWRAP_LIB $SHIM" PAM_WRAPPER=1 "PAM_WRAPPER_SERVICE_DIR=$PWDIR"
 	PAM_WRAPPER_USE_SYSLOG=1 "MEMCG_TEST_SYSLOG=$MEMCG_TEST_SYSLOG")
 
-start_sshd() {
-	local port try deadline
-	mkdir -m 0700 "$SSHD_DIR" || return 1
-	ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/host_key" || return 1
-	ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/client_key" || return 1
-	ln -s "$(command -v sshd)" "$SSHD_DIR/$SSHD_NAME" || return 1
-	system_pam_service "$SSHD_NAME" "auth required pam_deny.so
-account required pam_unix.so
-password required pam_deny.so
-$session_lines"
-	if [ ! -d /run/sshd ]; then
-		mkdir -m 0755 /run/sshd && RUN_SSHD_MADE=1
-	fi
-	for try in 1 2 3 4 5; do
-		port=$((20000 + RANDOM % 40000))
-		cat >"$SSHD_DIR/sshd_config" <<EOF
-ListenAddress 127.0.0.1:$port
-HostKey $SSHD_DIR/host_key
-PidFile $SSHD_DIR/sshd.pid
-UsePAM yes
-AuthenticationMethods publickey
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin no
-AllowUsers $U
-AuthorizedKeysFile .ssh/authorized_keys
-PrintMotd no
-PrintLastLog no
-UseDNS no
-LogLevel VERBOSE
-EOF
-		LD_PRELOAD=$SHIM "$SSHD_DIR/$SSHD_NAME" -D -e -f "$SSHD_DIR/sshd_config" >>"$SSHD_DIR/log" 2>&1 &
-		SSHD_PID=$!
-		deadline=$((SECONDS + 15))
-		until grep -q "Server listening on 127.0.0.1 port $port" "$SSHD_DIR/log"; do
-			if ! kill -0 "$SSHD_PID" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
-				break
-			fi
-			sleep 0.05
-		done
-		if grep -q "Server listening on 127.0.0.1 port $port" "$SSHD_DIR/log"; then
-			SSHD_PORT=$port
-			return 0
-		fi
-		kill "$SSHD_PID" 2>/dev/null
-		wait "$SSHD_PID" 2>/dev/null
-		SSHD_PID=""
-	done
-	return 1
-}
-start_sshd && {
-	home=$(getent passwd "$U" | cut -d: -f6)
-	install -d -o "$U" -g "$(id -g "$U")" -m 0700 "$home/.ssh" &&
-		install -o "$U" -g "$(id -g "$U")" -m 0600 "$SSHD_DIR/client_key.pub" "$home/.ssh/authorized_keys"
-}
+. "$TOP/tests/integration/logins/sshd.sh"
+# Under software emulation sshd takes longer to start listening.
+SSHD_START_TIMEOUT=15 start_sshd "$U" && authorize_key "$U"
 SSHD_OK=$?
 
 # --- what the cases look at ---------------------------------------------------
