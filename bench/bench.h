@@ -33,21 +33,28 @@ bench_u64cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Nearest-rank percentile (p in 0..100) of v[0..n); sorts v in place. */
-static inline uint64_t
-bench_percentile(uint64_t *v, size_t n, double p)
+/* Index of the nearest-rank percentile (p in 0..100) among n > 0 sorted
+ * samples. */
+static inline size_t
+bench_rank_index(size_t n, double p)
 {
-	size_t rank;
+	size_t rank = (size_t)(p / 100.0 * (double)n + 0.999999);
 
-	if (n == 0)
-		return 0;
-	qsort(v, n, sizeof(*v), bench_u64cmp);
-	rank = (size_t)(p / 100.0 * (double)n + 0.999999);
 	if (rank < 1)
 		rank = 1;
 	if (rank > n)
 		rank = n;
-	return v[rank - 1];
+	return rank - 1;
+}
+
+/* Nearest-rank percentile (p in 0..100) of v[0..n); sorts v in place. */
+static inline uint64_t
+bench_percentile(uint64_t *v, size_t n, double p)
+{
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), bench_u64cmp);
+	return v[bench_rank_index(n, p)];
 }
 
 static inline int

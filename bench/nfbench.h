@@ -434,17 +434,10 @@ nfb_i64cmp(const void *a, const void *b)
 static inline int64_t
 nfb_percentile(int64_t *v, size_t n, double p)
 {
-	size_t rank;
-
 	if (n == 0)
 		return 0;
 	qsort(v, n, sizeof(*v), nfb_i64cmp);
-	rank = (size_t)(p / 100.0 * (double)n + 0.999999);
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return v[rank - 1];
+	return v[bench_rank_index(n, p)];
 }
 
 /* A signed duration for the tables, in milliseconds. */
