@@ -406,7 +406,10 @@ main(int argc, char **argv)
 	loop(&nf);
 	/* Told now or never: the next start takes the counters as its
 	 * baseline, so pending checks are decided and the summaries that
-	 * rate_limit holds back are sent before exit. */
+	 * rate_limit holds back are sent before exit.  Kernel log records
+	 * that came with the signal are read first: they name the victims. */
+	if (nf.kmsgfd >= 0)
+		nf_on_kmsg(&nf);
 	nf_watch_flush(&nf);
 	nf_summaries(&nf, UINT64_MAX);
 	ret = EX_OK;
