@@ -22,31 +22,36 @@
 #include "config.h"
 #include "log.h"
 #include "rules.h"
+#include "systemd.h"
 
 enum step {
-	S_ACCOUNT, S_CONFIG, S_DECIDE, S_HIER_OPEN, S_ORIG, S_JOIN, S_FREE,
+	S_ACCOUNT, S_CONFIG, S_GROUPS, S_DECIDE, S_BACKEND, S_HIER_OPEN, S_JOIN, S_FREE,
 	S_HIER_CLOSE, S_WHERE, S_DETACH, S_REMOVE, S_HCLOSE2,
-	S_NSS_PW, S_NSS_GROUPLIST, S_NSS_GRNAMES, S_RAM, S_MOUNTINFO_READ, NSTEPS
+	S_NSS_PW, S_NSS_GRNAM, S_NSS_GROUPLIST, S_NSS_GRNAMES, S_RAM, S_SELF_CGROUP,
+	S_MOUNTINFO_READ, NSTEPS
 };
 
 static const char *const step_name[NSTEPS] = {
 	[S_ACCOUNT] = "open: user look-up (mc_account_by_name)",
-	[S_CONFIG] = "open: config load + parse (mc_config_load)",
-	[S_DECIDE] = "open: RAM size + rule resolution (mc_ram_bytes, mc_decide)",
-	[S_HIER_OPEN] = "open: find the hierarchy (mc_hier_find)",
-	[S_ORIG] = "open: which cgroup am I in (mc_cg_of_pid)",
+	[S_CONFIG] = "open: RAM size, config load + parse (mc_ram_bytes, mc_config_load)",
+	[S_GROUPS] = "open: groups the rules name (mc_account_load_groups)",
+	[S_DECIDE] = "open: rule resolution (mc_decide)",
+	[S_BACKEND] = "open: which backend (mc_backend_resolve)",
+	[S_HIER_OPEN] = "open: find the hierarchy and this process's cgroup (mc_hier_find_self)",
 	[S_JOIN] = "open: join: walk, mkdir, limits, attach (mc_cg_join)",
 	[S_FREE] = "open: free config and account",
-	[S_HIER_CLOSE] = "close: find the hierarchy (mc_hier_find)",
-	[S_WHERE] = "close: which cgroup am I in (mc_cg_of_pid)",
+	[S_HIER_CLOSE] = "close: open the hierarchy open found (mc_hier_open)",
+	[S_WHERE] = "close: who is in the user's cgroup (mc_cg_occupancy)",
 	[S_DETACH] = "close: move back (mc_cg_attach)",
-	[S_REMOVE] = "close: remove if unused (mc_cg_remove_user)",
+	[S_REMOVE] = "close: remove unless another process is in it (mc_cg_remove_user)",
 	[S_HCLOSE2] = "close: close the hierarchy",
 	[S_NSS_PW] = "inside the look-up: getpwnam_r",
-	[S_NSS_GROUPLIST] = "inside the look-up: getgrouplist",
-	[S_NSS_GRNAMES] = "inside the look-up: getgrgid_r for each group",
-	[S_RAM] = "inside decide: mc_ram_bytes",
-	[S_MOUNTINFO_READ] = "inside hier_find: read /proc/self/mountinfo only",
+	[S_NSS_GRNAM] = "inside the groups: getgrnam_r of each group the config names (group_lookup = members)",
+	[S_NSS_GROUPLIST] = "for comparison: getgrouplist (group_lookup = initgroups)",
+	[S_NSS_GRNAMES] = "for comparison: getgrgid_r for each of those groups",
+	[S_RAM] = "inside the config step: mc_ram_bytes",
+	[S_SELF_CGROUP] = "inside hier_find_self: read /proc/self/cgroup only",
+	[S_MOUNTINFO_READ] = "for comparison: read /proc/self/mountinfo only (the slow path)",
 };
 
 static uint64_t *samples[2][NSTEPS];
@@ -82,8 +87,11 @@ one(int c, const char *conf, const char *user, bool record)
 	struct mc_config *cfg = NULL;
 	struct mc_hier h = { .rootfd = -1 };
 	struct mc_decision d;
-	char orig[PATH_MAX], here[PATH_MAX], mine[PATH_MAX], parent[PATH_MAX];
-	uint64_t t[16];
+	enum mc_backend backend;
+	struct mc_cg_occupancy occ;
+	char orig[PATH_MAX], mine[PATH_MAX], parent[PATH_MAX];
+	char mnt[PATH_MAX], mnt_root[PATH_MAX];
+	uint64_t t[16], ram;
 	int r = -1, version;
 	uid_t uid;
 
@@ -91,47 +99,55 @@ one(int c, const char *conf, const char *user, bool record)
 	if (mc_account_by_name(user, &acct) < 0)
 		goto out;
 	t[1] = bench_now_ns();
-	if (mc_config_load(conf, 0, &errs, &cfg) < 0)
+	ram = mc_ram_bytes();
+	if (mc_config_load(conf, ram, &errs, &cfg) < 0)
 		goto out;
 	t[2] = bench_now_ns();
-	mc_decide(cfg, &acct.user, mc_ram_bytes(), &d);
-	if (d.exempt != MC_NOT_EXEMPT)
+	if (mc_account_load_groups(&acct, cfg) < 0)
 		goto out;
 	t[3] = bench_now_ns();
-	if (mc_hier_find(cfg->cgroup_version, &h, &log) < 0)
+	mc_decide(cfg, &acct.user, ram, &d);
+	if (d.exempt != MC_NOT_EXEMPT)
 		goto out;
 	t[4] = bench_now_ns();
-	if (mc_cg_of_pid(&h, 0, orig, sizeof(orig)) < 0)
+	if (mc_backend_resolve(cfg->cgroup_backend, &backend, &log) < 0 ||
+	    backend != MC_BACKEND_CGROUPFS)
 		goto out;
 	t[5] = bench_now_ns();
-	if (mc_cg_join(&h, cfg->cgroup_parent, acct.uid, &d.limits, getpid(), &log) < 0)
+	if (mc_hier_find_self(cfg->cgroup_version, &h, orig, sizeof(orig), &log) < 0)
 		goto out;
 	t[6] = bench_now_ns();
+	if (mc_cg_join(&h, cfg->cgroup_parent, acct.uid, &d.limits, getpid(), &log) < 0)
+		goto out;
+	t[7] = bench_now_ns();
 	/* What the module keeps for close_session. */
 	version = h.version;
 	uid = acct.uid;
 	snprintf(parent, sizeof(parent), "%s", cfg->cgroup_parent);
+	snprintf(mnt, sizeof(mnt), "%s", h.mnt);
+	snprintf(mnt_root, sizeof(mnt_root), "%s", h.mnt_root);
 	mc_user_cgroup(parent, uid, mine, sizeof(mine));
 	mc_hier_close(&h);
 	mc_config_free(cfg);
 	cfg = NULL;
 	mc_account_free(&acct);
-	t[7] = bench_now_ns();
-
 	t[8] = bench_now_ns();
-	if (mc_hier_find(version == 2 ? MC_CG_V2 : MC_CG_V1, &h, &log) < 0)
-		goto out;
+
 	t[9] = bench_now_ns();
-	if (mc_cg_of_pid(&h, 0, here, sizeof(here)) < 0 || strcmp(here, mine) != 0)
+	if (mc_hier_open(mnt, mnt_root, version, true, &h) < 0)
 		goto out;
 	t[10] = bench_now_ns();
-	if (mc_cg_attach(&h, orig, getpid()) < 0)
+	if (mc_cg_occupancy(&h, mine, getpid(), &occ) < 0 || !occ.has_pid)
 		goto out;
 	t[11] = bench_now_ns();
-	(void)mc_cg_remove_user(&h, parent, uid);
+	if (mc_cg_attach(&h, orig, getpid()) < 0)
+		goto out;
 	t[12] = bench_now_ns();
-	mc_hier_close(&h);
+	if (!occ.others_live)
+		(void)mc_cg_remove_user(&h, parent, uid);
 	t[13] = bench_now_ns();
+	mc_hier_close(&h);
+	t[14] = bench_now_ns();
 	if (record) {
 		for (int s = S_ACCOUNT; s <= S_FREE; s++)
 			rec(c, (enum step)s, t[s], t[s + 1]);
@@ -148,7 +164,7 @@ out:
 
 /* The NSS calls and the smaller pieces, on their own. */
 static void
-pieces(int c, const char *user)
+pieces(int c, const char *user, const struct mc_config *cfg)
 {
 	char buf[16384];
 	struct passwd pw, *pwr;
@@ -164,6 +180,13 @@ pieces(int c, const char *user)
 	if (pwr == NULL)
 		return;
 	t0 = bench_now_ns();
+	for (size_t i = 0; i < cfg->n_exempt_groups + cfg->n_groups; i++)
+		getgrnam_r(i < cfg->n_exempt_groups ? cfg->exempt_groups[i]
+			   : cfg->groups[i - cfg->n_exempt_groups].name,
+			   &gr, buf, sizeof(buf), &grr);
+	t1 = bench_now_ns();
+	rec(c, S_NSS_GRNAM, t0, t1);
+	t0 = bench_now_ns();
 	getgrouplist(user, pw.pw_gid, gids, &n);
 	t1 = bench_now_ns();
 	rec(c, S_NSS_GROUPLIST, t0, t1);
@@ -176,6 +199,18 @@ pieces(int c, const char *user)
 	(void)mc_ram_bytes();
 	t1 = bench_now_ns();
 	rec(c, S_RAM, t0, t1);
+	t0 = bench_now_ns();
+	{
+		int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+		ssize_t k;
+
+		while (fd >= 0 && (k = read(fd, buf, sizeof(buf))) > 0)
+			;
+		if (fd >= 0)
+			close(fd);
+	}
+	t1 = bench_now_ns();
+	rec(c, S_SELF_CGROUP, t0, t1);
 	t0 = bench_now_ns();
 	{
 		int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
@@ -204,6 +239,7 @@ main(int argc, char **argv)
 	long iter = 2000, n;
 	int opt, rc = 0, pfd[2];
 	pid_t held = -1;
+	struct mc_config *pcfg = NULL;
 	char c;
 
 	while ((opt = getopt(argc, argv, "c:M:e:x:u:n:")) != -1) {
@@ -257,6 +293,14 @@ main(int argc, char **argv)
 		}
 	}
 
+	{
+		struct mc_errsink errs = { .fn = conf_err };
+
+		if (mc_config_load(conf, 0, &errs, &pcfg) < 0) {
+			rc = 2;
+			goto out;
+		}
+	}
 	for (long i = 0; i < iter + iter / 10; i++) {
 		bool record = i >= iter / 10;
 
@@ -267,7 +311,7 @@ main(int argc, char **argv)
 				goto out;
 			}
 			if (record)
-				pieces(k, k == 0 ? ue : uc);
+				pieces(k, k == 0 ? ue : uc, pcfg);
 		}
 	}
 
@@ -298,5 +342,6 @@ out:
 		snprintf(path, sizeof(path), "%s/%s", mnt, excg);
 		rmdir(path);
 	}
+	mc_config_free(pcfg);
 	return rc;
 }

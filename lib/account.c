@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "config.h"
 
 /* NSS buffers grow until the entry fits, up to this. */
 #define NSS_BUF_MAX (1024 * 1024)
@@ -43,47 +44,6 @@ group_name(gid_t gid, char **out)
 	}
 	free(buf);
 	return *out == NULL ? -ENOMEM : 0;
-}
-
-static int
-fill_groups(struct mc_account *a)
-{
-	int ngroups = 64;
-	gid_t *gids = NULL;
-	int r = 0;
-
-	for (;;) {
-		gid_t *n = realloc(gids, (size_t)ngroups * sizeof(*gids));
-		int want = ngroups;
-
-		if (n == NULL) {
-			r = -ENOMEM;
-			goto out;
-		}
-		gids = n;
-		if (getgrouplist(a->name, a->gid, gids, &want) >= 0) {
-			ngroups = want;
-			break;
-		}
-		if (want <= ngroups || want > 65536) {
-			r = -EOVERFLOW;
-			goto out;
-		}
-		ngroups = want;
-	}
-	a->groups = calloc((size_t)ngroups, sizeof(char *));
-	if (a->groups == NULL) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (int i = 0; i < ngroups; i++) {
-		if ((r = group_name(gids[i], &a->groups[i])) < 0)
-			goto out;
-		a->n_groups++;
-	}
-out:
-	free(gids);
-	return r;
 }
 
 static int
@@ -124,44 +84,144 @@ by(const char *name, uid_t uid, struct mc_account *a)
 	return 0;
 }
 
+/* Every group of the user, by initgroups (all NSS back-ends' idea of them,
+ * which can cost more than the rest of a login). */
+static int
+all_groups(struct mc_account *a)
+{
+	int ngroups = 64;
+	gid_t *gids = NULL;
+	int r = 0;
+
+	for (;;) {
+		gid_t *n = realloc(gids, (size_t)ngroups * sizeof(*gids));
+		int want = ngroups;
+
+		if (n == NULL) {
+			r = -ENOMEM;
+			goto out;
+		}
+		gids = n;
+		if (getgrouplist(a->name, a->gid, gids, &want) >= 0) {
+			ngroups = want;
+			break;
+		}
+		if (want <= ngroups || want > 65536) {
+			r = -EOVERFLOW;
+			goto out;
+		}
+		ngroups = want;
+	}
+	a->groups = calloc((size_t)ngroups, sizeof(char *));
+	if (a->groups == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < ngroups; i++) {
+		if ((r = group_name(gids[i], &a->groups[i])) < 0)
+			goto out;
+		a->n_groups++;
+	}
+out:
+	free(gids);
+	return r;
+}
+
+/* Whether the user is in the group called name: it is their primary group,
+ * or its entry lists them (pam_succeed_if's "user ingroup").  Returns 1, 0
+ * (also for a group NSS does not know) or a negative errno. */
+static int
+in_group(const struct mc_account *a, const char *name)
+{
+	struct group gr, *res = NULL;
+	size_t len = 1024;
+	char *buf = NULL;
+	int r;
+
+	for (;;) {
+		char *n = realloc(buf, len);
+
+		if (n == NULL) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = n;
+		r = getgrnam_r(name, &gr, buf, len, &res);
+		if (r != ERANGE || len >= NSS_BUF_MAX)
+			break;
+		len *= 2;
+	}
+	if (r != 0 || res == NULL) {
+		free(buf);
+		/* Not found is 0 with res NULL; some back-ends say ENOENT. */
+		return r == 0 || r == ENOENT || r == ESRCH ? 0 : -r;
+	}
+	r = gr.gr_gid == a->gid;
+	for (char **m = gr.gr_mem; !r && m != NULL && *m != NULL; m++)
+		r = strcmp(*m, a->name) == 0;
+	free(buf);
+	return r;
+}
+
+/* Adds name to a->groups unless it is there (a config may name a group
+ * twice: in exempt_groups and in a rule). */
+static int
+add_group(struct mc_account *a, const char *name, size_t cap)
+{
+	for (size_t i = 0; i < a->n_groups; i++)
+		if (strcmp(a->groups[i], name) == 0)
+			return 0;
+	if (a->n_groups >= cap)
+		return -EOVERFLOW;
+	if ((a->groups[a->n_groups] = strdup(name)) == NULL)
+		return -ENOMEM;
+	a->n_groups++;
+	return 0;
+}
+
+static int
+named_groups(struct mc_account *a, const struct mc_config *cfg)
+{
+	size_t cap = cfg->n_exempt_groups + cfg->n_groups;
+	int r = 0;
+
+	if ((a->groups = calloc(cap, sizeof(char *))) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < cap && r >= 0; i++) {
+		const char *name = i < cfg->n_exempt_groups ? cfg->exempt_groups[i]
+			: cfg->groups[i - cfg->n_exempt_groups].name;
+
+		if ((r = in_group(a, name)) > 0)
+			r = add_group(a, name, cap);
+	}
+	return r < 0 ? r : 0;
+}
+
 int
-mc_account_load_groups(struct mc_account *a)
+mc_account_load_groups(struct mc_account *a, const struct mc_config *cfg)
 {
 	int r;
 
 	if (a->groups != NULL)
 		return 0;
-	if ((r = fill_groups(a)) < 0)
-		return r;
+	if (cfg->n_exempt_groups == 0 && cfg->n_groups == 0)
+		return 0;
+	r = cfg->group_lookup == MC_GROUPS_INITGROUPS ? all_groups(a) : named_groups(a, cfg);
 	a->user.groups = (const char *const *)a->groups;
 	a->user.n_groups = a->n_groups;
-	return 0;
-}
-
-static int
-with_groups(struct mc_account *a, int r)
-{
-	if (r == 0 && (r = mc_account_load_groups(a)) < 0)
-		mc_account_free(a);
 	return r;
 }
 
 int
 mc_account_by_name(const char *name, struct mc_account *a)
 {
-	return with_groups(a, by(name, 0, a));
+	return by(name, 0, a);
 }
 
 int
 mc_account_by_uid(uid_t uid, struct mc_account *a)
 {
-	return with_groups(a, by(NULL, uid, a));
-}
-
-int
-mc_account_by_name_nogroups(const char *name, struct mc_account *a)
-{
-	return by(name, 0, a);
+	return by(NULL, uid, a);
 }
 
 void

@@ -7,6 +7,8 @@
 
 #include "rules.h"
 
+struct mc_config;
+
 struct mc_account {
 	struct mc_user user;	/* points into the fields below */
 	char *name;
@@ -16,16 +18,18 @@ struct mc_account {
 	size_t n_groups;
 };
 
-/* Fills a by user name.  Returns 0, -ENOENT for an unknown user, or another
- * negative errno.  Free with mc_account_free(). */
+/* Fills a by user name, without groups.  Returns 0, -ENOENT for an unknown
+ * user, or another negative errno.  Free with mc_account_free(). */
 int mc_account_by_name(const char *name, struct mc_account *a);
 /* The same, by uid. */
 int mc_account_by_uid(uid_t uid, struct mc_account *a);
-/* By name, without the groups: getgrouplist() can cost more than the rest
- * of a login (NSS modules), so callers load them only when rules need them
- * with mc_account_load_groups().  Same returns. */
-int mc_account_by_name_nogroups(const char *name, struct mc_account *a);
-int mc_account_load_groups(struct mc_account *a);
+/* The groups cfg's rules ask about (exempt_groups, group sections), as
+ * cfg->group_lookup says: with members, the names of those the user is in
+ * (a getgrnam per named group); with initgroups, all the user's groups
+ * (getgrouplist, which asks every NSS back-end and can cost more than the
+ * rest of a login).  Nothing when the config names no group.  Returns 0 or
+ * a negative errno; a->groups holds what was found so far either way. */
+int mc_account_load_groups(struct mc_account *a, const struct mc_config *cfg);
 void mc_account_free(struct mc_account *a);
 
 #endif

@@ -318,59 +318,85 @@ mc_hier_close(struct mc_hier *h)
 	h->rootfd = -1;
 }
 
-/* Where systemd and every distribution mount cgroups.  Trying these with
- * statfs is several times cheaper than generating and scanning mountinfo,
- * which matters at every login. */
+/* Opens path as a usable memory hierarchy of the given version: cgroup2
+ * whose root offers the memory controller, or a v1 memory mount. */
 static int
-find_at_known_places(enum mc_cg_version want, struct mc_hier *h)
+open_known(const char *path, int version, struct mc_hier *h)
 {
-	static const struct {
-		const char *path;
-		int version;
-	} known[] = {
-		{ "/sys/fs/cgroup", 2 },
-		{ "/sys/fs/cgroup/unified", 2 },
-		{ "/sys/fs/cgroup/memory", 1 },
-	};
-	char buf[PATH_MAX];
+	char ctl[512];
+	bool usable;
 
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-		struct mc_hier t;
-		bool usable;
-		int fd;
-
-		if ((want == MC_CG_V1 && known[i].version == 2) ||
-		    (want == MC_CG_V2 && known[i].version == 1))
-			continue;
-		if (mc_hier_open(known[i].path, "/", known[i].version, true, &t) < 0)
-			continue;
-		if (known[i].version == 2)
-			usable = read_at(t.rootfd, "cgroup.controllers", buf, sizeof(buf)) == 0 &&
-				 (buf[strcspn(buf, "\n")] = '\0', has_word(buf, "memory", ' '));
-		else
-			usable = faccessat(t.rootfd, "memory.limit_in_bytes", F_OK, 0) == 0;
-		if (!usable) {
-			mc_hier_close(&t);
-			continue;
-		}
-		/* The mount must show the whole hierarchy (mount root "/"), or
-		 * our own cgroup is not where /proc/self/cgroup says: only
-		 * mountinfo knows the mount root then. */
-		fd = mc_cg_of_pid(&t, 0, buf, sizeof(buf)) == 0 ? mc_cg_open_dir(&t, buf) : -1;
-		if (fd < 0) {
-			mc_hier_close(&t);
-			return -ENOENT;
-		}
-		close(fd);
-		*h = t;
-		return 0;
+	if (mc_hier_open(path, "/", version, true, h) < 0)
+		return -ENOENT;
+	if (version == 2)
+		usable = read_at(h->rootfd, "cgroup.controllers", ctl, sizeof(ctl)) == 0 &&
+			 (ctl[strcspn(ctl, "\n")] = '\0', has_word(ctl, "memory", ' '));
+	else
+		usable = faccessat(h->rootfd, "memory.limit_in_bytes", F_OK, 0) == 0;
+	if (!usable) {
+		mc_hier_close(h);
+		return -ENOENT;
 	}
-	return -ENOENT;
+	return 0;
+}
+
+static bool
+fs_is(const char *path, long type)
+{
+	struct statfs sfs;
+
+	return statfs(path, &sfs) == 0 && sfs.f_type == (__typeof__(sfs.f_type))type;
+}
+
+/* Where systemd and every distribution mount cgroups: /sys/fs/cgroup is
+ * cgroup2 (unified), or a tmpfs with v1 mounts below it and perhaps cgroup2
+ * at unified (hybrid).  A controller is bound to one hierarchy at a time,
+ * so a v1 memory mount means memory is not on cgroup2.  A few opens and
+ * statfs are several times cheaper than generating and scanning
+ * mountinfo, which matters at every login.  self: this process's cgroup below the mount,
+ * read once here (the caller needs it too); may be NULL. */
+static int
+find_at_known_places(enum mc_cg_version want, struct mc_hier *h, char *self, size_t len)
+{
+	char buf[PATH_MAX];
+	int fd, r = -ENOENT;
+
+	/* open_known checks the filesystem type of what it opens. */
+	if (want != MC_CG_V2)
+		r = open_known("/sys/fs/cgroup/memory", 1, h);
+	if (r < 0 && want != MC_CG_V1) {
+		r = open_known("/sys/fs/cgroup", 2, h);
+		if (r < 0 && fs_is("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC))
+			r = open_known("/sys/fs/cgroup/unified", 2, h);
+	}
+	if (r < 0)
+		return r;
+	/* The mount must show the whole hierarchy (mount root "/"), or our
+	 * own cgroup is not where /proc/self/cgroup says: only mountinfo
+	 * knows the mount root then. */
+	if (self == NULL) {
+		self = buf;
+		len = sizeof(buf);
+	}
+	fd = mc_cg_of_pid(h, 0, self, len) == 0 ? mc_cg_open_dir(h, self) : -1;
+	if (fd < 0) {
+		mc_hier_close(h);
+		return -ENOENT;
+	}
+	close(fd);
+	return 0;
 }
 
 int
 mc_hier_find(enum mc_cg_version want, struct mc_hier *h,
 	     const struct mc_log *log)
+{
+	return mc_hier_find_self(want, h, NULL, 0, log);
+}
+
+int
+mc_hier_find_self(enum mc_cg_version want, struct mc_hier *h, char *self, size_t len,
+		  const struct mc_log *log)
 {
 	struct mc_mount v1 = { 0 }, v2 = { 0 };
 	char *text = NULL;
@@ -378,7 +404,7 @@ mc_hier_find(enum mc_cg_version want, struct mc_hier *h,
 	size_t cap = 65536, got = 0;
 	ssize_t n;
 
-	if (find_at_known_places(want, h) == 0)
+	if (find_at_known_places(want, h, self, len) == 0)
 		return 0;
 	memset(h, 0, sizeof(*h));
 	h->rootfd = -1;
@@ -456,6 +482,11 @@ mc_hier_find(enum mc_cg_version want, struct mc_hier *h,
 		mc_log(log, LOG_ERR, "cannot open the v1 memory hierarchy at %s: %s",
 		       v1.mnt, strerror(-r));
 out:
+	if (r == 0 && self != NULL && (r = mc_cg_of_pid(h, 0, self, len)) < 0) {
+		mc_log(log, LOG_ERR, "cannot tell which cgroup of %s this process is in: %s",
+		       h->mnt, strerror(-r));
+		mc_hier_close(h);
+	}
 	free(text);
 	close(fd);
 	return r;
@@ -564,7 +595,7 @@ static atomic_bool warned_oom_group_v1;
  * accounting off) is fine when the limit is "max".  -ENOENT/-ENODEV from
  * the cgroup's own files mean it was removed under us. */
 static int
-write_limits(const struct mc_hier *h, int fd, const char *path,
+write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
 	     const struct mc_limits *lim, const struct mc_log *log)
 {
 	char v[32], sw[32];
@@ -595,29 +626,28 @@ write_limits(const struct mc_hier *h, int fd, const char *path,
 		return 0;
 	}
 
-	/* v1: memsw must never drop below limit_in_bytes, so the order of the
-	 * two writes depends on whether the new memsw clears the old limit. */
-	uint64_t memsw = MC_UNLIMITED, cur = MC_UNLIMITED;
-	bool have_memsw = faccessat(fd, "memory.memsw.limit_in_bytes", F_OK, 0) == 0;
+	/* v1: memsw must never be below limit_in_bytes.  Raising or keeping
+	 * the limits, memsw goes first; when the new memsw is below the
+	 * current limit the kernel says EINVAL, and the limit goes first (at
+	 * once for a fresh cgroup, whose limit is unlimited).  No memsw file:
+	 * no swap accounting (or the cgroup is gone, which the limit write
+	 * tells). */
+	uint64_t memsw = MC_UNLIMITED;
 
 	if (lim->memory_max != MC_UNLIMITED && lim->swap_max != MC_UNLIMITED &&
 	    lim->swap_max <= MC_SIZE_LIMIT - lim->memory_max)
 		memsw = lim->memory_max + lim->swap_max;
 	fmt_limit(1, lim->memory_max, v, sizeof(v));
 	fmt_limit(1, memsw, sw, sizeof(sw));
-	if (have_memsw) {
-		if ((r = read_u64_at(fd, what = "memory.limit_in_bytes", &cur)) < 0)
+	r = fresh ? -EINVAL : write_at(fd, what = "memory.memsw.limit_in_bytes", sw);
+	if (r == 0) {
+		if ((r = write_at(fd, what = "memory.limit_in_bytes", v)) < 0)
 			goto fail;
-		if (memsw >= cur) {
-			if ((r = write_at(fd, what = "memory.memsw.limit_in_bytes", sw)) < 0 ||
-			    (r = write_at(fd, what = "memory.limit_in_bytes", v)) < 0)
-				goto fail;
-		} else {
-			if ((r = write_at(fd, what = "memory.limit_in_bytes", v)) < 0 ||
-			    (r = write_at(fd, what = "memory.memsw.limit_in_bytes", sw)) < 0)
-				goto fail;
-		}
-	} else {
+	} else if (r == -EINVAL) {
+		if ((r = write_at(fd, what = "memory.limit_in_bytes", v)) < 0 ||
+		    (r = write_at(fd, what = "memory.memsw.limit_in_bytes", sw)) < 0)
+			goto fail;
+	} else if (r == -ENOENT) {
 		if ((r = write_at(fd, what = "memory.limit_in_bytes", v)) < 0)
 			goto fail;
 		if (lim->swap_max != MC_UNLIMITED) {
@@ -625,6 +655,8 @@ write_limits(const struct mc_hier *h, int fd, const char *path,
 			r = -EOPNOTSUPP;
 			goto fail;
 		}
+	} else {
+		goto fail;
 	}
 	fmt_limit(1, lim->memory_high, v, sizeof(v));
 	if ((r = write_at(fd, what = "memory.soft_limit_in_bytes", v)) < 0)
@@ -656,6 +688,7 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 	   const struct mc_limits *lim, pid_t pid, const struct mc_log *log)
 {
 	char path[PATH_MAX], leaf[32];
+	bool fresh;
 	int r;
 
 	if ((r = mc_user_cgroup(parent, uid, path, sizeof(path))) < 0)
@@ -664,6 +697,16 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 	for (int tries = 0; tries < JOIN_TRIES; tries++) {
 		int pfd, fd;
 
+		/* Fastest path: another session of the user made it. */
+		fd = tries == 0 ? open_dir(h->rootfd, path) : -ENOENT;
+		fresh = false;
+		if (fd >= 0)
+			goto limits;
+		if (fd != -ENOENT) {
+			mc_log(log, LOG_ERR, "cannot open cgroup %s/%s: %s",
+			       h->mnt, path, strerror(-fd));
+			return fd;
+		}
 		/* Fast path: the parent usually exists already. */
 		pfd = open_dir(h->rootfd, parent);
 		if (pfd == -ENOENT || (pfd >= 0 && tries > 0 && h->version == 2)) {
@@ -679,7 +722,9 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 			       h->mnt, parent, strerror(-r));
 			return r;
 		}
-		r = mkdir_at(pfd, leaf);
+		/* Made here: its limits are the kernel's defaults. */
+		fresh = mkdirat(pfd, leaf, 0755) == 0;
+		r = fresh || errno == EEXIST ? 0 : -errno;
 		if (r < 0) {
 			close(pfd);
 			if (r == -ENOENT)
@@ -698,7 +743,8 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 			       h->mnt, path, strerror(-r));
 			return r;
 		}
-		r = write_limits(h, fd, path, lim, log);
+limits:
+		r = write_limits(h, fd, path, fresh, lim, log);
 		if (r == 0) {
 			r = attach_fd(fd, pid);
 			if (r < 0 && r != -ENOENT && r != -ENODEV)
@@ -706,8 +752,8 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 				       (long)pid, h->mnt, path, strerror(-r));
 		}
 		close(fd);
-		/* Removed between mkdir and attach by the last session's close:
-		 * start over. */
+		/* Removed between mkdir (or the fastest path's open) and attach
+		 * by the last session's close: start over. */
 		if (r == -ENOENT || r == -ENODEV)
 			continue;
 		return r;
@@ -722,12 +768,24 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 int
 mc_cg_attach(const struct mc_hier *h, const char *rel, pid_t pid)
 {
-	int fd, r;
+	char path[PATH_MAX], v[24];
+	ssize_t n;
+	size_t len;
+	int fd, r = 0;
 
-	fd = open_dir(h->rootfd, rel);
+	if (snprintf(path, sizeof(path), "%s%scgroup.procs", rel,
+		     rel[0] != '\0' ? "/" : "") >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	/* The file itself, walked as the directories are: one open. */
+	fd = walk(h->rootfd, path, O_WRONLY);
 	if (fd < 0)
 		return fd;
-	r = attach_fd(fd, pid);
+	len = (size_t)snprintf(v, sizeof(v), "%ld", (long)pid);
+	n = write(fd, v, len);
+	if (n < 0)
+		r = -errno;
+	else if ((size_t)n != len)
+		r = -EIO;
 	close(fd);
 	return r;
 }
@@ -763,53 +821,117 @@ mc_pid_exiting(pid_t pid)
 	return state == 'Z' || state == 'X' || (flags & 0x4) != 0;	/* PF_EXITING */
 }
 
-/* Whether every process still listed in the cgroup is exiting. */
-static bool
-only_exiting(int fd)
+/* The whole of a cgroup.procs file at path below dirfd, into *out (free
+ * it).  Returns 0 or a negative errno. */
+static int
+read_procs(int dirfd, const char *path, char **out)
 {
-	char buf[4096], *save = NULL;
-	bool any = false;
+	size_t cap = 4096, got = 0;
+	char *buf = NULL;
+	int fd, r = 0;
 
-	if (read_at(fd, "cgroup.procs", buf, sizeof(buf)) < 0)
-		return false;
-	for (char *tok = strtok_r(buf, "\n", &save); tok != NULL;
-	     tok = strtok_r(NULL, "\n", &save)) {
-		uint64_t pid;
+	if ((fd = walk(dirfd, path, O_RDONLY)) < 0)
+		return fd;
+	for (;;) {
+		ssize_t n;
 
-		if (mc_parse_u64(tok, 1, INT32_MAX, &pid) < 0 || !mc_pid_exiting((pid_t)pid))
-			return false;
-		any = true;
+		if (got + 1 >= cap || buf == NULL) {
+			char *nb = realloc(buf, buf == NULL ? cap : (cap *= 2));
+
+			if (nb == NULL) {
+				r = -ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + got, cap - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
 	}
-	return any;
+	close(fd);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/* Reads the cgroup.procs at path below dirfd into o, pid apart.  Returns 0
+ * or a negative errno. */
+static int
+occupancy_at(int dirfd, const char *path, pid_t pid, struct mc_cg_occupancy *o)
+{
+	char *text, *save = NULL;
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	if ((r = read_procs(dirfd, path, &text)) < 0)
+		return r;
+	for (char *tok = strtok_r(text, "\n", &save); tok != NULL;
+	     tok = strtok_r(NULL, "\n", &save)) {
+		uint64_t v;
+
+		if (mc_parse_u64(tok, 1, INT32_MAX, &v) < 0) {
+			o->others_live = true;	/* not ours to judge */
+		} else if (pid > 0 && (pid_t)v == pid) {
+			o->has_pid = true;
+		} else if (!o->others_live) {
+			/* One live process settles it: no more look-ups. */
+			if (mc_pid_exiting((pid_t)v))
+				o->others_exiting = true;
+			else
+				o->others_live = true;
+		}
+	}
+	free(text);
+	return 0;
+}
+
+int
+mc_cg_occupancy(const struct mc_hier *h, const char *rel, pid_t pid,
+		struct mc_cg_occupancy *o)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s%scgroup.procs", rel,
+		     rel[0] != '\0' ? "/" : "") >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return occupancy_at(h->rootfd, path, pid, o);
 }
 
 int
 mc_cg_remove_user(const struct mc_hier *h, const char *parent, uid_t uid)
 {
-	char leaf[32];
-	int pfd, fd, r = 0;
+	char leaf[32], path[64];
+	int pfd, r = 0;
 
 	pfd = open_dir(h->rootfd, parent);
 	if (pfd < 0)
 		return pfd;
 	snprintf(leaf, sizeof(leaf), "user-%u", (unsigned)uid);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", leaf);
 	/* sshd's monitor closes the session while the session's last process
 	 * is still exiting: wait for such stragglers (never for a live
 	 * process), up to REMOVE_WAIT_STEPS * 10 ms. */
 	for (int step = 0;; step++) {
+		struct mc_cg_occupancy o;
+
 		r = unlinkat(pfd, leaf, AT_REMOVEDIR) < 0 ? -errno : 0;
 		/* A fake tree is a plain directory with files in it. */
 		if (r == -ENOTEMPTY)
 			r = -EBUSY;
 		if (r != -EBUSY || step == REMOVE_WAIT_STEPS)
 			break;
-		fd = walk(pfd, leaf, O_RDONLY | O_DIRECTORY);
-		if (fd < 0)
-			break;
-		bool wait = only_exiting(fd);
-
-		close(fd);
-		if (!wait)
+		if (occupancy_at(pfd, path, 0, &o) < 0 || o.others_live || !o.others_exiting)
 			break;
 		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
 	}

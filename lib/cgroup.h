@@ -37,6 +37,10 @@ int mc_mountinfo_scan(const char *text, struct mc_mount *v1, struct mc_mount *v2
  * Returns 0, or -ENOENT/-errno with the reason logged. */
 int mc_hier_find(enum mc_cg_version want, struct mc_hier *h,
 		 const struct mc_log *log);
+/* The same, and this process's cgroup below the mount into self (as
+ * mc_cg_of_pid), which finding the hierarchy reads anyway. */
+int mc_hier_find_self(enum mc_cg_version want, struct mc_hier *h, char *self, size_t len,
+		      const struct mc_log *log);
 
 /* Opens path as the root of a hierarchy of the given version.  check_fs
  * makes sure it really is a cgroup filesystem of that version (only tests
@@ -76,6 +80,20 @@ int mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 /* Moves pid to the cgroup rel (relative to the mount point, as returned by
  * mc_cg_of_pid).  Returns 0 or a negative errno. */
 int mc_cg_attach(const struct mc_hier *h, const char *rel, pid_t pid);
+
+/* Who is in cgroup rel, from one read of its cgroup.procs: pid itself,
+ * and other processes, live or exiting (looked up until a live one is
+ * found).  Returns 0, or a negative errno (-ENOENT: no such cgroup).  On a
+ * v1 or hybrid machine this is cheaper than mc_cg_of_pid, whose
+ * /proc/PID/cgroup lists every hierarchy, followed by a look at who else
+ * is there. */
+struct mc_cg_occupancy {
+	bool has_pid;
+	bool others_live;
+	bool others_exiting;
+};
+int mc_cg_occupancy(const struct mc_hier *h, const char *rel, pid_t pid,
+		    struct mc_cg_occupancy *o);
 
 /* Removes <parent>/user-<uid> if no process is left in it.  Returns 0
  * (removed), -EBUSY (still in use) or -ENOENT (already gone), or another

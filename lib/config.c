@@ -158,6 +158,21 @@ cb_cgroup_backend(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 }
 
 static int
+cb_group_lookup(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	check_repeat(cfg, opt);
+	if (strcmp(value, "members") == 0)
+		*(long *)result = MC_GROUPS_MEMBERS;
+	else if (strcmp(value, "initgroups") == 0)
+		*(long *)result = MC_GROUPS_INITGROUPS;
+	else {
+		bad(cfg, "group_lookup must be members or initgroups, not \"%s\"", value);
+		*(long *)result = MC_GROUPS_MEMBERS;
+	}
+	return 0;
+}
+
+static int
 cb_on_error(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
 	check_repeat(cfg, opt);
@@ -373,6 +388,7 @@ static cfg_opt_t top_opts[] = {
 	CFG_PTR_LIST_CB("exempt_users", NULL, CFGF_NODEFAULT, cb_name_elem, free),
 	CFG_PTR_LIST_CB("exempt_groups", NULL, CFGF_NODEFAULT, cb_name_elem, free),
 	CFG_INT_CB("on_error", 0, CFGF_NODEFAULT, cb_on_error),
+	CFG_INT_CB("group_lookup", 0, CFGF_NODEFAULT, cb_group_lookup),
 	CFG_SEC("default", default_opts, CFGF_NONE),
 	CFG_SEC("group", rule_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("user", rule_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
@@ -721,6 +737,8 @@ build(struct parse_ctx *ctx, cfg_t *cfg, uint64_t ram, struct mc_config *c)
 		? (uid_t)cfg_getint(cfg, "min_uid") : 1000;
 	c->on_error = cfg_size(cfg, "on_error") > 0
 		? (enum mc_on_error)cfg_getint(cfg, "on_error") : MC_ON_ERROR_IGNORE;
+	c->group_lookup = cfg_size(cfg, "group_lookup") > 0
+		? (enum mc_group_lookup)cfg_getint(cfg, "group_lookup") : MC_GROUPS_MEMBERS;
 
 	if ((r = copy_str(cfg, "cgroup_parent", "pam_memcg", &c->cgroup_parent)) < 0)
 		return r;

@@ -20,6 +20,9 @@ enum mc_cg_version { MC_CG_AUTO, MC_CG_V1, MC_CG_V2 };
  * D-Bus); auto picks systemd where systemd and logind run on cgroup v2. */
 enum mc_backend { MC_BACKEND_AUTO, MC_BACKEND_CGROUPFS, MC_BACKEND_SYSTEMD };
 enum mc_on_error { MC_ON_ERROR_IGNORE, MC_ON_ERROR_FAIL };
+/* How group rules find a user's groups: the group entries' member lists and
+ * the primary group (as pam_succeed_if's ingroup), or initgroups. */
+enum mc_group_lookup { MC_GROUPS_MEMBERS, MC_GROUPS_INITGROUPS };
 
 /* Which keys a rule section gave explicitly (the rest come from default). */
 enum {
@@ -63,6 +66,7 @@ struct mc_config {
 	char **exempt_groups;
 	size_t n_exempt_groups;
 	enum mc_on_error on_error;
+	enum mc_group_lookup group_lookup;
 	struct mc_rule def;
 	struct mc_rule *groups;	/* file order */
 	size_t n_groups;

@@ -169,12 +169,24 @@ cmd_explain(int argc, char **argv)
 		mc_account_free(&acct);
 		return EX_PROBLEM;
 	}
+	if ((r = mc_account_load_groups(&acct, cfg)) < 0) {
+		fprintf(stderr, "%s: cannot look up the groups of %s: %s\n", prog, acct.name,
+			strerror(-r));
+		mc_config_free(cfg);
+		mc_account_free(&acct);
+		return EX_PROBLEM;
+	}
 	mc_decide(cfg, &acct.user, mc_ram_bytes(), &d);
 
 	printf("%-13s %s (uid %u)\n", "user:", acct.name, (unsigned)acct.uid);
 	printf("%-13s", "groups:");
 	for (size_t g = 0; g < acct.n_groups; g++)
 		printf("%s%s", g ? ", " : " ", acct.groups[g]);
+	if (cfg->n_groups == 0 && cfg->n_exempt_groups == 0)
+		printf(" (not looked up: no rule names a group)");
+	else if (cfg->group_lookup == MC_GROUPS_MEMBERS)
+		printf("%s(of the groups the config names; group_lookup = members)",
+		       acct.n_groups ? " " : " none ");
 	printf("\n%-13s %s\n", "config:", conf);
 	if (d.exempt != MC_NOT_EXEMPT)
 		printf("%-13s yes: %s%s%s%s\n", "exempt:", mc_exempt_reason(d.exempt),

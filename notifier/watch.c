@@ -133,6 +133,11 @@ lookup_user(struct nf *nf, struct watch *w)
 	free(w->name);
 	w->name = NULL;
 	if (mc_account_by_uid(w->uid, &acct) == 0) {
+		int r = mc_account_load_groups(&acct, nf->cfg);
+
+		if (r < 0)
+			mc_log(&nf->log, LOG_WARNING, "cannot look up the groups of uid %u: %s; group rules may not apply",
+			       (unsigned)w->uid, strerror(-r));
 		mc_decide(nf->cfg, &acct.user, nf->ram, &d);
 		exempt = d.exempt != MC_NOT_EXEMPT;
 		w->lim = d.limits;

@@ -155,6 +155,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	 * the application was given, and NSS names are data too. */
 	char who[4 * 64 + 8];
 	struct args a;
+	uint64_t ram;
 	int r, ret = PAM_IGNORE;
 
 	(void)flags;
@@ -168,7 +169,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	user = item;
 	mc_sanitize_str(user, who, sizeof(who), 0);
-	r = mc_account_by_name_nogroups(user, &acct);
+	r = mc_account_by_name(user, &acct);
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "cannot look up user \"%s\": %s; session not limited",
 			   who, r == -ENOENT ? "unknown user" : strerror(-r));
@@ -181,7 +182,8 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 
-	r = mc_config_load(a.conf, 0, &errs, &cfg);
+	ram = mc_ram_bytes();
+	r = mc_config_load(a.conf, ram, &errs, &cfg);
 	if (r == -ENOENT && !a.conf_given) {
 		if (!atomic_exchange(&told_no_config, true))
 			pam_syslog(pamh, LOG_INFO, "no %s: sessions are not limited", a.conf);
@@ -198,14 +200,13 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 
 	/* Group look-ups only when a rule names a group. */
-	if ((cfg->n_groups > 0 || cfg->n_exempt_groups > 0) &&
-	    (r = mc_account_load_groups(&acct)) < 0) {
+	if ((r = mc_account_load_groups(&acct, cfg)) < 0) {
 		pam_syslog(pamh, LOG_ERR, "cannot look up the groups of %s: %s",
 			   who, strerror(-r));
 		ret = failed(cfg);
 		goto out;
 	}
-	mc_decide(cfg, &acct.user, mc_ram_bytes(), &d);
+	mc_decide(cfg, &acct.user, ram, &d);
 	if (d.exempt != MC_NOT_EXEMPT) {
 		mc_log(&log, LOG_DEBUG, "user %s (uid %u) is exempt: %s", who,
 		       (unsigned)acct.uid, mc_exempt_reason(d.exempt));
@@ -232,15 +233,16 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			goto out;
 		}
 	}
-	if ((r = mc_hier_find(cfg->cgroup_version, &h, &log)) < 0) {
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		pam_syslog(pamh, LOG_CRIT, "out of memory");
+		goto out;
+	}
+	/* Also where this process is: close_session moves it back there. */
+	if ((r = mc_hier_find_self(cfg->cgroup_version, &h, st->orig, sizeof(st->orig), &log)) < 0) {
 		/* The line above says why; this one whom it costs what. */
 		pam_syslog(pamh, LOG_ERR, "user %s (uid %u): limits not applied (no usable memory hierarchy); %s",
 			   who, (unsigned)acct.uid, ret == PAM_SESSION_ERR
 			   ? "session refused (on_error = fail)" : "session not limited");
-		goto out;
-	}
-	if ((st = calloc(1, sizeof(*st))) == NULL) {
-		pam_syslog(pamh, LOG_CRIT, "out of memory");
 		goto out;
 	}
 	st->version = h.version;
@@ -248,11 +250,6 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	snprintf(st->mnt_root, sizeof(st->mnt_root), "%s", h.mnt_root);
 	st->uid = acct.uid;
 	snprintf(st->parent, sizeof(st->parent), "%s", cfg->cgroup_parent);
-	if ((r = mc_cg_of_pid(&h, 0, st->orig, sizeof(st->orig))) < 0) {
-		pam_syslog(pamh, LOG_ERR, "cannot tell which cgroup pid %ld is in: %s",
-			   (long)getpid(), strerror(-r));
-		goto out;
-	}
 	r = mc_cg_join(&h, cfg->cgroup_parent, acct.uid, &d.limits, getpid(), &log);
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "user %s (uid %u): limits not applied (%s rule%s%s)",
@@ -286,7 +283,8 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct mc_hier h = { .rootfd = -1 };
 	const void *data = NULL;
 	const struct state *st;
-	char here[PATH_MAX], mine[PATH_MAX];
+	struct mc_cg_occupancy occ;
+	char mine[PATH_MAX];
 	struct args a;
 	int r;
 
@@ -302,9 +300,32 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return PAM_SUCCESS;
 	}
 
+	if (mc_user_cgroup(st->parent, st->uid, mine, sizeof(mine)) < 0) {
+		mc_hier_close(&h);
+		return PAM_SUCCESS;
+	}
+	/* One read of the user's cgroup.procs: is this process still there,
+	 * and does anyone else keep the cgroup in use? */
+	r = mc_cg_occupancy(&h, mine, getpid(), &occ);
+	if (r == -ENOENT) {
+		mc_log(&log, LOG_DEBUG, "%s/%s is gone already", h.mnt, mine);
+		mc_hier_close(&h);
+		return PAM_SUCCESS;
+	}
+	if (r < 0) {
+		char here[PATH_MAX];
+
+		pam_syslog(pamh, LOG_ERR, "cannot read %s/%s/cgroup.procs: %s", h.mnt, mine,
+			   strerror(-r));
+		/* Ask the other way round; rmdir will tell who is left. */
+		occ = (struct mc_cg_occupancy){
+			.has_pid = mc_cg_of_pid(&h, 0, here, sizeof(here)) == 0 &&
+				   strcmp(here, mine) == 0,
+		};
+	}
+
 	/* Step out of the user's cgroup, or it can never be removed. */
-	if (mc_user_cgroup(st->parent, st->uid, mine, sizeof(mine)) == 0 &&
-	    mc_cg_of_pid(&h, 0, here, sizeof(here)) == 0 && strcmp(here, mine) == 0) {
+	if (occ.has_pid) {
 		char back[PATH_MAX];
 
 		snprintf(back, sizeof(back), "%s", st->orig);
@@ -329,6 +350,12 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		else if (strcmp(back, st->orig) != 0)
 			pam_syslog(pamh, LOG_WARNING, "%s/%s is gone: pid %ld moved to %s/%s instead",
 				   h.mnt, st->orig, (long)getpid(), h.mnt, back);
+	}
+	/* Another session's process (or any live one) keeps it: no rmdir. */
+	if (occ.others_live) {
+		mc_log(&log, LOG_DEBUG, "%s/%s still in use: kept", h.mnt, mine);
+		mc_hier_close(&h);
+		return PAM_SUCCESS;
 	}
 	r = mc_cg_remove_user(&h, st->parent, st->uid);
 	if (r == 0)

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(build-essential libpam0g-dev libconfuse-dev libsystemd-dev libcmocka-dev pamtester
-      libpam-wrapper passwd util-linux procps psmisc python3 tmux man-db
+      libpam-wrapper libnss-wrapper passwd util-linux procps psmisc python3 tmux man-db
       pkg-config libpam-runtime
       exim4-daemon-light valgrind openssh-server openssh-client
       # make fuzz / asan / lint: libFuzzer and the sanitizer runtimes,

@@ -113,6 +113,7 @@ test_defaults(void **state)
 		assert_string_equal(c->exempt_users[0], "root");
 		assert_int_equal(c->n_exempt_groups, 0);
 		assert_int_equal(c->on_error, MC_ON_ERROR_IGNORE);
+		assert_int_equal(c->group_lookup, MC_GROUPS_MEMBERS);
 
 		assert_true(size_eq(&c->def.memory_max, MC_SIZE_PERCENT, 0, 2500));
 		assert_true(size_eq(&c->def.memory_high, MC_SIZE_MAX, 0, 0));
@@ -304,6 +305,40 @@ test_enums(void **state)
 	}
 	for (size_t i = 0; i < NELEM(bad); i++)
 		expect_one_error(bad[i].text, 2, bad[i].needle);
+}
+
+/* group_lookup: members (the default) or initgroups; anything else is one
+ * error on its line, and so is a second setting. */
+static void
+test_group_lookup(void **state)
+{
+	static const struct {
+		const char *text;
+		enum mc_group_lookup want;
+	} good[] = {
+		{ "group_lookup = members\n", MC_GROUPS_MEMBERS },
+		{ "group_lookup = \"initgroups\"\n", MC_GROUPS_INITGROUPS },
+		{ "min_uid = 1000\n", MC_GROUPS_MEMBERS },
+	};
+	static const struct {
+		const char *text, *needle;
+	} bad[] = {
+		{ "\ngroup_lookup = all\n", "members or initgroups, not \"all\"" },
+		{ "\ngroup_lookup = Members\n", "\"Members\"" },
+		{ "\ngroup_lookup = \"\"\n", "members or initgroups" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(good); i++) {
+		struct mc_config *c = parse_ok(good[i].text);
+
+		if (c->group_lookup != good[i].want)
+			fail_msg("%s: group_lookup %d", good[i].text, c->group_lookup);
+		mc_config_free(c);
+	}
+	for (size_t i = 0; i < NELEM(bad); i++)
+		expect_one_error(bad[i].text, 2, bad[i].needle);
+	expect_one_error("group_lookup = members\ngroup_lookup = initgroups\n", 2, "group_lookup");
 }
 
 /* cgroup_backend: the three words, quoted or not; anything else is one
@@ -1346,6 +1381,7 @@ main(void)
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_parse_honours_len),
 		cmocka_unit_test(test_enums),
+		cmocka_unit_test(test_group_lookup),
 		cmocka_unit_test(test_cgroup_backend),
 		cmocka_unit_test(test_cgroup_parent),
 		cmocka_unit_test(test_booleans),
