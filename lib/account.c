@@ -127,35 +127,61 @@ out:
 	return r;
 }
 
+/* The group entry called name, into gr with its strings in *buf (free
+ * it).  Returns 1, 0 for a group NSS does not know, or a negative errno. */
+static int
+group_by_name(const char *name, struct group *gr, char **buf)
+{
+	struct group *res = NULL;
+	size_t len = 1024;
+	int r;
+
+	*buf = NULL;
+	for (;;) {
+		char *n = realloc(*buf, len);
+
+		if (n == NULL) {
+			free(*buf);
+			*buf = NULL;
+			return -ENOMEM;
+		}
+		*buf = n;
+		r = getgrnam_r(name, gr, *buf, len, &res);
+		if (r != ERANGE || len >= NSS_BUF_MAX)
+			break;
+		len *= 2;
+	}
+	if (r == 0 && res != NULL)
+		return 1;
+	free(*buf);
+	*buf = NULL;
+	/* Not found is 0 with res NULL; some back-ends say ENOENT. */
+	return r == 0 || r == ENOENT || r == ESRCH ? 0 : -r;
+}
+
+int
+mc_group_known(const char *name)
+{
+	struct group gr;
+	char *buf;
+	int r = group_by_name(name, &gr, &buf);
+
+	free(buf);
+	return r;
+}
+
 /* Whether the user is in the group called name: it is their primary group,
  * or its entry lists them (pam_succeed_if's "user ingroup").  Returns 1, 0
  * (also for a group NSS does not know) or a negative errno. */
 static int
 in_group(const struct mc_account *a, const char *name)
 {
-	struct group gr, *res = NULL;
-	size_t len = 1024;
-	char *buf = NULL;
-	int r;
+	struct group gr;
+	char *buf;
+	int r = group_by_name(name, &gr, &buf);
 
-	for (;;) {
-		char *n = realloc(buf, len);
-
-		if (n == NULL) {
-			free(buf);
-			return -ENOMEM;
-		}
-		buf = n;
-		r = getgrnam_r(name, &gr, buf, len, &res);
-		if (r != ERANGE || len >= NSS_BUF_MAX)
-			break;
-		len *= 2;
-	}
-	if (r != 0 || res == NULL) {
-		free(buf);
-		/* Not found is 0 with res NULL; some back-ends say ENOENT. */
-		return r == 0 || r == ENOENT || r == ESRCH ? 0 : -r;
-	}
+	if (r <= 0)
+		return r;
 	r = gr.gr_gid == a->gid;
 	for (char **m = gr.gr_mem; !r && m != NULL && *m != NULL; m++)
 		r = strcmp(*m, a->name) == 0;
@@ -187,6 +213,7 @@ named_groups(struct mc_account *a, const struct mc_config *cfg)
 
 	if ((a->groups = calloc(cap, sizeof(char *))) == NULL)
 		return -ENOMEM;
+	a->n_groups = 0;
 	for (size_t i = 0; i < cap && r >= 0; i++) {
 		const char *name = i < cfg->n_exempt_groups ? cfg->exempt_groups[i]
 			: cfg->groups[i - cfg->n_exempt_groups].name;

@@ -31,5 +31,7 @@ int mc_account_by_uid(uid_t uid, struct mc_account *a);
  * a negative errno; a->groups holds what was found so far either way. */
 int mc_account_load_groups(struct mc_account *a, const struct mc_config *cfg);
 void mc_account_free(struct mc_account *a);
+/* Whether NSS knows a group of that name: 1, 0, or a negative errno. */
+int mc_group_known(const char *name);
 
 #endif

@@ -374,10 +374,11 @@ find_at_known_places(enum mc_cg_version want, struct mc_hier *h, char *self, siz
 	/* The mount must show the whole hierarchy (mount root "/"), or our
 	 * own cgroup is not where /proc/self/cgroup says: only mountinfo
 	 * knows the mount root then. */
-	if (self == NULL) {
+	if (self == NULL || len == 0) {
 		self = buf;
 		len = sizeof(buf);
 	}
+	self[0] = '\0';
 	fd = mc_cg_of_pid(h, 0, self, len) == 0 ? mc_cg_open_dir(h, self) : -1;
 	if (fd < 0) {
 		mc_hier_close(h);

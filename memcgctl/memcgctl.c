@@ -107,11 +107,50 @@ parse_opts(int argc, char **argv, const char **conf, int *json)
 	return optind;
 }
 
+/* Names NSS does not know are valid but most likely typos; a group rule
+ * for an unknown group also costs every login a search of every NSS
+ * back-end.  Warnings only: the config stays usable. */
+static bool
+user_known(const char *name)
+{
+	struct mc_account a;
+	int r = mc_account_by_name(name, &a);
+
+	if (r == 0)
+		mc_account_free(&a);
+	return r != -ENOENT;
+}
+
+static size_t
+warn_unknown_names(const char *conf, const struct mc_config *cfg)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg->n_exempt_groups; i++)
+		if (mc_group_known(cfg->exempt_groups[i]) == 0 && ++n)
+			fprintf(stderr, "%s: warning: exempt_groups: no group \"%s\" is known to NSS\n",
+				conf, cfg->exempt_groups[i]);
+	for (size_t i = 0; i < cfg->n_exempt_users; i++)
+		if (!user_known(cfg->exempt_users[i]) && ++n)
+			fprintf(stderr, "%s: warning: exempt_users: no user \"%s\" is known to NSS\n",
+				conf, cfg->exempt_users[i]);
+	for (size_t i = 0; i < cfg->n_groups; i++)
+		if (mc_group_known(cfg->groups[i].name) == 0 && ++n)
+			fprintf(stderr, "%s:%d: warning: group \"%s\": no such group is known to NSS: the rule never applies, and each login searches every NSS back-end for it\n",
+				conf, cfg->groups[i].line, cfg->groups[i].name);
+	for (size_t i = 0; i < cfg->n_users; i++)
+		if (!user_known(cfg->users[i].name) && ++n)
+			fprintf(stderr, "%s:%d: warning: user \"%s\": no such user is known to NSS: the rule never applies\n",
+				conf, cfg->users[i].line, cfg->users[i].name);
+	return n;
+}
+
 static int
 cmd_check(int argc, char **argv)
 {
 	const char *conf = MC_DEFAULT_CONF;
 	struct mc_config *cfg = NULL;
+	size_t warnings;
 	int i;
 
 	if ((i = parse_opts(argc, argv, &conf, NULL)) < 0)
@@ -122,8 +161,11 @@ cmd_check(int argc, char **argv)
 	}
 	if (load(conf, &cfg) < 0)
 		return EX_PROBLEM;
-	printf("%s: OK (%zu group rules, %zu user rules)\n", conf, cfg->n_groups,
-	       cfg->n_users);
+	warnings = warn_unknown_names(conf, cfg);
+	printf("%s: OK (%zu group rules, %zu user rules", conf, cfg->n_groups, cfg->n_users);
+	if (warnings > 0)
+		printf("; %zu warning%s above", warnings, warnings > 1 ? "s" : "");
+	printf(")\n");
 	mc_config_free(cfg);
 	return EX_OK;
 }

@@ -265,6 +265,11 @@ t_memcgctl() {
 	assert_eq 1 "$?" "memcgctl check on a bad config exits 1"
 	assert_contains "$TMP/check.out" "^$TMP/bad.conf:1: 'min_uid' must be a whole number" "bad number with line"
 	assert_contains "$TMP/check.out" "^$TMP/bad.conf:2: no such option 'foo'" "unknown key with line"
+	printf 'default { memory_max = "1G" }\ngroup "nogrp-%s" { memory_max = "2G" }\n' $$ | write_conf "$TMP/typo.conf"
+	"$MEMCGCTL" check -c "$TMP/typo.conf" >"$TMP/check.out" 2>&1
+	assert_eq 0 "$?" "memcgctl check: an unknown group is a warning, not an error"
+	assert_contains "$TMP/check.out" "^$TMP/typo.conf:2: warning: group \"nogrp-$$\": no such group" "unknown group named with its line"
+	assert_contains "$TMP/check.out" "OK \(1 group rules, 0 user rules; 1 warning above\)" "summary counts the warning"
 	"$MEMCGCTL" explain -c "$CONF" "$U2" >"$TMP/explain.out" 2>&1
 	assert_contains "$TMP/explain.out" "^rule: +user \"$U2\"" "explain names the user rule"
 	assert_contains "$TMP/explain.out" "^memory_max: +134217728 \\(128.0 MiB\\)" "explain gives bytes"

@@ -62,6 +62,8 @@ test_by_name_and_uid(void **state)
 	mc_account_free(&a);
 	assert_int_equal(mc_account_by_name("nobody-here", &a), -ENOENT);
 	assert_int_equal(mc_account_by_uid(4242, &a), -ENOENT);
+	assert_int_equal(mc_group_known("ops"), 1);
+	assert_int_equal(mc_group_known("op"), 0);
 }
 
 /* members: the primary group and member lists, only for the groups the
