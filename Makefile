@@ -52,19 +52,19 @@ $(B)/liblib.a: $(LIB_OBJ)
 $(B)/pam_memcg.so: $(PAM_OBJ) $(B)/liblib.a pam_memcg/pam_memcg.map
 	$(CC) -shared $(LDFLAGS) -Wl,--no-undefined -Wl,-z,relro,-z,now \
 	  -Wl,--version-script=pam_memcg/pam_memcg.map -o $@ $(PAM_OBJ) \
-	  $(B)/liblib.a -lconfuse -lsystemd -lpam
+	  $(B)/liblib.a -lconfuse -lpam
 
 $(B)/memcgctl: $(CTL_OBJ) $(B)/liblib.a
-	$(CC) $(LDFLAGS) -pie -Wl,-z,relro,-z,now -o $@ $(CTL_OBJ) $(B)/liblib.a -lconfuse -lsystemd
+	$(CC) $(LDFLAGS) -pie -Wl,-z,relro,-z,now -o $@ $(CTL_OBJ) $(B)/liblib.a -lconfuse
 
 $(B)/memcg-notifier: $(NOTIFIER_OBJ) $(B)/liblib.a
-	$(CC) $(LDFLAGS) -pie -Wl,-z,relro,-z,now -o $@ $(NOTIFIER_OBJ) $(B)/liblib.a -lconfuse -lsystemd
+	$(CC) $(LDFLAGS) -pie -Wl,-z,relro,-z,now -o $@ $(NOTIFIER_OBJ) $(B)/liblib.a -lconfuse
 
 # Unit tests: one cmocka program per tests/unit/test_*.c, linked with lib/.
 $(B)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(B)/liblib.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/liblib.a \
-	  -lconfuse -lsystemd -lcmocka
+	  -lconfuse -lcmocka
 
 $(B)/tests/pamtest: tests/pam/pamtest.c
 	@mkdir -p $(dir $@)
@@ -123,7 +123,7 @@ check: deps
 # side by side and writes bench/results/latest.md.
 $(B)/bench/%: bench/%.c $(wildcard bench/*.h) $(B)/liblib.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/liblib.a -lconfuse -lsystemd -lpam -ldl
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/liblib.a -lconfuse -lpam -ldl
 
 BENCH_PROGS = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
@@ -208,7 +208,7 @@ $(FUZZ_B)/liblib.a: $(LIB_SRC:%.c=$(FUZZ_B)/obj/%.o)
 	ar rcs $@ $^
 $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_B)/liblib.a
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/liblib.a \
-	  -lconfuse -lsystemd
+	  -lconfuse
 fuzz-build: $(FUZZ_TARGETS)
 fuzz: fuzz-build
 	tests/fuzz/run.sh $(FUZZ_SECONDS)

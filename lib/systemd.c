@@ -1,6 +1,10 @@
-/* The systemd backend and the backend choice; see systemd.h.  The bus is
- * opened per call and closed before returning: the module runs inside
- * login programs that fork, and must not leave a connection behind. */
+/* The systemd backend and the backend choice; see systemd.h.  libsystemd
+ * and the bus are opened per call and closed before returning: the module
+ * runs inside login programs that fork, and must leave neither a
+ * connection nor a library (with libgcrypt, liblzma, libzstd, liblz4 and
+ * libcap behind it) in them; the notifier and memcgctl never need it on a
+ * machine without systemd. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -11,6 +15,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+/* Types and prototypes only: nothing links libsystemd. */
 #include <systemd/sd-bus.h>
 
 #include "parse.h"
@@ -22,13 +27,91 @@
 /* A login waits for this at most per call (sd-bus's default is 25 s). */
 #define BUS_TIMEOUT_USEC (10ULL * 1000 * 1000)
 
+/* Every libsystemd function the backend calls, resolved at load time into
+ * struct sd_api under its own name, with the type of its prototype. */
+#define SD_FUNCS(X)                                                         \
+	X(sd_bus_open_system) X(sd_bus_set_method_call_timeout)             \
+	X(sd_bus_flush_close_unref) X(sd_bus_message_new_method_call)       \
+	X(sd_bus_message_append) X(sd_bus_message_unref) X(sd_bus_call)     \
+	X(sd_bus_get_property_string) X(sd_bus_path_encode)                 \
+	X(sd_bus_error_is_set) X(sd_bus_error_free)
+
+struct sd_api {
+	void *dl;
+	/* NOLINTNEXTLINE(bugprone-macro-parentheses): f declares a member. */
+#define SD_FIELD(f) __typeof__(f) *f;
+	SD_FUNCS(SD_FIELD)
+#undef SD_FIELD
+};
+
+/* Loads soname into api.  Returns 0, or -ELIBACC with dlerror()'s text
+ * (which names the library, and the function when one is missing) in why;
+ * api is then unloaded.  The caller unloads with sd_api_close(). */
+static int
+sd_api_open(struct sd_api *api, const char *soname, char *why, size_t whylen)
+{
+	const char *e;
+
+	memset(api, 0, sizeof(*api));
+	api->dl = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	if (api->dl == NULL)
+		goto fail;
+#define SD_RESOLVE(f)                                                       \
+	if ((api->f = (__typeof__(f) *)dlsym(api->dl, #f)) == NULL)         \
+		goto fail;
+	SD_FUNCS(SD_RESOLVE)
+#undef SD_RESOLVE
+	return 0;
+fail:
+	e = dlerror();
+	snprintf(why, whylen, "%s", e != NULL ? e : soname);
+	if (api->dl != NULL)
+		dlclose(api->dl);
+	memset(api, 0, sizeof(*api));
+	return -ELIBACC;
+}
+
+static void
+sd_api_close(struct sd_api *api)
+{
+	if (api->dl != NULL)
+		dlclose(api->dl);
+	memset(api, 0, sizeof(*api));
+}
+
+int
+mc_sd_lib_check(const char *soname, char *why, size_t whylen)
+{
+	struct sd_api api;
+	int r;
+
+	if ((r = sd_api_open(&api, soname, why, whylen)) == 0)
+		sd_api_close(&api);
+	return r;
+}
+
+/* Loads MC_SD_LIBRARY for a call that needs it; logs why not, naming the
+ * library and what was being done. */
+static int
+sd_api_load(struct sd_api *api, const struct mc_log *log, const char *what)
+{
+	char why[512];
+	int r;
+
+	if ((r = sd_api_open(api, MC_SD_LIBRARY, why, sizeof(why))) < 0)
+		mc_log(log, LOG_ERR, "cannot %s: the systemd backend needs %s, which does not load: %s",
+		       what, MC_SD_LIBRARY, why);
+	return r;
+}
+
 enum mc_backend
 mc_backend_choose(enum mc_backend want, const struct mc_sd_facts *f)
 {
 	if (want != MC_BACKEND_AUTO)
 		return want;
-	return f->pid1_systemd && f->unified && f->logind ? MC_BACKEND_SYSTEMD
-							   : MC_BACKEND_CGROUPFS;
+	return f->pid1_systemd && f->unified && f->logind && f->libsystemd
+		       ? MC_BACKEND_SYSTEMD
+		       : MC_BACKEND_CGROUPFS;
 }
 
 const char *
@@ -54,46 +137,43 @@ is_dir(const char *path)
 }
 
 static int
-bus_open(sd_bus **bus)
+bus_open(const struct sd_api *sd, sd_bus **bus)
 {
 	int r;
 
 	*bus = NULL;
-	if ((r = sd_bus_open_system(bus)) < 0)
+	if ((r = sd->sd_bus_open_system(bus)) < 0)
 		return r;
-	(void)sd_bus_set_method_call_timeout(*bus, BUS_TIMEOUT_USEC);
+	(void)sd->sd_bus_set_method_call_timeout(*bus, BUS_TIMEOUT_USEC);
 	return 0;
 }
 
 static void
-bus_close(sd_bus *bus)
+bus_close(const struct sd_api *sd, sd_bus *bus)
 {
 	if (bus != NULL)
-		sd_bus_flush_close_unref(bus);
+		sd->sd_bus_flush_close_unref(bus);
 }
 
 void
-mc_sd_probe(struct mc_sd_facts *f)
+mc_sd_probe(struct mc_sd_facts *f, char *why, size_t whylen)
 {
 	struct statfs sfs;
-	sd_bus *bus = NULL;
 
 	memset(f, 0, sizeof(*f));
-	/* sd_booted()'s test, without linking the answer to a library call. */
+	if (whylen > 0)
+		why[0] = '\0';
+	/* sd_booted()'s test. */
 	f->pid1_systemd = is_dir("/run/systemd/system");
 	f->unified = statfs("/sys/fs/cgroup", &sfs) == 0 &&
 		     sfs.f_type == CGROUP2_SUPER_MAGIC;
-	if (!f->pid1_systemd || !f->unified)
-		return;
-	/* logind makes /run/systemd/seats at start; a machine without seats
-	 * configured still has logind on the bus. */
+	/* systemd's own logind_running(): logind makes /run/systemd/seats
+	 * unconditionally at start, before it connects to the bus, so asking
+	 * the bus for org.freedesktop.login1 could not say yes where this
+	 * says no. */
 	f->logind = is_dir("/run/systemd/seats");
-	if (f->logind || bus_open(&bus) < 0)
-		return;
-	f->logind = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-				       "org.freedesktop.DBus", "GetNameOwner", NULL, NULL,
-				       "s", "org.freedesktop.login1") >= 0;
-	bus_close(bus);
+	if (f->pid1_systemd && f->unified && f->logind)
+		f->libsystemd = mc_sd_lib_check(MC_SD_LIBRARY, why, whylen) == 0;
 }
 
 int
@@ -101,18 +181,26 @@ mc_backend_resolve(enum mc_backend want, enum mc_backend *out,
 		   const struct mc_log *log)
 {
 	struct mc_sd_facts f;
+	char why[512];
 
 	if (want == MC_BACKEND_CGROUPFS) {
 		*out = want;
 		return 0;
 	}
-	mc_sd_probe(&f);
+	mc_sd_probe(&f, why, sizeof(why));
 	if (want == MC_BACKEND_SYSTEMD && !(f.pid1_systemd && f.unified && f.logind)) {
 		mc_log(log, LOG_ERR, "cgroup_backend = systemd, but %s",
 		       !f.pid1_systemd ? "systemd is not running as PID 1 (no /run/systemd/system)"
 		       : !f.unified ? "/sys/fs/cgroup is not the unified (cgroup v2) hierarchy"
-				    : "systemd-logind is not running");
+				    : "systemd-logind is not running (no /run/systemd/seats)");
 		return -ENXIO;
+	}
+	if (f.pid1_systemd && f.unified && f.logind && !f.libsystemd) {
+		mc_log(log, LOG_ERR, "cgroup_backend = %s, but the systemd backend needs %s, which does not load: %s%s",
+		       mc_backend_name(want), MC_SD_LIBRARY, why,
+		       want == MC_BACKEND_AUTO ? "; using cgroupfs" : "");
+		if (want == MC_BACKEND_SYSTEMD)
+			return -ENXIO;
 	}
 	*out = mc_backend_choose(want, &f);
 	return 0;
@@ -200,32 +288,32 @@ sd_value(uint64_t v)
 
 /* SetUnitProperties(slice, runtime = true, memory properties). */
 static int
-set_slice(sd_bus *bus, const char *slice, uint64_t max, uint64_t high,
-	  uint64_t swap, sd_bus_error *err)
+set_slice(const struct sd_api *sd, sd_bus *bus, const char *slice, uint64_t max,
+	  uint64_t high, uint64_t swap, sd_bus_error *err)
 {
 	sd_bus_message *m = NULL;
 	int r;
 
-	r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER,
-					   "SetUnitProperties");
+	r = sd->sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER,
+					       "SetUnitProperties");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "sb", slice, 1);
+		r = sd->sd_bus_message_append(m, "sb", slice, 1);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "a(sv)", 3,
-					  "MemoryMax", "t", max,
-					  "MemoryHigh", "t", high,
-					  "MemorySwapMax", "t", swap);
+		r = sd->sd_bus_message_append(m, "a(sv)", 3,
+					      "MemoryMax", "t", max,
+					      "MemoryHigh", "t", high,
+					      "MemorySwapMax", "t", swap);
 	if (r >= 0)
-		r = sd_bus_call(bus, m, 0, err, NULL);
-	sd_bus_message_unref(m);
+		r = sd->sd_bus_call(bus, m, 0, err, NULL);
+	sd->sd_bus_message_unref(m);
 	return r;
 }
 
 static const char *
-bus_why(const sd_bus_error *err, int r)
+bus_why(const struct sd_api *sd, const sd_bus_error *err, int r)
 {
-	return sd_bus_error_is_set(err) && err->message != NULL ? err->message
-								  : strerror(-r);
+	return sd->sd_bus_error_is_set(err) && err->message != NULL ? err->message
+								      : strerror(-r);
 }
 
 int
@@ -233,8 +321,9 @@ mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
 		   const struct mc_log *log, struct mc_sd_session *out)
 {
 	sd_bus_error err = SD_BUS_ERROR_NULL;
+	struct sd_api sd;
 	sd_bus *bus = NULL;
-	char cg[4096] = "", slice[64], *path = NULL, *policy = NULL;
+	char cg[4096] = "", slice[64], what[128], *path = NULL, *policy = NULL;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -245,28 +334,32 @@ mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
 		       (long)getpid(), cg[0] != '\0' ? cg : "(unknown)", slice);
 		return -ENOENT;
 	}
-	if ((r = bus_open(&bus)) < 0) {
+	snprintf(what, sizeof(what), "set the limits on %s", slice);
+	if ((r = sd_api_load(&sd, log, what)) < 0)
+		return r;
+	if ((r = bus_open(&sd, &bus)) < 0) {
 		mc_log(log, LOG_ERR, "cannot connect to the system bus: %s", strerror(-r));
 		goto out;
 	}
-	r = set_slice(bus, slice, sd_value(lim->memory_max), sd_value(lim->memory_high),
+	r = set_slice(&sd, bus, slice, sd_value(lim->memory_max), sd_value(lim->memory_high),
 		      sd_value(lim->swap_max), &err);
 	if (r < 0) {
 		mc_log(log, LOG_ERR, "cannot set MemoryMax, MemoryHigh and MemorySwapMax on %s: %s",
-		       slice, bus_why(&err, r));
+		       slice, bus_why(&sd, &err, r));
 		goto out;
 	}
 	/* Only a question: the answer is logged by the caller, never fatal. */
-	if (sd_bus_path_encode(SD_PATH "/unit", out->unit, &path) >= 0 &&
-	    sd_bus_get_property_string(bus, SD_DEST, path, "org.freedesktop.systemd1.Scope",
-				       "OOMPolicy", NULL, &policy) >= 0)
+	if (sd.sd_bus_path_encode(SD_PATH "/unit", out->unit, &path) >= 0 &&
+	    sd.sd_bus_get_property_string(bus, SD_DEST, path, "org.freedesktop.systemd1.Scope",
+					  "OOMPolicy", NULL, &policy) >= 0)
 		snprintf(out->oom_policy, sizeof(out->oom_policy), "%s", policy);
 	r = 0;
 out:
 	free(policy);
 	free(path);
-	sd_bus_error_free(&err);
-	bus_close(bus);
+	sd.sd_bus_error_free(&err);
+	bus_close(&sd, bus);
+	sd_api_close(&sd);
 	return r;
 }
 
@@ -293,8 +386,9 @@ int
 mc_sd_clear_slice(uid_t uid, const struct mc_log *log)
 {
 	sd_bus_error err = SD_BUS_ERROR_NULL;
+	struct sd_api sd;
 	sd_bus *bus = NULL;
-	char slice[64], dropin[128];
+	char slice[64], dropin[128], what[128];
 	int r;
 
 	mc_sd_slice_name(uid, slice, sizeof(slice));
@@ -304,18 +398,23 @@ mc_sd_clear_slice(uid_t uid, const struct mc_log *log)
 		 slice);
 	if (!has_limit(dropin))
 		return 0;
-	if ((r = bus_open(&bus)) < 0) {
-		mc_log(log, LOG_ERR, "cannot connect to the system bus: %s", strerror(-r));
+	snprintf(what, sizeof(what), "lift the limits an earlier login set on %s", slice);
+	if ((r = sd_api_load(&sd, log, what)) < 0)
 		return r;
+	if ((r = bus_open(&sd, &bus)) < 0) {
+		mc_log(log, LOG_ERR, "cannot connect to the system bus: %s", strerror(-r));
+		goto out;
 	}
-	r = set_slice(bus, slice, UINT64_MAX, UINT64_MAX, UINT64_MAX, &err);
+	r = set_slice(&sd, bus, slice, UINT64_MAX, UINT64_MAX, UINT64_MAX, &err);
 	if (r < 0)
 		mc_log(log, LOG_ERR, "cannot lift the limits an earlier login set on %s: %s",
-		       slice, bus_why(&err, r));
+		       slice, bus_why(&sd, &err, r));
 	else
 		mc_log(log, LOG_DEBUG, "%s: limits from an earlier login lifted (user is exempt now)",
 		       slice);
-	sd_bus_error_free(&err);
-	bus_close(bus);
+out:
+	sd.sd_bus_error_free(&err);
+	bus_close(&sd, bus);
+	sd_api_close(&sd);
 	return r < 0 ? r : 0;
 }

@@ -17,22 +17,36 @@
 struct mc_sd_facts {
 	bool pid1_systemd;	/* /run/systemd/system is a directory */
 	bool unified;		/* cgroup2 mounted at /sys/fs/cgroup */
-	bool logind;		/* /run/systemd/seats, or org.freedesktop.login1 on the bus */
+	bool logind;		/* /run/systemd/seats is a directory */
+	bool libsystemd;	/* MC_SD_LIBRARY loads with what the backend uses */
 };
 
+/* The backend talks to systemd through this library, loaded with dlopen()
+ * only while it needs it, so that nothing links it. */
+#define MC_SD_LIBRARY "libsystemd.so.0"
+
 /* Pure: the backend for want (auto, cgroupfs or systemd) on a machine with
- * facts f.  auto is systemd when all three facts hold, else cgroupfs; an
+ * facts f.  auto is systemd when all four facts hold, else cgroupfs; an
  * explicit choice is returned as it is. */
 enum mc_backend mc_backend_choose(enum mc_backend want, const struct mc_sd_facts *f);
 
-/* Fills f for this machine.  The bus is asked about logind only when
- * /run/systemd/seats is missing. */
-void mc_sd_probe(struct mc_sd_facts *f);
+/* Fills f for this machine from the filesystem; the library is loaded (and
+ * unloaded again) only when the other three facts hold.  When it does not
+ * load, the reason ("libsystemd.so.0: cannot open shared object file: ...")
+ * is in why. */
+void mc_sd_probe(struct mc_sd_facts *f, char *why, size_t whylen);
+
+/* Whether soname loads and has every function the backend calls: 0, or
+ * -ELIBACC with dlerror()'s text, which names the library, in why.  The
+ * library is unloaded again before returning.  The probe passes
+ * MC_SD_LIBRARY; tests pass others. */
+int mc_sd_lib_check(const char *soname, char *why, size_t whylen);
 
 /* The backend to use for want on this machine: MC_BACKEND_CGROUPFS or
  * MC_BACKEND_SYSTEMD in *out.  Returns 0, or -ENXIO (logged) when want is
  * systemd and this machine does not run systemd with logind on the unified
- * hierarchy. */
+ * hierarchy or MC_SD_LIBRARY does not load.  auto on a systemd machine
+ * where the library does not load is cgroupfs, and says so in the log. */
 int mc_backend_resolve(enum mc_backend want, enum mc_backend *out,
 		       const struct mc_log *log);
 
@@ -56,6 +70,9 @@ struct mc_sd_session {
 	char unit[256];		/* "session-3.scope" */
 	char oom_policy[32];	/* the scope's OOMPolicy; "" when unreadable */
 };
+
+/* The two calls below load MC_SD_LIBRARY for the time of the call and fail
+ * with -ELIBACC (logged, naming the library) when it does not load. */
 
 /* For a session pam_systemd has just opened for uid (the calling process
  * is in user.slice/user-<uid>.slice/<scope>): sets the limits on

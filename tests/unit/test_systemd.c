@@ -1,8 +1,11 @@
 /* Unit tests for the pure parts of the systemd backend (lib/systemd.c: the
- * auto choice, the slice and unit names) and for the cgroup layouts of both
- * backends (lib/cgroup.c), the systemd one against a fake user.slice. */
+ * auto choice, the slice and unit names), for how it loads libsystemd, and
+ * for the cgroup layouts of both backends (lib/cgroup.c), the systemd one
+ * against a fake user.slice. */
 #include "unit.h"
 
+#include <dlfcn.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "cgroup.h"
@@ -13,22 +16,24 @@ test_backend_choose(void **state)
 {
 	static const struct {
 		enum mc_backend want;
-		bool pid1, unified, logind;
+		bool pid1, unified, logind, lib;
 		enum mc_backend got;
 	} t[] = {
-		{ MC_BACKEND_AUTO, true, true, true, MC_BACKEND_SYSTEMD },
-		{ MC_BACKEND_AUTO, false, true, true, MC_BACKEND_CGROUPFS },
-		{ MC_BACKEND_AUTO, true, false, true, MC_BACKEND_CGROUPFS },
-		{ MC_BACKEND_AUTO, true, true, false, MC_BACKEND_CGROUPFS },
-		{ MC_BACKEND_AUTO, false, false, false, MC_BACKEND_CGROUPFS },
+		{ MC_BACKEND_AUTO, true, true, true, true, MC_BACKEND_SYSTEMD },
+		{ MC_BACKEND_AUTO, false, true, true, true, MC_BACKEND_CGROUPFS },
+		{ MC_BACKEND_AUTO, true, false, true, true, MC_BACKEND_CGROUPFS },
+		{ MC_BACKEND_AUTO, true, true, false, true, MC_BACKEND_CGROUPFS },
+		/* systemd and logind run, but libsystemd.so.0 does not load. */
+		{ MC_BACKEND_AUTO, true, true, true, false, MC_BACKEND_CGROUPFS },
+		{ MC_BACKEND_AUTO, false, false, false, false, MC_BACKEND_CGROUPFS },
 		/* An explicit choice is the answer, whatever the machine. */
-		{ MC_BACKEND_CGROUPFS, true, true, true, MC_BACKEND_CGROUPFS },
-		{ MC_BACKEND_SYSTEMD, false, false, false, MC_BACKEND_SYSTEMD },
+		{ MC_BACKEND_CGROUPFS, true, true, true, true, MC_BACKEND_CGROUPFS },
+		{ MC_BACKEND_SYSTEMD, false, false, false, false, MC_BACKEND_SYSTEMD },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < NELEM(t); i++) {
-		struct mc_sd_facts f = { t[i].pid1, t[i].unified, t[i].logind };
+		struct mc_sd_facts f = { t[i].pid1, t[i].unified, t[i].logind, t[i].lib };
 		enum mc_backend got = mc_backend_choose(t[i].want, &f);
 
 		if (got != t[i].got)
@@ -51,6 +56,62 @@ test_explicit_cgroupfs_resolves_without_probing(void **state)
 	assert_int_equal(mc_backend_resolve(MC_BACKEND_CGROUPFS, &b, &log), 0);
 	assert_int_equal(b, MC_BACKEND_CGROUPFS);
 	assert_int_equal(rec.n, 0);
+}
+
+/* libsystemd is loaded only to be used, and a library that does not load
+ * or lacks a function is refused with a reason that names it. */
+static void
+test_lib_check(void **state)
+{
+	static const struct {
+		const char *soname;
+		int r;
+		const char *why;	/* a part of the reason */
+	} t[] = {
+		{ MC_SD_LIBRARY, 0, "" },
+		{ "libmemcg-no-such-library.so.0", -ELIBACC, "libmemcg-no-such-library.so.0" },
+		/* Loads, but has none of the sd_bus functions. */
+		{ "libc.so.6", -ELIBACC, "sd_bus_" },
+	};
+	char why[512];
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(t); i++) {
+		int r;
+
+		why[0] = '\0';
+		r = mc_sd_lib_check(t[i].soname, why, sizeof(why));
+		if (r != t[i].r || strstr(why, t[i].why) == NULL)
+			fail_msg("%s: %d \"%s\", want %d and \"%s\"", t[i].soname, r, why, t[i].r,
+				 t[i].why);
+	}
+	/* Checked, and unloaded again: nothing here links it. */
+	assert_null(dlopen(MC_SD_LIBRARY, RTLD_NOW | RTLD_NOLOAD));
+	/* A reason that does not fit is cut, never overrun. */
+	assert_int_equal(mc_sd_lib_check("libmemcg-no-such-library.so.0", why, 8), -ELIBACC);
+	assert_int_equal(strlen(why), 7);
+}
+
+/* Where systemd is not PID 1, auto decides from the filesystem alone and
+ * never loads libsystemd. */
+static void
+test_auto_without_systemd_loads_nothing(void **state)
+{
+	struct logrec rec;
+	struct mc_log log = logrec_sink(&rec);
+	enum mc_backend b = MC_BACKEND_SYSTEMD;
+	struct stat st;
+
+	(void)state;
+	if (lstat("/run/systemd/system", &st) == 0)
+		skip();
+	assert_int_equal(mc_backend_resolve(MC_BACKEND_AUTO, &b, &log), 0);
+	assert_int_equal(b, MC_BACKEND_CGROUPFS);
+	assert_int_equal(rec.n, 0);
+	assert_int_equal(mc_backend_resolve(MC_BACKEND_SYSTEMD, &b, &log), -ENXIO);
+	assert_int_equal(rec.n, 1);
+	assert_true(logrec_has(&rec, LOG_ERR, "no /run/systemd/system"));
+	assert_null(dlopen(MC_SD_LIBRARY, RTLD_NOW | RTLD_NOLOAD));
 }
 
 static void
@@ -226,6 +287,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backend_choose),
 		cmocka_unit_test(test_explicit_cgroupfs_resolves_without_probing),
+		cmocka_unit_test(test_lib_check),
+		cmocka_unit_test(test_auto_without_systemd_loads_nothing),
 		cmocka_unit_test(test_slice_name),
 		cmocka_unit_test(test_unit_in_slice),
 		cmocka_unit_test(test_layouts),
