@@ -163,16 +163,19 @@ mc_sd_probe(struct mc_sd_facts *f, char *why, size_t whylen)
 	memset(f, 0, sizeof(*f));
 	if (whylen > 0)
 		why[0] = '\0';
-	/* sd_booted()'s test. */
-	f->pid1_systemd = is_dir("/run/systemd/system");
-	f->unified = statfs("/sys/fs/cgroup", &sfs) == 0 &&
-		     sfs.f_type == CGROUP2_SUPER_MAGIC;
+	/* sd_booted()'s test.  The facts are asked in order and the first
+	 * that fails ends the probe (the rest stay false): every login runs
+	 * this, and without systemd one lstat is enough. */
+	if (!(f->pid1_systemd = is_dir("/run/systemd/system")))
+		return;
+	if (!(f->unified = statfs("/sys/fs/cgroup", &sfs) == 0 &&
+			   sfs.f_type == CGROUP2_SUPER_MAGIC))
+		return;
 	/* systemd's own logind_running(): logind makes /run/systemd/seats
 	 * unconditionally at start, before it connects to the bus, so asking
 	 * the bus for org.freedesktop.login1 could not say yes where this
 	 * says no. */
-	f->logind = is_dir("/run/systemd/seats");
-	if (f->pid1_systemd && f->unified && f->logind)
+	if ((f->logind = is_dir("/run/systemd/seats")))
 		f->libsystemd = mc_sd_lib_check(MC_SD_LIBRARY, why, whylen) == 0;
 }
 

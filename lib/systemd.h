@@ -30,8 +30,10 @@ struct mc_sd_facts {
  * explicit choice is returned as it is. */
 enum mc_backend mc_backend_choose(enum mc_backend want, const struct mc_sd_facts *f);
 
-/* Fills f for this machine from the filesystem; the library is loaded (and
- * unloaded again) only when the other three facts hold.  When it does not
+/* Fills f for this machine from the filesystem, in the order of the
+ * struct, up to the first fact that does not hold (the rest stay false);
+ * the library is loaded (and unloaded again) only when the other three
+ * facts hold.  When it does not
  * load, the reason ("libsystemd.so.0: cannot open shared object file: ...")
  * is in why. */
 void mc_sd_probe(struct mc_sd_facts *f, char *why, size_t whylen);
