@@ -953,7 +953,7 @@ mc_config_load(const char *path, uint64_t ram_bytes,
 {
 	struct stat st;
 	char *text = NULL;
-	size_t len = 0;
+	size_t len = 0, cap;
 	int fd = -1, r;
 
 	*out = NULL;
@@ -993,13 +993,32 @@ mc_config_load(const char *path, uint64_t ram_bytes,
 		report(errs, path, 0, "is larger than %d bytes", MC_CONF_MAX_BYTES);
 		goto out;
 	}
-	/* Read until EOF rather than trusting st_size: the file may change. */
-	if ((text = malloc(MC_CONF_MAX_BYTES + 1)) == NULL) {
+	/* Read until EOF rather than trusting st_size: the file may change.
+	 * The buffer starts at about the file's size (a megabyte would be an
+	 * mmap, page faults and a munmap at every login) and grows up to one
+	 * byte past the limit. */
+	cap = (size_t)st.st_size + 4096;
+	if (cap > MC_CONF_MAX_BYTES + 1)
+		cap = MC_CONF_MAX_BYTES + 1;
+	if ((text = malloc(cap)) == NULL) {
 		r = -ENOMEM;
 		goto out;
 	}
 	for (;;) {
-		ssize_t n = read(fd, text + len, MC_CONF_MAX_BYTES + 1 - len);
+		ssize_t n;
+
+		if (len == cap) {
+			size_t ncap = cap * 2 > MC_CONF_MAX_BYTES + 1 ? MC_CONF_MAX_BYTES + 1 : cap * 2;
+			char *nt = realloc(text, ncap);
+
+			if (nt == NULL) {
+				r = -ENOMEM;
+				goto out;
+			}
+			text = nt;
+			cap = ncap;
+		}
+		n = read(fd, text + len, cap - len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
