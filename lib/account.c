@@ -14,39 +14,6 @@
 #define NSS_BUF_MAX (1024 * 1024)
 
 static int
-group_name(gid_t gid, char **out)
-{
-	struct group gr, *res = NULL;
-	size_t len = 1024;
-	char *buf = NULL;
-	int r;
-
-	for (;;) {
-		char *n = realloc(buf, len);
-
-		if (n == NULL) {
-			free(buf);
-			return -ENOMEM;
-		}
-		buf = n;
-		r = getgrgid_r(gid, &gr, buf, len, &res);
-		if (r != ERANGE || len >= NSS_BUF_MAX)
-			break;
-		len *= 2;
-	}
-	if (r == 0 && res != NULL) {
-		*out = strdup(gr.gr_name);
-	} else {
-		char tmp[32];
-
-		snprintf(tmp, sizeof(tmp), "#%u", (unsigned)gid);
-		*out = strdup(tmp);
-	}
-	free(buf);
-	return *out == NULL ? -ENOMEM : 0;
-}
-
-static int
 by(const char *name, uid_t uid, struct mc_account *a)
 {
 	struct passwd pw, *res = NULL;
@@ -82,6 +49,58 @@ by(const char *name, uid_t uid, struct mc_account *a)
 	a->user.name = a->name;
 	a->user.uid = a->uid;
 	return 0;
+}
+
+/* The group entry called name (or, name NULL, with gid), into gr with its
+ * strings in *buf (free it).  Returns 1, 0 for a group NSS does not know,
+ * or a negative errno. */
+static int
+group_entry(const char *name, gid_t gid, struct group *gr, char **buf)
+{
+	struct group *res = NULL;
+	size_t len = 1024;
+	int r;
+
+	*buf = NULL;
+	for (;;) {
+		char *n = realloc(*buf, len);
+
+		if (n == NULL) {
+			free(*buf);
+			*buf = NULL;
+			return -ENOMEM;
+		}
+		*buf = n;
+		r = name != NULL ? getgrnam_r(name, gr, *buf, len, &res)
+				 : getgrgid_r(gid, gr, *buf, len, &res);
+		if (r != ERANGE || len >= NSS_BUF_MAX)
+			break;
+		len *= 2;
+	}
+	if (r == 0 && res != NULL)
+		return 1;
+	free(*buf);
+	*buf = NULL;
+	/* Not found is 0 with res NULL; some back-ends say ENOENT. */
+	return r == 0 || r == ENOENT || r == ESRCH ? 0 : -r;
+}
+
+/* The name of gid, or "#<gid>" for a gid without one. */
+static int
+group_name(gid_t gid, char **out)
+{
+	struct group gr;
+	char *buf, tmp[32];
+	int r = group_entry(NULL, gid, &gr, &buf);
+
+	if (r > 0) {
+		*out = strdup(gr.gr_name);
+	} else {
+		snprintf(tmp, sizeof(tmp), "#%u", (unsigned)gid);
+		*out = strdup(tmp);
+	}
+	free(buf);
+	return *out == NULL ? -ENOMEM : 0;
 }
 
 /* Every group of the user, by initgroups (all NSS back-ends' idea of them,
@@ -127,44 +146,12 @@ out:
 	return r;
 }
 
-/* The group entry called name, into gr with its strings in *buf (free
- * it).  Returns 1, 0 for a group NSS does not know, or a negative errno. */
-static int
-group_by_name(const char *name, struct group *gr, char **buf)
-{
-	struct group *res = NULL;
-	size_t len = 1024;
-	int r;
-
-	*buf = NULL;
-	for (;;) {
-		char *n = realloc(*buf, len);
-
-		if (n == NULL) {
-			free(*buf);
-			*buf = NULL;
-			return -ENOMEM;
-		}
-		*buf = n;
-		r = getgrnam_r(name, gr, *buf, len, &res);
-		if (r != ERANGE || len >= NSS_BUF_MAX)
-			break;
-		len *= 2;
-	}
-	if (r == 0 && res != NULL)
-		return 1;
-	free(*buf);
-	*buf = NULL;
-	/* Not found is 0 with res NULL; some back-ends say ENOENT. */
-	return r == 0 || r == ENOENT || r == ESRCH ? 0 : -r;
-}
-
 int
 mc_group_known(const char *name)
 {
 	struct group gr;
 	char *buf;
-	int r = group_by_name(name, &gr, &buf);
+	int r = group_entry(name, 0, &gr, &buf);
 
 	free(buf);
 	return r;
@@ -178,7 +165,7 @@ in_group(const struct mc_account *a, const char *name)
 {
 	struct group gr;
 	char *buf;
-	int r = group_by_name(name, &gr, &buf);
+	int r = group_entry(name, 0, &gr, &buf);
 
 	if (r <= 0)
 		return r;
