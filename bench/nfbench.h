@@ -50,16 +50,20 @@ struct nfb_daemon {
 	size_t plen;
 	uint64_t t_spawn;	/* just before fork() */
 	uint64_t t_started;	/* arrival of its "started: watching" line */
+	uint64_t t_armed;	/* arrival of "warn_at: usage thresholds armed" */
+	long armed;		/* how many that line counts */
 	long watching;		/* "watching .../user-N (uid ...)" lines */
 	long errors;		/* lines saying it could not do something */
 	long lines;
 	double stop_s;		/* SIGTERM to exit */
-	bool started, eof;
+	bool started, eof, have_armed;
 };
 
 static inline void
 nfb_line(struct nfb_daemon *d, const char *line, uint64_t now)
 {
+	const char *p;
+
 	d->lines++;
 	if (d->save)
 		fprintf(d->save, "%s\n", line);
@@ -68,6 +72,13 @@ nfb_line(struct nfb_daemon *d, const char *line, uint64_t now)
 	if (!d->started && strstr(line, "started: watching ") != NULL) {
 		d->started = true;
 		d->t_started = now;
+	}
+	/* On v1 with warn_at, worker threads register the usage thresholds
+	 * after the start; this line says when all of them are. */
+	if (!d->have_armed && (p = strstr(line, "warn_at: usage thresholds armed on ")) != NULL) {
+		d->have_armed = true;
+		d->t_armed = now;
+		d->armed = strtol(p + strlen("warn_at: usage thresholds armed on "), NULL, 10);
 	}
 	if (strstr(line, ": watching ") != NULL && strstr(line, "/user-") != NULL &&
 	    strstr(line, " (uid ") != NULL)
@@ -201,6 +212,26 @@ nfb_wait_started(struct nfb_daemon *d, long timeout_s)
 		if (now >= end)
 			return -ETIMEDOUT;
 		if (nfb_pump(d, (int)((end - now) / 1000000u) + 1) < 0 && !d->started)
+			return -ECHILD;
+	}
+	return 0;
+}
+
+/* After the start: waits for the "thresholds armed" line.  Returns 0,
+ * -ETIMEDOUT, -EINTR, or -ECHILD when the daemon exited first. */
+static inline int
+nfb_wait_armed(struct nfb_daemon *d, long timeout_s)
+{
+	uint64_t end = d->t_spawn + (uint64_t)timeout_s * 1000000000u;
+
+	while (!d->have_armed) {
+		uint64_t now = bench_now_ns();
+
+		if (nfb_stopping)
+			return -EINTR;
+		if (now >= end)
+			return -ETIMEDOUT;
+		if (nfb_pump(d, (int)((end - now) / 1000000u) + 1) < 0 && !d->have_armed)
 			return -ECHILD;
 	}
 	return 0;

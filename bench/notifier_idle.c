@@ -1,8 +1,9 @@
 /* Notifier idle cost and scale: for each point, N idle user cgroups are
  * made, memcg-notifier is started on them and timed until it says all are
- * watched; then its RSS and fds, and over an idle window its wake-ups and
- * CPU time, from /proc, with a short strace after the window to say where
- * the wake-ups came from.  Called by bench/run.sh. */
+ * watched for OOM events, and (v1 with warn_at) until its worker threads
+ * have armed every usage threshold; then its RSS and fds, and over an idle
+ * window its wake-ups and CPU time, from /proc, with a short strace after
+ * the window to say where the wake-ups came from.  Called by bench/run.sh. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,19 +21,20 @@
 
 /* One run of the daemon: -p N,CONF,IDLE_SECS,FLAGS,LABEL.  FLAGS: s = the
  * small-RSS target applies (≤ 1.5 MiB), b = the big targets (RSS ≤ 8 MiB,
- * start ≤ 1 s), w = the wake-up target (none in the idle window), x = its
- * per-user start cost is extrapolated to the b point's N; "-" for none. */
+ * start ≤ 1 s), w = the wake-up target (none in the idle window), a = CONF
+ * has warn_at: wait for the "usage thresholds armed" line and time it
+ * (the RSS and fds are then read after it); "-" for none. */
 struct point {
 	long n;
 	char *conf;
 	long idle_s;
-	bool small, big, wake, extrapolate;
+	bool small, big, wake, armed;
 	char label[64];
 
 	long made;
 	bool ran, started;
-	double start_s;
-	long watched, errors;
+	double start_s, armed_s;	/* armed_s < 0: no such line */
+	long watched, errors, n_armed;
 	struct nfb_proc at_start, a, b;
 	long kmsg_records, kmsg_wakes, log_lines;
 	bool sampled;
@@ -62,7 +64,7 @@ usage(void)
 		"usage: notifier_idle -N NOTIFIER -M MOUNT -V 1|2 -P PARENT -t TMPDIR\n"
 		"                     -p N,CONF,IDLE_SECS,FLAGS,LABEL [-p ...] [-b UID_BASE] [-L LIMIT]\n"
 		"                     [-s SETTLE_MS] [-S START_TIMEOUT_S] [-X STRACE -T SECS]\n"
-		"PARENT is every CONF's cgroup_parent (below MOUNT).  FLAGS: s, b, w, x or - (see the source).\n");
+		"PARENT is every CONF's cgroup_parent (below MOUNT).  FLAGS: s, b, w, a or - (see the source).\n");
 	exit(2);
 }
 
@@ -81,7 +83,7 @@ parse_point(char *arg, struct point *pt)
 	pt->small = strchr(f[3], 's') != NULL;
 	pt->big = strchr(f[3], 'b') != NULL;
 	pt->wake = strchr(f[3], 'w') != NULL;
-	pt->extrapolate = strchr(f[3], 'x') != NULL;
+	pt->armed = strchr(f[3], 'a') != NULL;
 	snprintf(pt->label, sizeof(pt->label), "%s", f[4]);
 	return 0;
 }
@@ -283,6 +285,20 @@ run_point(struct point *pt)
 	pt->errors = d.errors;
 	fprintf(stderr, "notifier_idle: %s: all %ld watched after %.2f s\n", pt->label, pt->watched,
 		pt->start_s);
+	pt->armed_s = -1;
+	if (pt->armed && pt->n > 0) {
+		if ((r = nfb_wait_armed(&d, g.start_timeout_s)) < 0) {
+			fprintf(stderr, "notifier_idle: %s: no \"thresholds armed\" line (%s); its log is %s\n",
+				pt->label, r == -ETIMEDOUT ? "timed out" : r == -ECHILD ? "it exited" : "interrupted",
+				save);
+			ret = 1;
+		} else {
+			pt->armed_s = (double)(d.t_armed - d.t_spawn) / 1e9;
+			pt->n_armed = d.armed;
+			fprintf(stderr, "notifier_idle: %s: %ld thresholds armed after %.2f s\n", pt->label,
+				pt->n_armed, pt->armed_s);
+		}
+	}
 	/* Let what the start left behind (allocator, page cache) settle. */
 	nfb_sleep(&d, g.settle_ms);
 	nfb_proc_read(d.pid, &pt->a);
@@ -334,20 +350,14 @@ is_zero(const struct point *p)
 	return p->n == 0;
 }
 
-static bool
-is_big(const struct point *p)
-{
-	return p->big;
-}
-
 static void
 print_tables(void)
 {
-	const struct point *zero = find_point(is_zero), *big = find_point(is_big);
-	char b[12][64];
+	const struct point *zero = find_point(is_zero);
+	char b[13][64];
 
-	printf("| user cgroups watched | config | start → all watched | watched (log) | CPU to start | fds | VmRSS idle | RssAnon | RSS per user above 0 users | idle window | wake-ups (vol + invol) | times on CPU | CPU in the window | kernel log in the window: records (times a reader was woken) | stop (SIGTERM → exit) |\n");
-	printf("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+	printf("| user cgroups watched | config | start → all watched | start → all thresholds armed | watched (log) | CPU to start | fds | VmRSS idle | RssAnon | RSS per user above 0 users | idle window | wake-ups (vol + invol) | times on CPU | CPU in the window | kernel log in the window: records (times a reader was woken) | stop (SIGTERM → exit) |\n");
+	printf("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
 	for (int i = 0; i < g.npt; i++) {
 		const struct point *pt = &g.pt[i];
 
@@ -355,7 +365,7 @@ print_tables(void)
 			continue;
 		nfb_fmt_count(pt->n, b[0], sizeof(b[0]));
 		if (!pt->started) {
-			printf("| %s | %s | did not start (%ld watched) | | | | | | | | | | | | |\n", b[0],
+			printf("| %s | %s | did not start (%ld watched) | | | | | | | | | | | | | |\n", b[0],
 			       pt->label, pt->watched);
 			continue;
 		}
@@ -397,9 +407,13 @@ print_tables(void)
 				snprintf(b[k], sizeof(b[k]), "-");
 		}
 		nfb_fmt_mib(pt->a.anon_kb, b[11], sizeof(b[11]));
-		printf("| %s | %s | %.2f s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f s |\n",
-		       b[0], pt->label, pt->start_s, b[1], b[5], b[4], b[2], b[11], b[3], b[6], b[7],
-		       b[8], b[9], b[10], pt->stop_s);
+		if (pt->armed_s >= 0)
+			snprintf(b[12], sizeof(b[12]), "%.2f s (%ld)", pt->armed_s, pt->n_armed);
+		else
+			snprintf(b[12], sizeof(b[12]), "-");
+		printf("| %s | %s | %.2f s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f s |\n",
+		       b[0], pt->label, pt->start_s, b[12], b[1], b[5], b[4], b[2], b[11], b[3], b[6],
+		       b[7], b[8], b[9], b[10], pt->stop_s);
 	}
 
 	printf("\n| target | measured | verdict | ratio |\n| --- | ---: | --- | ---: |\n");
@@ -432,20 +446,10 @@ print_tables(void)
 			printf("| start → all %s watched ≤ 1 s (%s) | %.2f s | %s | %.2fx the target |\n",
 			       b[0], pt->label, pt->start_s, pt->start_s <= 1.0 ? "PASS" : "MISS",
 			       pt->start_s);
+			if (pt->armed_s >= 0)
+				printf("| (then, in the background) start → all %s usage thresholds armed (%s) | %.2f s | info | - |\n",
+				       b[0], pt->label, pt->armed_s);
 		}
-	}
-	for (int i = 0; i < g.npt; i++) {
-		const struct point *pt = &g.pt[i];
-		double per, est;
-
-		if (!pt->ran || !pt->started || !pt->extrapolate || !zero || !big || pt->n == 0)
-			continue;
-		per = (pt->start_s - zero->start_s) / (double)pt->n;
-		est = zero->start_s + per * (double)big->n;
-		nfb_fmt_count(big->n, b[0], sizeof(b[0]));
-		nfb_fmt_count(pt->n, b[1], sizeof(b[1]));
-		printf("| start → all %s watched ≤ 1 s (%s): extrapolated from %s users, not run | ≈ %.0f s (%.2f ms per user) | %s | ≈ %.0fx the target |\n",
-		       b[0], pt->label, b[1], est, per * 1e3, est <= 1.0 ? "PASS" : "MISS", est);
 	}
 	/* Same config at two sizes: linear growth is 1x per user. */
 	for (int i = 0; i < g.npt; i++)

@@ -279,20 +279,21 @@ nf_deliver(struct nf *nf, struct watch *w, const struct mc_event *ev)
 	struct user *u = nf_user(nf, w->uid);
 	struct mc_cg_stats st;
 	struct mc_msg m;
-	char line[1024], cgroup[PATH_MAX * 2];
+	char line[1024], cgroup[PATH_MAX * 2], rel[PATH_MAX];
 	uint64_t now = nf_now_ms();
 	bool have;
 
-	if (!w->gone && mc_cg_stats(&nf->h, w->rel, &st) == 0) {
+	nf_watch_rel(nf, w, rel);
+	if (!w->gone && mc_cg_stats(&nf->h, rel, &st) == 0) {
 		w->last = st;
 		w->have_last = true;
 	}
 	st = w->last;
 	have = w->have_last;
-	snprintf(cgroup, sizeof(cgroup), "%s/%s", nf->h.mnt, w->rel);
+	snprintf(cgroup, sizeof(cgroup), "%s/%s", nf->h.mnt, rel);
 	fill_msg(nf, &m, w->uid, w->name, cgroup, &st, have);
 	m.ev = *ev;
-	m.warn_at = w->lim.warn_at;
+	m.warn_at = w->warn_at;
 	if (mc_msg_logline(&m, line, sizeof(line)) >= 0)
 		mc_log(&nf->log, ev->kind == MC_EV_WARN ? LOG_NOTICE : LOG_WARNING, "%s", line);
 	if (u == NULL)
@@ -304,20 +305,11 @@ nf_deliver(struct nf *nf, struct watch *w, const struct mc_event *ev)
 		u->kills += ev->count ? ev->count : 1;
 	if (mc_rl_offer(&u->rl, now, m.when, (uint64_t)nf->cfg->notify.rate_limit * 1000,
 			ev->kind) == MC_RL_SEND)
-		send_notice(nf, w->name, w->gone ? NULL : w->rel, w->lim.tty, w->lim.mail, &m, NULL);
+		send_notice(nf, w->name, w->gone ? NULL : rel, w->tty, w->mail, &m, NULL);
 	else
 		mc_log(&nf->log, LOG_DEBUG, "uid %u: held back by rate_limit for the summary",
 		       (unsigned)w->uid);
 	nf_write_metrics(nf);
-}
-
-static struct watch *
-live_watch(struct nf *nf, uid_t uid)
-{
-	for (struct watch *w = nf->watches; w != NULL; w = w->next)
-		if (w->uid == uid && !w->gone)
-			return w;
-	return NULL;
 }
 
 void
@@ -329,7 +321,7 @@ nf_summaries(struct nf *nf, uint64_t now)
 		struct mc_summary s;
 		struct mc_msg m;
 		struct mc_cg_stats st;
-		char cgroup[PATH_MAX * 2] = "";
+		char cgroup[PATH_MAX * 2] = "", rel[PATH_MAX];
 		uint64_t dl = mc_rl_deadline(&u->rl);
 		unsigned total = 0;
 
@@ -337,20 +329,20 @@ nf_summaries(struct nf *nf, uint64_t now)
 			continue;
 		if (!mc_rl_expire(&u->rl, now, (uint64_t)nf->cfg->notify.rate_limit * 1000, &s))
 			continue;
-		w = live_watch(nf, u->uid);
-		if (w != NULL && mc_cg_stats(&nf->h, w->rel, &st) == 0) {
+		w = nf_find_watch(nf, u->uid);
+		if (w != NULL && mc_cg_stats(&nf->h, nf_watch_rel(nf, w, rel), &st) == 0) {
 			u->last = st;
 			u->have_last = true;
 		}
 		if (w != NULL)
-			snprintf(cgroup, sizeof(cgroup), "%s/%s", nf->h.mnt, w->rel);
+			snprintf(cgroup, sizeof(cgroup), "%s/%s", nf->h.mnt, rel);
 		fill_msg(nf, &m, u->uid, u->name, cgroup, &u->last, u->have_last);
 		for (int k = 0; k < MC_EV_N; k++)
 			total += s.count[k];
 		mc_log(&nf->log, LOG_NOTICE, "summary: user %s (uid %u): %u more events held back by rate_limit",
-		       u->name[0] ? u->name : "?", (unsigned)u->uid, total);
-		send_notice(nf, u->name, w ? w->rel : NULL, w ? w->lim.tty : u->tty,
-			    w ? w->lim.mail : u->mail, &m, &s);
+		       u->name ? u->name : "?", (unsigned)u->uid, total);
+		send_notice(nf, u->name, w ? rel : NULL, w ? w->tty : u->tty,
+			    w ? w->mail : u->mail, &m, &s);
 	}
 }
 
@@ -405,12 +397,13 @@ nf_write_metrics(struct nf *nf)
 		goto out;
 	for (size_t i = 0; i < nf->n_users; i++) {
 		struct user *u = &nf->users[i];
-		struct watch *w = live_watch(nf, u->uid);
+		struct watch *w = nf_find_watch(nf, u->uid);
 		struct mc_cg_stats st;
+		char rel[PATH_MAX];
 
 		mu[i].uid = u->uid;
-		mu[i].user = u->name[0] ? u->name : NULL;
-		if (w != NULL && mc_cg_stats(&nf->h, w->rel, &st) == 0) {
+		mu[i].user = u->name;
+		if (w != NULL && mc_cg_stats(&nf->h, nf_watch_rel(nf, w, rel), &st) == 0) {
 			mu[i].have_cgroup = true;
 			mu[i].limit = st.max;
 			mu[i].usage = st.current;

@@ -1,11 +1,13 @@
 /* memcg-notifier: tells users when their memory cgroup (pam_memcg's
  * <cgroup_parent>/user-<uid>, or logind's user-<uid>.slice with the systemd
- * backend) hits its limit.  One single-threaded process
- * sleeping in epoll until the kernel reports something; see --help. */
+ * backend) hits its limit.  One thread sleeping in epoll until the kernel
+ * reports something does all the work (thresh.c's workers only register v1
+ * usage thresholds); see --help. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <paths.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,8 +59,10 @@ usage(FILE *fp)
 		"group-writable (mesg y) unless ignore_mesg.\n"
 		"\n"
 		"Events: cgroup v1 uses an eventfd on memory.oom_control (the oom_kill\n"
-		"count confirms a kill) and, for warn_at, a threshold eventfd on\n"
-		"memory.usage_in_bytes.  cgroup v2 watches memory.events with inotify\n"
+		"count confirms a kill) and, for warn_at, a usage threshold on\n"
+		"memory.usage_in_bytes on the same eventfd, registered by worker threads\n"
+		"after the start (the kernel waits about 10 ms in each).  cgroup v2\n"
+		"watches memory.events with inotify\n"
 		"and compares its counters with those seen last; warn_at on v2 is a PSI\n"
 		"trigger on memory.pressure (\"some 100ms in 1s\"): usage is compared\n"
 		"with warn_at when the cgroup is under memory pressure or its\n"
@@ -83,12 +87,49 @@ nf_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The slot of uid in nf->utab: where its index is, or the empty slot
+ * where it would go (open addressing, linear probing). */
+static size_t
+user_slot(const struct nf *nf, uid_t uid)
+{
+	uint32_t h = (uint32_t)uid * 2654435769u;	/* uids are often consecutive */
+	size_t mask = nf->utab_size - 1, i = (h ^ h >> 16) & mask;
+
+	while (nf->utab[i] != 0 && nf->users[nf->utab[i] - 1].uid != uid)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Grows the table by uid to keep it at most half full.  Returns 0 or
+ * -ENOMEM. */
+static int
+grow_utab(struct nf *nf)
+{
+	size_t size = nf->utab_size ? nf->utab_size * 2 : 64;
+	uint32_t *t = calloc(size, sizeof(*t)), *old = nf->utab;
+
+	if (t == NULL)
+		return -ENOMEM;
+	nf->utab = t;
+	nf->utab_size = size;
+	for (size_t i = 0; i < nf->n_users; i++)
+		t[user_slot(nf, nf->users[i].uid)] = (uint32_t)(i + 1);
+	free(old);
+	return 0;
+}
+
 struct user *
 nf_user(struct nf *nf, uid_t uid)
 {
-	for (size_t i = 0; i < nf->n_users; i++)
-		if (nf->users[i].uid == uid)
-			return &nf->users[i];
+	size_t slot;
+
+	if (nf->utab_size != 0) {
+		slot = user_slot(nf, uid);
+		if (nf->utab[slot] != 0)
+			return &nf->users[nf->utab[slot] - 1];
+	}
+	if ((nf->n_users + 1) * 2 > nf->utab_size && grow_utab(nf) < 0)
+		return NULL;
 	if (nf->n_users == nf->cap_users) {
 		size_t cap = nf->cap_users ? nf->cap_users * 2 : 16;
 		struct user *n = realloc(nf->users, cap * sizeof(*n));
@@ -100,6 +141,7 @@ nf_user(struct nf *nf, uid_t uid)
 	}
 	memset(&nf->users[nf->n_users], 0, sizeof(nf->users[0]));
 	nf->users[nf->n_users].uid = uid;
+	nf->utab[user_slot(nf, uid)] = (uint32_t)(nf->n_users + 1);
 	return &nf->users[nf->n_users++];
 }
 
@@ -160,6 +202,8 @@ reload(struct nf *nf)
 	       cfg->cgroup_backend == old->cgroup_backend;
 	if (same) {
 		nf->cfg = cfg;
+		/* The layout points into the config. */
+		mc_layout_for(cfg, nf->backend, &nf->lay);
 		nf_watch_refresh(nf);
 		mc_config_free(old);
 		mc_log(&nf->log, LOG_INFO, "%s reloaded", nf->conf_path);
@@ -281,6 +325,51 @@ setup(struct nf *nf)
 	return 0;
 }
 
+/* Handles one batch of epoll events.  Returns false when the daemon
+ * should stop.  stopping: signals are left alone (the exit is under way). */
+static bool
+handle(struct nf *nf, const struct epoll_event *evs, int n, bool stopping)
+{
+	bool run = true;
+
+	for (int i = 0; i < n; i++) {
+		struct src *s = evs[i].data.ptr;
+		uint64_t ticks;
+
+		switch (s->type) {
+		case SRC_SIGNAL:
+			if (!stopping && !on_signals(nf))
+				run = false;
+			break;
+		case SRC_TIMER:
+			if (read(nf->timerfd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
+				break;
+			nf->timer_at = 0;
+			nf_on_deadlines(nf, nf_now_ms());
+			nf_summaries(nf, nf_now_ms());
+			break;
+		case SRC_INOTIFY:
+			nf_on_inotify(nf);
+			break;
+		case SRC_KMSG:
+			nf_on_kmsg(nf);
+			break;
+		case SRC_THR_DONE:
+			nf_thr_on_done(nf);
+			break;
+		case SRC_OOM:
+		case SRC_PSI:
+		default:
+			nf_on_src(nf, s, evs[i].events);
+			break;
+		}
+	}
+	/* Only now may removed cgroups' watches go: the batch above could
+	 * still point at them. */
+	nf_watch_sweep(nf);
+	return run;
+}
+
 static void
 loop(struct nf *nf)
 {
@@ -298,39 +387,31 @@ loop(struct nf *nf)
 			mc_log(&nf->log, LOG_ERR, "epoll_wait: %s", strerror(errno));
 			break;
 		}
-		for (int i = 0; i < n; i++) {
-			struct src *s = evs[i].data.ptr;
-			uint64_t ticks;
+		run = handle(nf, evs, n, false);
+	}
+}
 
-			switch (s->type) {
-			case SRC_SIGNAL:
-				if (!on_signals(nf))
-					run = false;
-				break;
-			case SRC_TIMER:
-				if (read(nf->timerfd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
-					break;
-				nf->timer_at = 0;
-				nf_on_deadlines(nf, nf_now_ms());
-				nf_summaries(nf, nf_now_ms());
-				break;
-			case SRC_INOTIFY:
-				nf_on_inotify(nf);
-				break;
-			case SRC_KMSG:
-				nf_on_kmsg(nf);
-				break;
-			case SRC_OOM:
-			case SRC_THRESH:
-			case SRC_PSI:
-			default:
-				nf_on_src(nf, s, evs[i].events);
-				break;
-			}
-		}
-		/* Only now may removed cgroups' watches go: the batch above
-		 * could still point at them. */
-		nf_watch_sweep(nf);
+/* At exit: a kill that the counters show but whose kernel log line has not
+ * been read yet would be told as "victim unknown"; its line is usually a
+ * few ms away, so wait for it as the loop would, VICTIM_WAIT_MS at most. */
+static void
+wait_for_victims(struct nf *nf)
+{
+	struct epoll_event evs[32];
+	uint64_t end = nf_now_ms() + VICTIM_WAIT_MS;
+	int n;
+
+	/* OOM wake-ups that came with the signal start their checks first
+	 * (one batch: a signal left unread would keep the loop busy). */
+	if ((n = epoll_wait(nf->epfd, evs, 32, 0)) > 0)
+		(void)handle(nf, evs, n, true);
+	while (nf->kmsgfd >= 0 && nf_victims_pending(nf)) {
+		struct pollfd p = { .fd = nf->kmsgfd, .events = POLLIN };
+		uint64_t now = nf_now_ms();
+
+		if (now >= end || poll(&p, 1, (int)(end - now)) <= 0)
+			break;
+		nf_on_kmsg(nf);
 	}
 }
 
@@ -410,10 +491,12 @@ main(int argc, char **argv)
 	 * that came with the signal are read first: they name the victims. */
 	if (nf.kmsgfd >= 0)
 		nf_on_kmsg(&nf);
+	wait_for_victims(&nf);
 	nf_watch_flush(&nf);
 	nf_summaries(&nf, UINT64_MAX);
 	ret = EX_OK;
 out:
+	nf_thr_stop(&nf);
 	nf_watch_stop(&nf);
 	if (nf.kmsgfd >= 0)
 		close(nf.kmsgfd);
@@ -427,7 +510,10 @@ out:
 		close(nf.epfd);
 	mc_hier_close(&nf.h);
 	mc_config_free(nf.cfg);
+	for (size_t i = 0; i < nf.n_users; i++)
+		free(nf.users[i].name);
 	free(nf.users);
+	free(nf.utab);
 	if (use_syslog)
 		closelog();
 	return ret;

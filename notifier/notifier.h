@@ -20,36 +20,54 @@
 /* How long a wake-up waits for the kill to show in the counters and the
  * log (v1 wakes before the kill; v2 counts "oom" before "oom_kill"). */
 #define CHECK_WAIT_MS 250
-/* How long a counted kill waits for its line in the kernel log. */
+/* How long a counted kill waits for its line in the kernel log (also at
+ * exit, before what is pending is told). */
 #define VICTIM_WAIT_MS 25
 /* A failed allocation right after a kill is the same OOM, not news. */
 #define NOKILL_QUIET_MS 1000
 #define MAX_VICTIMS 64
+/* Worker threads that register v1 usage thresholds: each registration
+ * waits for an RCU grace period in the kernel, and waits in parallel
+ * overlap. */
+#define THR_WORKERS 64
 
 /* What an epoll event points at. */
-enum src_type { SRC_SIGNAL, SRC_TIMER, SRC_INOTIFY, SRC_KMSG, SRC_OOM, SRC_THRESH, SRC_PSI };
+enum src_type { SRC_SIGNAL, SRC_TIMER, SRC_INOTIFY, SRC_KMSG, SRC_OOM, SRC_THR_DONE, SRC_PSI };
 
 struct watch;
+struct thr_pool;
 struct src {
 	enum src_type type;
 	struct watch *w;
 };
 
-/* One user cgroup being watched: <cgroup_parent>/user-<uid>, or
- * user.slice/user-<uid>.slice with the systemd backend. */
-struct watch {
-	struct watch *next;
-	uid_t uid;
-	char rel[PATH_MAX];	/* below the mount point */
-	char kpath[PATH_MAX];	/* as the kernel log names it */
-	char *name;		/* user name; NULL when NSS does not know the uid */
-	struct mc_limits lim;	/* tty, mail, warn_at for this user */
+/* warn_at's usage threshold on v1, registered by a worker thread. */
+enum thr_state {
+	THR_NONE,	/* none on the eventfd */
+	THR_QUEUED,	/* waiting for a worker */
+	THR_BUSY,	/* a worker is registering it */
+	THR_ARMED,	/* registered */
+};
 
-	int oom_efd;		/* v1: eventfd on memory.oom_control */
-	struct src oom_src;
-	int thr_efd;		/* v1: eventfd on memory.usage_in_bytes */
-	struct src thr_src;
-	uint64_t thr_bytes;
+/* One user cgroup being watched: <cgroup_parent>/user-<uid>, or
+ * user.slice/user-<uid>.slice with the systemd backend.  Kept small (there
+ * may be tens of thousands): the cgroup's path is derived from the layout
+ * and the uid (nf_watch_rel), and victims are allocated when a kill comes. */
+struct watch {
+	struct watch *next;	/* nf->watches */
+	struct watch *hnext;	/* the same bucket of nf->wtab */
+	char *name;		/* user name; NULL when NSS does not know the uid */
+	uid_t uid;
+	bool tty, mail;		/* notify settings for this user */
+	uint32_t warn_at;	/* basis points of the limit; 0: off */
+
+	/* v1: one eventfd for memory.oom_control and, with warn_at, the
+	 * usage threshold on memory.usage_in_bytes. */
+	int efd;
+	unsigned efd_gen;	/* tells a worker's stale result from a current one */
+	enum thr_state thr;
+	struct src efd_src;
+	uint64_t thr_bytes;	/* the threshold registered or wanted; 0: none */
 	int limit_wd;		/* inotify on the limit file: warn_at follows it */
 	int events_wd;		/* v2: inotify on memory.events */
 	int psi_fd;		/* v2: PSI trigger on memory.pressure */
@@ -57,20 +75,20 @@ struct watch {
 
 	struct mc_counters base;	/* counters already told */
 	uint64_t deadline_ms;		/* pending check; 0: none */
-	struct mc_victim victims[MAX_VICTIMS];
-	size_t n_victims;
+	uint64_t last_kill_ms;
+	struct mc_victim *victims;	/* named by the log, not yet told */
+	unsigned short n_victims, cap_victims;
 	bool own_oom_seen;
 	bool gone;		/* removed; freed once its check is done */
-	uint64_t last_kill_ms;
 	bool warned;		/* usage is above warn_at and was told */
-	struct mc_cg_stats last;	/* numbers at the last read */
 	bool have_last;
+	struct mc_cg_stats last;	/* numbers at the last read */
 };
 
 /* Per uid for the daemon's lifetime: rate limit and counters. */
 struct user {
 	uid_t uid;
-	char name[64];		/* "" when unknown */
+	char *name;		/* NULL when unknown */
 	bool tty, mail;		/* last decision */
 	struct mc_rl rl;
 	struct mc_cg_stats last;
@@ -105,8 +123,17 @@ struct nf {
 	bool retrying;		/* in such a try: its failures are known already */
 
 	struct watch *watches;
+	struct watch **wtab;	/* by uid, chained through hnext */
+	size_t wtab_size, n_watches;
+	size_t n_gone;		/* removed, waiting for nf_watch_sweep */
+	unsigned efd_gen;	/* the last one handed out */
+	struct thr_pool *thr;	/* thresh.c; NULL until a threshold is wanted */
+	bool thr_batching;	/* a start or reload is queueing thresholds */
+	uint64_t thr_batch_ms;	/* since then */
 	struct user *users;
 	size_t n_users, cap_users;
+	uint32_t *utab;		/* by uid: index into users + 1; 0 empty */
+	size_t utab_size;
 	unsigned children;	/* sendmail processes not yet reaped */
 };
 
@@ -114,6 +141,11 @@ uint64_t nf_now_ms(void);
 struct user *nf_user(struct nf *nf, uid_t uid);
 
 /* watch.c */
+/* The cgroup of w below the mount point, into buf (PATH_MAX bytes): the
+ * layout's path for its uid.  Returns buf. */
+const char *nf_watch_rel(const struct nf *nf, const struct watch *w, char *buf);
+/* The live watch of uid, or NULL. */
+struct watch *nf_find_watch(struct nf *nf, uid_t uid);
 int nf_watch_start(struct nf *nf);
 void nf_watch_stop(struct nf *nf);
 void nf_watch_refresh(struct nf *nf);
@@ -126,7 +158,29 @@ void nf_on_deadlines(struct nf *nf, uint64_t now);
 /* At exit: decides every pending check now, so that what the kernel has
  * counted is told before the next start takes it as its baseline. */
 void nf_watch_flush(struct nf *nf);
+/* Whether a pending check has a kill counted whose kernel log line has
+ * not been read yet. */
+bool nf_victims_pending(struct nf *nf);
 uint64_t nf_next_deadline(const struct nf *nf);
+/* A worker's answer for the threshold of uid's watch (gen: its efd_gen
+ * then); r is 0 or a negative errno. */
+void nf_watch_thr_done(struct nf *nf, uid_t uid, unsigned gen, int r);
+
+/* thresh.c */
+/* Registers efd for file (with arg, if any) of the cgroup directory dirfd
+ * through its cgroup.event_control.  Thread-safe.  Returns 0 or a negative
+ * errno. */
+int nf_v1_register_at(int dirfd, int efd, const char *file, const char *arg);
+/* Hands w's threshold (w->thr_bytes, on w->efd) to the workers; w->thr
+ * must be THR_QUEUED. */
+void nf_thr_queue(struct nf *nf, struct watch *w);
+/* A start or reload begins (begin true) or has queued what it had: the
+ * line that says every threshold is armed counts from its beginning. */
+void nf_thr_batch(struct nf *nf, bool begin);
+/* SRC_THR_DONE: collects the workers' answers, hands out more work. */
+void nf_thr_on_done(struct nf *nf);
+/* Stops the workers (waiting for registrations under way) and frees. */
+void nf_thr_stop(struct nf *nf);
 
 /* deliver.c */
 void nf_deliver(struct nf *nf, struct watch *w, const struct mc_event *ev);

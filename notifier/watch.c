@@ -27,13 +27,114 @@
 static void start_check(struct nf *nf, struct watch *w);
 static void warn_check(struct nf *nf, struct watch *w);
 
-static struct watch *
-find_watch(struct nf *nf, uid_t uid)
+const char *
+nf_watch_rel(const struct nf *nf, const struct watch *w, char *buf)
 {
-	for (struct watch *w = nf->watches; w != NULL; w = w->next)
+	/* add_watch made sure that it fits. */
+	if (mc_layout_user_cgroup(&nf->lay, w->uid, buf, PATH_MAX) < 0)
+		buf[0] = '\0';
+	return buf;
+}
+
+/* As the kernel log names the cgroup of w. */
+static const char *
+watch_kpath(const struct nf *nf, const struct watch *w, char *buf, size_t len)
+{
+	char rel[PATH_MAX];
+	int n = snprintf(buf, len, "%s/%s", nf->kroot, nf_watch_rel(nf, w, rel));
+
+	/* add_watch made sure that it fits. */
+	if (n < 0 || (size_t)n >= len)
+		buf[0] = '\0';
+	return buf;
+}
+
+static size_t
+bucket_of(const struct nf *nf, uid_t uid)
+{
+	uint32_t h = (uint32_t)uid * 2654435769u;	/* uids are often consecutive */
+
+	return (size_t)(h ^ h >> 16) & (nf->wtab_size - 1);
+}
+
+/* Adds w to nf->watches and to the table by uid, which grows to keep its
+ * chains short.  Returns 0 or -ENOMEM. */
+static int
+link_watch(struct nf *nf, struct watch *w)
+{
+	if (nf->n_watches + 1 > nf->wtab_size / 2) {
+		size_t size = nf->wtab_size ? nf->wtab_size * 2 : 64;
+		struct watch **t = calloc(size, sizeof(struct watch *)), **old = nf->wtab;
+
+		if (t == NULL)
+			return -ENOMEM;
+		nf->wtab = t;
+		nf->wtab_size = size;
+		for (struct watch *x = nf->watches; x != NULL; x = x->next) {
+			size_t b = bucket_of(nf, x->uid);
+
+			x->hnext = t[b];
+			t[b] = x;
+		}
+		free(old);
+	}
+	{
+		size_t b = bucket_of(nf, w->uid);
+
+		w->hnext = nf->wtab[b];
+		nf->wtab[b] = w;
+	}
+	w->next = nf->watches;
+	nf->watches = w;
+	nf->n_watches++;
+	return 0;
+}
+
+/* Takes w out of the table by uid (the caller unlinks it from the list). */
+static void
+unhash_watch(struct nf *nf, struct watch *w)
+{
+	struct watch **pp = &nf->wtab[bucket_of(nf, w->uid)];
+
+	while (*pp != NULL && *pp != w)
+		pp = &(*pp)->hnext;
+	if (*pp != NULL)
+		*pp = w->hnext;
+	nf->n_watches--;
+}
+
+struct watch *
+nf_find_watch(struct nf *nf, uid_t uid)
+{
+	if (nf->wtab_size == 0)
+		return NULL;
+	for (struct watch *w = nf->wtab[bucket_of(nf, uid)]; w != NULL; w = w->hnext)
 		if (w->uid == uid && !w->gone)
 			return w;
 	return NULL;
+}
+
+/* The uid of the user cgroup that holds the kernel path, when it lies in
+ * one: "<kroot>/<parent>/user-<uid><suffix>[/...]", the way watch_kpath
+ * builds it. */
+static bool
+uid_of_kpath(const struct nf *nf, const char *path, uid_t *uid)
+{
+	char prefix[PATH_MAX * 2], leaf[64];
+	size_t plen, llen;
+	int n = snprintf(prefix, sizeof(prefix), "%s/%s/", nf->kroot, nf->lay.parent);
+
+	if (n < 0 || (size_t)n >= sizeof(prefix))
+		return false;
+	plen = (size_t)n;
+	if (strncmp(path, prefix, plen) != 0)
+		return false;
+	llen = strcspn(path + plen, "/");
+	if (llen == 0 || llen >= sizeof(leaf))
+		return false;
+	memcpy(leaf, path + plen, llen);
+	leaf[llen] = '\0';
+	return mc_layout_user_leaf(&nf->lay, leaf, uid);
 }
 
 /* The watch whose cgroup holds the kernel path, preferring live ones. */
@@ -41,9 +142,12 @@ static struct watch *
 watch_for_path(struct nf *nf, const char *path)
 {
 	struct watch *gone = NULL;
+	uid_t uid;
 
-	for (struct watch *w = nf->watches; w != NULL; w = w->next) {
-		if (!mc_path_within(path, w->kpath))
+	if (nf->wtab_size == 0 || !uid_of_kpath(nf, path, &uid))
+		return NULL;
+	for (struct watch *w = nf->wtab[bucket_of(nf, uid)]; w != NULL; w = w->hnext) {
+		if (w->uid != uid)
 			continue;
 		if (!w->gone)
 			return w;
@@ -69,8 +173,35 @@ close_fd(int *fd)
 	*fd = -1;
 }
 
+/* Reads the small file of the cgroup directory dirfd into buf
+ * (NUL-terminated).  Returns 0 or a negative errno. */
 static int
-read_counters(struct nf *nf, struct watch *w, struct mc_counters *c)
+read_at(int dirfd, const char *file, char *buf, size_t len)
+{
+	size_t got = 0;
+	int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (got + 1 < len) {
+		ssize_t n = read(fd, buf + got, len - 1 - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			r = -errno;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	close(fd);
+	return r;
+}
+
+/* The counters of the cgroup directory dirfd. */
+static int
+counters_at(const struct nf *nf, int dirfd, struct mc_counters *c)
 {
 	char buf[1024];
 	uint64_t v;
@@ -78,14 +209,14 @@ read_counters(struct nf *nf, struct watch *w, struct mc_counters *c)
 
 	memset(c, 0, sizeof(*c));
 	if (nf->h.version == 2) {
-		if ((r = mc_cg_read(&nf->h, w->rel, "memory.events", buf, sizeof(buf))) < 0)
+		if ((r = read_at(dirfd, "memory.events", buf, sizeof(buf))) < 0)
 			return r;
 		return mc_counters_parse(2, buf, c);
 	}
-	if ((r = mc_cg_read(&nf->h, w->rel, "memory.oom_control", buf, sizeof(buf))) < 0 ||
+	if ((r = read_at(dirfd, "memory.oom_control", buf, sizeof(buf))) < 0 ||
 	    (r = mc_counters_parse(1, buf, c)) < 0)
 		return r;
-	if (mc_cg_read(&nf->h, w->rel, "memory.failcnt", buf, sizeof(buf)) == 0) {
+	if (read_at(dirfd, "memory.failcnt", buf, sizeof(buf)) == 0) {
 		buf[strcspn(buf, "\n")] = '\0';
 		if (mc_parse_u64(buf, 0, UINT64_MAX, &v) == 0) {
 			c->v[MC_C_MAX] = v;
@@ -93,6 +224,19 @@ read_counters(struct nf *nf, struct watch *w, struct mc_counters *c)
 		}
 	}
 	return 0;
+}
+
+static int
+read_counters(struct nf *nf, struct watch *w, struct mc_counters *c)
+{
+	char rel[PATH_MAX];
+	int dirfd = mc_cg_open_dir(&nf->h, nf_watch_rel(nf, w, rel)), r;
+
+	if (dirfd < 0)
+		return dirfd;
+	r = counters_at(nf, dirfd, c);
+	close(dirfd);
+	return r;
 }
 
 /* v1: whether usage peaked at the cgroup's own limit (memory, or memory +
@@ -104,14 +248,15 @@ v1_peak_at_limit(struct nf *nf, const struct watch *w)
 		{ "memory.max_usage_in_bytes", "memory.limit_in_bytes" },
 		{ "memory.memsw.max_usage_in_bytes", "memory.memsw.limit_in_bytes" },
 	};
-	char buf[64];
+	char buf[64], rel[PATH_MAX];
 
+	nf_watch_rel(nf, w, rel);
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
 		uint64_t peak, limit;
 
-		if (mc_cg_read(&nf->h, w->rel, pairs[i][0], buf, sizeof(buf)) < 0 ||
+		if (mc_cg_read(&nf->h, rel, pairs[i][0], buf, sizeof(buf)) < 0 ||
 		    (buf[strcspn(buf, "\n")] = '\0', mc_parse_u64(buf, 0, UINT64_MAX, &peak)) < 0 ||
-		    mc_cg_read(&nf->h, w->rel, pairs[i][1], buf, sizeof(buf)) < 0 ||
+		    mc_cg_read(&nf->h, rel, pairs[i][1], buf, sizeof(buf)) < 0 ||
 		    (buf[strcspn(buf, "\n")] = '\0', mc_parse_u64(buf, 0, UINT64_MAX, &limit)) < 0)
 			continue;
 		if (limit < MC_SIZE_LIMIT && peak + 4096 >= limit)
@@ -128,6 +273,7 @@ lookup_user(struct nf *nf, struct watch *w)
 	struct mc_account acct;
 	struct mc_decision d;
 	struct user *u = nf_user(nf, w->uid);
+	struct mc_limits lim;
 	bool exempt = false;
 
 	free(w->name);
@@ -140,58 +286,68 @@ lookup_user(struct nf *nf, struct watch *w)
 			       (unsigned)w->uid, strerror(-r));
 		mc_decide(nf->cfg, &acct.user, nf->ram, &d);
 		exempt = d.exempt != MC_NOT_EXEMPT;
-		w->lim = d.limits;
+		lim = d.limits;
 		w->name = strdup(acct.name);
 		mc_account_free(&acct);
 	} else {
 		/* Nobody to write to; the log and the metrics still count. */
-		mc_rule_limits(&nf->cfg->def, nf->ram, &w->lim);
-		w->lim.tty = w->lim.mail = false;
+		mc_rule_limits(&nf->cfg->def, nf->ram, &lim);
+		lim.tty = lim.mail = false;
 	}
+	w->tty = lim.tty;
+	w->mail = lim.mail;
+	w->warn_at = lim.warn_at;
 	if (u != NULL) {
-		snprintf(u->name, sizeof(u->name), "%s", w->name ? w->name : "");
-		u->tty = w->lim.tty;
-		u->mail = w->lim.mail;
+		if (w->name == NULL || u->name == NULL || strcmp(u->name, w->name) != 0) {
+			free(u->name);
+			u->name = w->name ? strdup(w->name) : NULL;
+		}
+		u->tty = w->tty;
+		u->mail = w->mail;
 	}
 	return exempt;
 }
 
-/* v1: asks the kernel to signal a new eventfd for file (with arg, if any)
- * through cgroup.event_control.  Returns the eventfd or a negative errno. */
+/* v1: a new eventfd that the kernel signals at OOM (memory.oom_control)
+ * of the cgroup directory dirfd.  Returns it or a negative errno. */
 static int
-v1_register(struct nf *nf, struct watch *w, const char *file, const char *arg)
+v1_oom_efd(int dirfd)
 {
-	char line[96];
-	int dirfd = -1, efd = -1, cfd = -1, ecfd = -1, r;
-	ssize_t n;
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), r;
 
-	if ((dirfd = mc_cg_open_dir(&nf->h, w->rel)) < 0)
-		return dirfd;
-	if ((efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
-	    (cfd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
-	    (ecfd = openat(dirfd, "cgroup.event_control", O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	snprintf(line, sizeof(line), "%d %d%s%s", efd, cfd, arg ? " " : "", arg ? arg : "");
-	n = write(ecfd, line, strlen(line));
-	if (n < 0) {
-		r = -errno;
-		goto fail;
-	}
-	close(cfd);
-	close(ecfd);
-	close(dirfd);
-	return efd;
-fail:
-	if (efd >= 0)
+	r = efd < 0 ? -errno : nf_v1_register_at(dirfd, efd, "memory.oom_control", NULL);
+	if (r < 0 && efd >= 0)
 		close(efd);
-	if (cfd >= 0)
-		close(cfd);
-	if (ecfd >= 0)
-		close(ecfd);
+	return r < 0 ? r : efd;
+}
+
+/* v1: puts the OOM registration on a fresh eventfd in place of w's, which
+ * goes with whatever threshold it carries (closing an eventfd is the only
+ * way to take a threshold off).  Returns 0 or a negative errno (w keeps
+ * its eventfd). */
+static int
+renew_efd(struct nf *nf, struct watch *w)
+{
+	char rel[PATH_MAX];
+	int dirfd = mc_cg_open_dir(&nf->h, nf_watch_rel(nf, w, rel)), efd, r;
+
+	if (dirfd < 0)
+		return dirfd;
+	efd = v1_oom_efd(dirfd);
 	close(dirfd);
-	return r;
+	if (efd < 0)
+		return efd;
+	w->efd_src = (struct src){ SRC_OOM, w };
+	if ((r = epoll_add(nf, efd, EPOLLIN, &w->efd_src)) < 0) {
+		close(efd);
+		return r;
+	}
+	close_fd(&w->efd);
+	w->efd = efd;
+	w->efd_gen = ++nf->efd_gen;
+	w->thr = THR_NONE;
+	w->thr_bytes = 0;
+	return 0;
 }
 
 static uint64_t
@@ -200,39 +356,88 @@ share_of(uint64_t limit, uint32_t basis_points)
 	return limit / 10000 * basis_points + limit % 10000 * basis_points / 10000;
 }
 
-/* (Re)arms the warn_at watch: a usage threshold (v1) or a PSI trigger (v2). */
+/* v1: makes the usage threshold on w's eventfd want bytes (0: none).  The
+ * registration waits for an RCU grace period in the kernel, so the
+ * workers of thresh.c do it; nf_watch_thr_done checks the usage after. */
 static void
-arm_warn(struct nf *nf, struct watch *w)
+v1_set_threshold(struct nf *nf, struct watch *w, uint64_t want)
 {
-	struct mc_cg_stats st;
-	char arg[32];
+	char rel[PATH_MAX];
 	int r;
 
-	close_fd(&w->thr_efd);
-	close_fd(&w->psi_fd);
-	w->thr_bytes = 0;
-	if (w->gone || w->lim.warn_at == 0 || mc_cg_stats(&nf->h, w->rel, &st) < 0 ||
-	    st.max == MC_UNLIMITED)
-		return;
-	if (nf->h.version == 1) {
-		w->thr_bytes = share_of(st.max, w->lim.warn_at);
-		snprintf(arg, sizeof(arg), "%llu", (unsigned long long)w->thr_bytes);
-		r = v1_register(nf, w, "memory.usage_in_bytes", arg);
-		if (r < 0) {
-			mc_log(&nf->log, LOG_WARNING, "cannot set a usage threshold on %s/%s: %s; warn_at is off for uid %u",
-			       nf->h.mnt, w->rel, strerror(-r), (unsigned)w->uid);
-			w->thr_bytes = 0;
-			return;
-		}
-		w->thr_efd = r;
-		if (epoll_add(nf, w->thr_efd, EPOLLIN, &w->thr_src) < 0)
-			close_fd(&w->thr_efd);
-		/* Already above it: the eventfd only tells of crossings. */
-		warn_check(nf, w);
+	if (w->thr != THR_NONE && w->thr_bytes == want) {
+		/* Already there or on its way, as arming anew would have it. */
+		if (w->thr == THR_ARMED)
+			warn_check(nf, w);
 		return;
 	}
+	if (w->thr == THR_QUEUED) {
+		/* Not handed out yet: the worker takes the new value. */
+		w->thr_bytes = want;
+		if (want == 0)
+			w->thr = THR_NONE;
+		return;
+	}
+	if (w->thr != THR_NONE && (r = renew_efd(nf, w)) < 0) {
+		mc_log(&nf->log, LOG_WARNING, "cannot move the usage threshold on %s/%s: %s; warn_at stays at the old limit for uid %u",
+		       nf->h.mnt, nf_watch_rel(nf, w, rel), strerror(-r), (unsigned)w->uid);
+		return;
+	}
+	if (want == 0)
+		return;
+	w->thr_bytes = want;
+	w->thr = THR_QUEUED;
+	nf_thr_queue(nf, w);
+}
+
+void
+nf_watch_thr_done(struct nf *nf, uid_t uid, unsigned gen, int r)
+{
+	struct watch *w = nf_find_watch(nf, uid);
+	char rel[PATH_MAX];
+
+	/* Registered on an eventfd closed since: the kernel dropped it. */
+	if (w == NULL || w->efd_gen != gen || w->thr != THR_BUSY)
+		return;
+	if (r < 0) {
+		mc_log(&nf->log, LOG_WARNING, "cannot set a usage threshold on %s/%s: %s; warn_at is off for uid %u",
+		       nf->h.mnt, nf_watch_rel(nf, w, rel), strerror(-r), (unsigned)w->uid);
+		w->thr = THR_NONE;
+		w->thr_bytes = 0;
+		return;
+	}
+	w->thr = THR_ARMED;
+	/* Already above it: the eventfd only tells of crossings. */
+	warn_check(nf, w);
+}
+
+/* (Re)arms the warn_at watch: a usage threshold (v1) or a PSI trigger
+ * (v2).  known: the cgroup's numbers when just read, else NULL. */
+static void
+arm_warn_with(struct nf *nf, struct watch *w, const struct mc_cg_stats *known)
+{
+	struct mc_cg_stats st;
+	char rel[PATH_MAX];
+	int r;
+
+	nf_watch_rel(nf, w, rel);
+	if (nf->h.version == 1) {
+		uint64_t want = 0;
+
+		if (known != NULL)
+			st = *known;
+		if (!w->gone && w->warn_at != 0 &&
+		    (known != NULL || mc_cg_stats(&nf->h, rel, &st) == 0) && st.max != MC_UNLIMITED)
+			want = share_of(st.max, w->warn_at);
+		v1_set_threshold(nf, w, want);
+		return;
+	}
+	close_fd(&w->psi_fd);
+	if (w->gone || w->warn_at == 0 || mc_cg_stats(&nf->h, rel, &st) < 0 ||
+	    st.max == MC_UNLIMITED)
+		return;
 	{
-		int dirfd = mc_cg_open_dir(&nf->h, w->rel);
+		int dirfd = mc_cg_open_dir(&nf->h, rel);
 
 		if (dirfd < 0)
 			return;
@@ -247,22 +452,29 @@ arm_warn(struct nf *nf, struct watch *w)
 		if (r < 0) {
 			close_fd(&w->psi_fd);
 			mc_log(&nf->log, LOG_INFO, "no PSI trigger on %s/%s/memory.pressure (%s): warn_at is checked on memory.events changes only",
-			       nf->h.mnt, w->rel, strerror(-r));
+			       nf->h.mnt, rel, strerror(-r));
 		}
 		warn_check(nf, w);
 	}
 }
 
 static void
+arm_warn(struct nf *nf, struct watch *w)
+{
+	arm_warn_with(nf, w, NULL);
+}
+
+/* Frees w, which is in neither nf->watches nor the table by uid. */
+static void
 free_watch(struct nf *nf, struct watch *w)
 {
-	close_fd(&w->oom_efd);
-	close_fd(&w->thr_efd);
+	close_fd(&w->efd);
 	close_fd(&w->psi_fd);
 	if (w->events_wd >= 0)
 		inotify_rm_watch(nf->inofd, w->events_wd);
 	if (w->limit_wd >= 0)
 		inotify_rm_watch(nf->inofd, w->limit_wd);
+	free(w->victims);
 	free(w->name);
 	free(w);
 }
@@ -287,13 +499,13 @@ retry_later(struct nf *nf, const char *what, const char *rel, int r)
 /* Whether a watch failed because its cgroup was removed meanwhile (not
  * worth a word: the removal is the news). */
 static bool
-vanished(struct nf *nf, const struct watch *w, int r)
+vanished(struct nf *nf, const char *rel, int r)
 {
 	int fd;
 
 	if (r == -ENOENT || r == -ENODEV)
 		return true;
-	fd = mc_cg_open_dir(&nf->h, w->rel);
+	fd = mc_cg_open_dir(&nf->h, rel);
 	if (fd >= 0)
 		close(fd);
 	return fd == -ENOENT;
@@ -303,74 +515,82 @@ static void
 add_watch(struct nf *nf, uid_t uid)
 {
 	struct watch *w;
-	char path[PATH_MAX * 2], shown[4 * 64 + 8];
-	int r;
+	char rel[PATH_MAX], path[PATH_MAX * 2], shown[4 * 64 + 8];
+	int dirfd, r;
 
-	if (find_watch(nf, uid) != NULL)
+	if (nf_find_watch(nf, uid) != NULL)
+		return;
+	/* The paths are derived from the uid later on: they must fit. */
+	if (mc_layout_user_cgroup(&nf->lay, uid, rel, sizeof(rel)) < 0 ||
+	    snprintf(path, sizeof(path), "%s/%s", nf->kroot, rel) >= PATH_MAX)
 		return;
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
 		mc_log(&nf->log, LOG_ERR, "out of memory watching uid %u", (unsigned)uid);
 		return;
 	}
 	w->uid = uid;
-	w->oom_efd = w->thr_efd = w->psi_fd = w->events_wd = w->limit_wd = -1;
-	w->oom_src = (struct src){ SRC_OOM, w };
-	w->thr_src = (struct src){ SRC_THRESH, w };
+	w->efd = w->psi_fd = w->events_wd = w->limit_wd = -1;
+	w->efd_src = (struct src){ SRC_OOM, w };
 	w->psi_src = (struct src){ SRC_PSI, w };
-	if (mc_layout_user_cgroup(&nf->lay, uid, w->rel, sizeof(w->rel)) < 0 ||
-	    snprintf(w->kpath, sizeof(w->kpath), "%s/%s", nf->kroot, w->rel) >= (int)sizeof(w->kpath)) {
-		free(w);
-		return;
-	}
 	/* logind makes a slice for every user, root and exempt users too;
 	 * pam_memcg limits only the others. */
 	if (lookup_user(nf, w) && nf->backend == MC_BACKEND_SYSTEMD) {
 		mc_log(&nf->log, LOG_DEBUG, "%s/%s: uid %u is exempt; not watched", nf->h.mnt,
-		       w->rel, (unsigned)uid);
+		       rel, (unsigned)uid);
 		free_watch(nf, w);
 		return;
 	}
 	/* Whatever the counters say now is old news: the baseline. */
-	if ((r = read_counters(nf, w, &w->base)) < 0) {
-		if (!vanished(nf, w, r))
-			retry_later(nf, "read the counters of", w->rel, r);
+	if ((dirfd = mc_cg_open_dir(&nf->h, rel)) < 0 ||
+	    (r = counters_at(nf, dirfd, &w->base)) < 0) {
+		if (dirfd < 0)
+			r = dirfd;
+		else
+			close(dirfd);
+		if (!vanished(nf, rel, r))
+			retry_later(nf, "read the counters of", rel, r);
 		free_watch(nf, w);
 		return;
 	}
 	if (nf->h.version == 1) {
-		r = v1_register(nf, w, "memory.oom_control", NULL);
+		r = v1_oom_efd(dirfd);
 		if (r >= 0) {
-			w->oom_efd = r;
-			r = epoll_add(nf, w->oom_efd, EPOLLIN, &w->oom_src);
+			w->efd = r;
+			w->efd_gen = ++nf->efd_gen;
+			r = epoll_add(nf, w->efd, EPOLLIN, &w->efd_src);
 		}
 	} else {
 		if (snprintf(path, sizeof(path), "%s/%s/memory.events", nf->h.mnt,
-			     w->rel) >= (int)sizeof(path))
+			     rel) >= (int)sizeof(path))
 			r = -ENAMETOOLONG;
 		else if ((r = inotify_add_watch(nf->inofd, path, IN_MODIFY | IN_DONT_FOLLOW)) >= 0)
 			w->events_wd = r;
 		else
 			r = -errno;
 	}
+	close(dirfd);
 	if (r < 0) {
-		if (!vanished(nf, w, r))
-			retry_later(nf, "watch for OOM events", w->rel, r);
+		if (!vanished(nf, rel, r))
+			retry_later(nf, "watch for OOM events", rel, r);
+		free_watch(nf, w);
+		return;
+	}
+	if (link_watch(nf, w) < 0) {
+		retry_later(nf, "watch for OOM events", rel, -ENOMEM);
 		free_watch(nf, w);
 		return;
 	}
 	/* pam_memcg writes the limits just after mkdir, and again at later
 	 * logins: warn_at's threshold follows the writes. */
-	if (snprintf(path, sizeof(path), "%s/%s/%s", nf->h.mnt, w->rel,
+	if (snprintf(path, sizeof(path), "%s/%s/%s", nf->h.mnt, rel,
 		     nf->h.version == 2 ? "memory.max" : "memory.limit_in_bytes") < (int)sizeof(path))
 		w->limit_wd = inotify_add_watch(nf->inofd, path, IN_CLOSE_WRITE | IN_MODIFY |
 						IN_DONT_FOLLOW);
-	w->have_last = mc_cg_stats(&nf->h, w->rel, &w->last) == 0;
-	w->next = nf->watches;
-	nf->watches = w;
-	arm_warn(nf, w);
+	w->have_last = mc_cg_stats(&nf->h, rel, &w->last) == 0;
+	arm_warn_with(nf, w, w->have_last ? &w->last : NULL);
 	/* NSS names are data: shown sanitised, as everywhere. */
 	mc_sanitize_str(w->name ? w->name : "unknown", shown, sizeof(shown), 0);
-	mc_log(&nf->log, LOG_INFO, "watching %s/%s (uid %u, user %s)", nf->h.mnt, w->rel,
+	mc_log(&nf->log, LOG_INFO, "watching %s/%s (uid %u, user %s)", nf->h.mnt, rel,
 	       (unsigned)uid, shown);
 }
 
@@ -379,16 +599,19 @@ add_watch(struct nf *nf, uid_t uid)
 static void
 mark_gone(struct nf *nf, struct watch *w)
 {
+	char rel[PATH_MAX];
+
 	w->gone = true;
-	close_fd(&w->oom_efd);
-	close_fd(&w->thr_efd);
+	nf->n_gone++;
+	close_fd(&w->efd);
+	w->thr = THR_NONE;
 	close_fd(&w->psi_fd);
 	if (w->events_wd >= 0)
 		inotify_rm_watch(nf->inofd, w->events_wd);
 	if (w->limit_wd >= 0)
 		inotify_rm_watch(nf->inofd, w->limit_wd);
 	w->events_wd = w->limit_wd = -1;
-	mc_log(&nf->log, LOG_INFO, "%s/%s was removed", nf->h.mnt, w->rel);
+	mc_log(&nf->log, LOG_INFO, "%s/%s was removed", nf->h.mnt, nf_watch_rel(nf, w, rel));
 	/* Its fds are free: a cgroup left unwatched for want of them may
 	 * be watched now. */
 	if (nf->retry_at != 0) {
@@ -402,11 +625,16 @@ nf_watch_sweep(struct nf *nf)
 {
 	struct watch **pp = &nf->watches;
 
+	/* After every epoll batch: no walk while nothing was removed. */
+	if (nf->n_gone == 0)
+		return;
 	while (*pp != NULL) {
 		struct watch *w = *pp;
 
 		if (w->gone && w->deadline_ms == 0) {
 			*pp = w->next;
+			unhash_watch(nf, w);
+			nf->n_gone--;
 			free_watch(nf, w);
 		} else {
 			pp = &w->next;
@@ -426,18 +654,22 @@ scan_cb(void *ctx, uid_t uid)
 static void
 rescan(struct nf *nf)
 {
+	/* New watches go to the head of the list: those from here on were
+	 * there before the scan and may have lost their cgroup. */
+	struct watch *old = nf->watches;
 	int r = -ENOENT;
 
 	if (!nf->parent_missing)
 		r = mc_cg_each_user_in(&nf->h, &nf->lay, scan_cb, nf);
 	if (r < 0 && r != -ENOENT)
 		retry_later(nf, "list", nf->lay.parent, r);
-	for (struct watch *w = nf->watches; w != NULL; w = w->next) {
+	for (struct watch *w = old; w != NULL; w = w->next) {
+		char rel[PATH_MAX];
 		int fd;
 
 		if (w->gone)
 			continue;
-		fd = mc_cg_open_dir(&nf->h, w->rel);
+		fd = mc_cg_open_dir(&nf->h, nf_watch_rel(nf, w, rel));
 		if (fd >= 0)
 			close(fd);
 		else if (fd == -ENOENT)
@@ -516,7 +748,9 @@ nf_watch_start(struct nf *nf)
 	if (nf->parent_missing)
 		mc_log(&nf->log, LOG_INFO, "%s/%s does not exist yet; waiting for it",
 		       nf->h.mnt, nf->lay.parent);
+	nf_thr_batch(nf, true);
 	rescan(nf);
+	nf_thr_batch(nf, false);
 	return 0;
 }
 
@@ -529,6 +763,9 @@ nf_watch_stop(struct nf *nf)
 		nf->watches = w->next;
 		free_watch(nf, w);
 	}
+	free(nf->wtab);
+	nf->wtab = NULL;
+	nf->wtab_size = nf->n_watches = nf->n_gone = 0;
 	if (nf->parent_wd >= 0)
 		inotify_rm_watch(nf->inofd, nf->parent_wd);
 	nf->parent_wd = -1;
@@ -537,23 +774,28 @@ nf_watch_stop(struct nf *nf)
 void
 nf_watch_refresh(struct nf *nf)
 {
+	nf_thr_batch(nf, true);
 	for (struct watch *w = nf->watches; w != NULL; w = w->next) {
 		if (w->gone)
 			continue;
 		(void)lookup_user(nf, w);
 		arm_warn(nf, w);
 	}
+	nf_thr_batch(nf, false);
 }
 
 static void
 drop_victims(struct watch *w, size_t n)
 {
 	if (n >= w->n_victims) {
-		w->n_victims = 0;
+		/* Most cgroups never see a kill: give the memory back. */
+		free(w->victims);
+		w->victims = NULL;
+		w->n_victims = w->cap_victims = 0;
 		return;
 	}
 	memmove(w->victims, w->victims + n, (w->n_victims - n) * sizeof(w->victims[0]));
-	w->n_victims -= n;
+	w->n_victims = (unsigned short)(w->n_victims - n);
 }
 
 /* Decides what happened since the baseline, or waits for more. */
@@ -593,8 +835,10 @@ evaluate(struct nf *nf, struct watch *w, bool final)
 	for (size_t i = 0; i < n; i++) {
 		if (ev[i].kind == MC_EV_NOKILL && w->last_kill_ms != 0 &&
 		    now - w->last_kill_ms < NOKILL_QUIET_MS) {
+			char rel[PATH_MAX];
+
 			mc_log(&nf->log, LOG_DEBUG, "%s/%s: OOM without a kill right after a kill; not told",
-			       nf->h.mnt, w->rel);
+			       nf->h.mnt, nf_watch_rel(nf, w, rel));
 			continue;
 		}
 		if (ev[i].kind != MC_EV_NOKILL)
@@ -623,15 +867,16 @@ warn_check(struct nf *nf, struct watch *w)
 {
 	struct mc_cg_stats st;
 	struct mc_event ev;
+	char rel[PATH_MAX];
 	uint64_t thr;
 
-	if (w->gone || w->lim.warn_at == 0 || mc_cg_stats(&nf->h, w->rel, &st) < 0)
+	if (w->gone || w->warn_at == 0 || mc_cg_stats(&nf->h, nf_watch_rel(nf, w, rel), &st) < 0)
 		return;
 	w->last = st;
 	w->have_last = true;
 	if (st.max == MC_UNLIMITED)
 		return;
-	thr = share_of(st.max, w->lim.warn_at);
+	thr = share_of(st.max, w->warn_at);
 	if (nf->h.version == 1 && w->thr_bytes != 0 && thr != w->thr_bytes) {
 		/* The limit changed under us: move the threshold along. */
 		arm_warn(nf, w);
@@ -660,14 +905,13 @@ nf_on_src(struct nf *nf, struct src *s, uint32_t events)
 		return;
 	switch (s->type) {
 	case SRC_OOM:
-		if (read(w->oom_efd, &v, sizeof(v)) < 0 && errno == EAGAIN)
+		if (read(w->efd, &v, sizeof(v)) < 0 && errno == EAGAIN)
 			return;
+		/* One eventfd tells of OOMs and of threshold crossings alike:
+		 * a check that finds no OOM says nothing. */
 		start_check(nf, w);
-		break;
-	case SRC_THRESH:
-		if (read(w->thr_efd, &v, sizeof(v)) < 0 && errno == EAGAIN)
-			return;
-		warn_check(nf, w);
+		if (w->thr == THR_ARMED)
+			warn_check(nf, w);
 		break;
 	case SRC_PSI:
 		if (events & (EPOLLERR | EPOLLHUP)) {
@@ -682,6 +926,7 @@ nf_on_src(struct nf *nf, struct src *s, uint32_t events)
 	case SRC_TIMER:
 	case SRC_INOTIFY:
 	case SRC_KMSG:
+	case SRC_THR_DONE:
 	default:
 		break;
 	}
@@ -720,7 +965,7 @@ nf_on_inotify(struct nf *nf)
 				if (e->mask & (IN_CREATE | IN_MOVED_TO)) {
 					add_watch(nf, uid);
 				} else if (e->mask & (IN_DELETE | IN_MOVED_FROM)) {
-					struct watch *w = find_watch(nf, uid);
+					struct watch *w = nf_find_watch(nf, uid);
 
 					if (w != NULL)
 						mark_gone(nf, w);
@@ -768,7 +1013,7 @@ static struct watch *
 watch_for_pid(struct nf *nf, pid_t pid, bool have_uid, uid_t uid)
 {
 	char rel[PATH_MAX], kpath[PATH_MAX * 2];
-	struct watch *found = NULL;
+	struct watch *found = NULL, *w;
 	int candidates = 0;
 
 	/* An exiting or exited victim shows in the root cgroup in /proc, not
@@ -777,7 +1022,11 @@ watch_for_pid(struct nf *nf, pid_t pid, bool have_uid, uid_t uid)
 		snprintf(kpath, sizeof(kpath), "%s/%s", nf->kroot, rel);
 		return watch_for_path(nf, kpath);
 	}
-	for (struct watch *w = nf->watches; w != NULL; w = w->next) {
+	/* With the uid, only its bucket. */
+	if (have_uid && nf->wtab_size == 0)
+		return NULL;
+	w = have_uid ? nf->wtab[bucket_of(nf, uid)] : nf->watches;
+	for (; w != NULL; w = have_uid ? w->hnext : w->next) {
 		struct mc_counters c, d;
 
 		if (w->gone || (have_uid && w->uid != uid) || read_counters(nf, w, &c) < 0)
@@ -791,18 +1040,41 @@ watch_for_pid(struct nf *nf, pid_t pid, bool have_uid, uid_t uid)
 	return candidates == 1 ? found : NULL;
 }
 
+/* Room for one more victim in w (at most MAX_VICTIMS).  Returns false
+ * when there is none. */
+static bool
+victim_room(struct watch *w)
+{
+	struct mc_victim *v;
+	unsigned cap;
+
+	if (w->n_victims < w->cap_victims)
+		return true;
+	if (w->cap_victims >= MAX_VICTIMS)
+		return false;
+	cap = w->cap_victims ? w->cap_victims * 2u : 4u;
+	if (cap > MAX_VICTIMS)
+		cap = MAX_VICTIMS;
+	if ((v = realloc(w->victims, cap * sizeof(*v))) == NULL)
+		return false;
+	w->victims = v;
+	w->cap_victims = (unsigned short)cap;
+	return true;
+}
+
 static void
 on_kmsg_event(struct nf *nf, const struct mc_kmsg_event *ev)
 {
+	char kpath[PATH_MAX];
 	struct watch *w;
+	uid_t uid;
 
 	switch (ev->kind) {
 	case MC_KMSG_OOM:
-		for (w = nf->watches; w != NULL; w = w->next) {
-			if (!w->gone && mc_path_within(ev->memcg, w->kpath)) {
-				w->own_oom_seen = true;
-				start_check(nf, w);
-			}
+		/* The OOM's memcg is the user cgroup or one below it. */
+		if (uid_of_kpath(nf, ev->memcg, &uid) && (w = nf_find_watch(nf, uid)) != NULL) {
+			w->own_oom_seen = true;
+			start_check(nf, w);
 		}
 		break;
 	case MC_KMSG_KILL:
@@ -810,8 +1082,9 @@ on_kmsg_event(struct nf *nf, const struct mc_kmsg_event *ev)
 				 : watch_for_pid(nf, ev->pid, ev->have_uid, ev->uid);
 		if (w == NULL)
 			break;
-		if (w->n_victims < MAX_VICTIMS)
-			mc_victim_from_kmsg(ev, w->kpath, &w->victims[w->n_victims++]);
+		if (victim_room(w))
+			mc_victim_from_kmsg(ev, watch_kpath(nf, w, kpath, sizeof(kpath)),
+					    &w->victims[w->n_victims++]);
 		if (w->deadline_ms == 0)
 			w->deadline_ms = nf_now_ms() + VICTIM_WAIT_MS;
 		evaluate(nf, w, false);
@@ -876,6 +1149,23 @@ nf_watch_flush(struct nf *nf)
 	for (struct watch *w = nf->watches; w != NULL; w = w->next)
 		if (!w->gone || w->deadline_ms != 0)
 			evaluate(nf, w, true);
+}
+
+bool
+nf_victims_pending(struct nf *nf)
+{
+	if (nf->kmsgfd < 0)
+		return false;
+	for (struct watch *w = nf->watches; w != NULL; w = w->next) {
+		struct mc_counters c, d;
+
+		if (w->deadline_ms == 0 || w->gone || read_counters(nf, w, &c) < 0)
+			continue;
+		mc_counters_diff(&w->base, &c, &d);
+		if (d.v[MC_C_OOM_KILL] > w->n_victims)
+			return true;
+	}
+	return false;
 }
 
 uint64_t
