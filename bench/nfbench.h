@@ -52,11 +52,16 @@ struct nfb_daemon {
 	uint64_t t_started;	/* arrival of its "started: watching" line */
 	uint64_t t_armed;	/* arrival of "warn_at: usage thresholds armed" */
 	long armed;		/* how many that line counts */
+	/* A start with many user cgroups watches some for OOM first and
+	 * looks their users up after its "started" line: how many, and when
+	 * that was done. */
+	long deferred;
+	uint64_t t_resolved;
 	long watching;		/* "watching .../user-N (uid ...)" lines */
 	long errors;		/* lines saying it could not do something */
 	long lines;
 	double stop_s;		/* SIGTERM to exit */
-	bool started, eof, have_armed;
+	bool started, eof, have_armed, have_resolved;
 };
 
 static inline void
@@ -79,6 +84,12 @@ nfb_line(struct nfb_daemon *d, const char *line, uint64_t now)
 		d->have_armed = true;
 		d->t_armed = now;
 		d->armed = strtol(p + strlen("warn_at: usage thresholds armed on "), NULL, 10);
+	}
+	if ((p = strstr(line, ": ")) != NULL && strstr(line, " user cgroups watched for OOM; their users are looked up after the start") != NULL)
+		d->deferred = strtol(p + 2, NULL, 10);
+	if (!d->have_resolved && strstr(line, "looked up the users of the ") != NULL) {
+		d->have_resolved = true;
+		d->t_resolved = now;
 	}
 	if (strstr(line, ": watching ") != NULL && strstr(line, "/user-") != NULL &&
 	    strstr(line, " (uid ") != NULL)
@@ -232,6 +243,26 @@ nfb_wait_armed(struct nfb_daemon *d, long timeout_s)
 		if (now >= end)
 			return -ETIMEDOUT;
 		if (nfb_pump(d, (int)((end - now) / 1000000u) + 1) < 0 && !d->have_armed)
+			return -ECHILD;
+	}
+	return 0;
+}
+
+/* Waits until the users a start left to look up are looked up (at once
+ * when it left none).  Returns 0, -ETIMEDOUT, -EINTR or -ECHILD. */
+static inline int
+nfb_wait_resolved(struct nfb_daemon *d, long timeout_s)
+{
+	uint64_t end = d->t_spawn + (uint64_t)timeout_s * 1000000000u;
+
+	while (d->deferred > 0 && !d->have_resolved) {
+		uint64_t now = bench_now_ns();
+
+		if (nfb_stopping)
+			return -EINTR;
+		if (now >= end)
+			return -ETIMEDOUT;
+		if (nfb_pump(d, (int)((end - now) / 1000000u) + 1) < 0 && !d->have_resolved)
 			return -ECHILD;
 	}
 	return 0;

@@ -388,8 +388,12 @@ run_point(struct point *pt)
 		goto out;
 	}
 	pt->start_s = (double)(d.t_started - d.t_spawn) / 1e9;
-	pt->watched = d.watching;
+	/* The kills are timed on a settled daemon: with many user cgroups
+	 * it looks users up for a moment after its start. */
+	if (nfb_wait_resolved(&d, g.start_timeout_s) < 0)
+		fprintf(stderr, "notifier_latency: the users were not all looked up; going on\n");
 	nfb_sleep(&d, 200);
+	pt->watched = d.watching;
 	nfb_proc_read(d.pid, &pt->proc);
 	fprintf(stderr, "notifier_latency: %ld watched after %.2f s; %ld kills %ld ms apart, then %ld back to back\n",
 		pt->watched, pt->start_s, g.kills, g.gap_ms, g.burst);

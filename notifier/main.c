@@ -377,10 +377,13 @@ loop(struct nf *nf)
 	bool run = true;
 
 	while (run) {
+		/* Users a start left to look up: a batch after each look at
+		 * the events, which does not wait then. */
+		bool more = nf->n_unresolved != 0;
 		int n;
 
 		arm_timer(nf);
-		n = epoll_wait(nf->epfd, evs, 32, -1);
+		n = epoll_wait(nf->epfd, evs, 32, more ? 0 : -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -388,6 +391,8 @@ loop(struct nf *nf)
 			break;
 		}
 		run = handle(nf, evs, n, false);
+		if (more && run)
+			(void)nf_watch_resolve(nf, RESOLVE_BATCH);
 	}
 }
 

@@ -20,6 +20,13 @@
 /* How long a wake-up waits for the kill to show in the counters and the
  * log (v1 wakes before the kill; v2 counts "oom" before "oom_kill"). */
 #define CHECK_WAIT_MS 250
+/* A start looks up (NSS, rules, warn_at) the first RESOLVE_AT_START user
+ * cgroups as it watches them; the others are watched for OOM first and
+ * looked up after the "started" line, RESOLVE_BATCH between two looks at
+ * the events (and any of them at once when it has news), so that a slow
+ * or missing NSS answer does not keep thousands of cgroups unwatched. */
+#define RESOLVE_AT_START 256
+#define RESOLVE_BATCH 16
 /* How long a counted kill waits for its line in the kernel log (also at
  * exit, before what is pending is told). */
 #define VICTIM_WAIT_MS 25
@@ -82,6 +89,10 @@ struct watch {
 	bool gone;		/* removed; freed once its check is done */
 	bool warned;		/* usage is above warn_at and was told */
 	bool have_last;
+	/* Looked up in NSS, settings decided, warn_at armed.  Only a start
+	 * with many user cgroups leaves some unresolved for a moment (see
+	 * nf_watch_resolve). */
+	bool resolved;
 	struct mc_cg_stats last;	/* numbers at the last read */
 };
 
@@ -127,6 +138,11 @@ struct nf {
 	size_t wtab_size, n_watches;
 	size_t n_gone;		/* removed, waiting for nf_watch_sweep */
 	unsigned efd_gen;	/* the last one handed out */
+	/* Watched at start but not looked up yet, by uid, oldest first. */
+	uid_t *unresolved;
+	size_t n_unresolved, cap_unresolved, next_unresolved;
+	bool deferring;		/* in the start's scan */
+	uint64_t resolve_from_ms;	/* the start they come from */
 	struct thr_pool *thr;	/* thresh.c; NULL until a threshold is wanted */
 	bool thr_batching;	/* a start or reload is queueing thresholds */
 	uint64_t thr_batch_ms;	/* since then */
@@ -149,6 +165,9 @@ struct watch *nf_find_watch(struct nf *nf, uid_t uid);
 int nf_watch_start(struct nf *nf);
 void nf_watch_stop(struct nf *nf);
 void nf_watch_refresh(struct nf *nf);
+/* Looks up some of the user cgroups that the start left unresolved (up to
+ * max).  Returns whether any are left. */
+bool nf_watch_resolve(struct nf *nf, size_t max);
 /* Frees removed cgroups' watches; only between epoll batches. */
 void nf_watch_sweep(struct nf *nf);
 void nf_on_inotify(struct nf *nf);

@@ -26,6 +26,8 @@
 
 static void start_check(struct nf *nf, struct watch *w);
 static void warn_check(struct nf *nf, struct watch *w);
+static void finish_watch(struct nf *nf, struct watch *w);
+static void resolve(struct nf *nf, struct watch *w);
 
 const char *
 nf_watch_rel(const struct nf *nf, const struct watch *w, char *buf)
@@ -412,9 +414,9 @@ nf_watch_thr_done(struct nf *nf, uid_t uid, unsigned gen, int r)
 }
 
 /* (Re)arms the warn_at watch: a usage threshold (v1) or a PSI trigger
- * (v2).  known: the cgroup's numbers when just read, else NULL. */
+ * (v2). */
 static void
-arm_warn_with(struct nf *nf, struct watch *w, const struct mc_cg_stats *known)
+arm_warn(struct nf *nf, struct watch *w)
 {
 	struct mc_cg_stats st;
 	char rel[PATH_MAX];
@@ -424,10 +426,8 @@ arm_warn_with(struct nf *nf, struct watch *w, const struct mc_cg_stats *known)
 	if (nf->h.version == 1) {
 		uint64_t want = 0;
 
-		if (known != NULL)
-			st = *known;
-		if (!w->gone && w->warn_at != 0 &&
-		    (known != NULL || mc_cg_stats(&nf->h, rel, &st) == 0) && st.max != MC_UNLIMITED)
+		if (!w->gone && w->warn_at != 0 && mc_cg_stats(&nf->h, rel, &st) == 0 &&
+		    st.max != MC_UNLIMITED)
 			want = share_of(st.max, w->warn_at);
 		v1_set_threshold(nf, w, want);
 		return;
@@ -456,12 +456,6 @@ arm_warn_with(struct nf *nf, struct watch *w, const struct mc_cg_stats *known)
 		}
 		warn_check(nf, w);
 	}
-}
-
-static void
-arm_warn(struct nf *nf, struct watch *w)
-{
-	arm_warn_with(nf, w, NULL);
 }
 
 /* Frees w, which is in neither nf->watches nor the table by uid. */
@@ -511,11 +505,29 @@ vanished(struct nf *nf, const char *rel, int r)
 	return fd == -ENOENT;
 }
 
+/* Room in nf->unresolved for one more uid; false: look it up now. */
+static bool
+unresolved_room(struct nf *nf)
+{
+	size_t cap;
+	uid_t *n;
+
+	if (nf->n_unresolved < nf->cap_unresolved)
+		return true;
+	cap = nf->cap_unresolved ? nf->cap_unresolved * 2 : 1024;
+	if ((n = realloc(nf->unresolved, cap * sizeof(*n))) == NULL)
+		return false;
+	nf->unresolved = n;
+	nf->cap_unresolved = cap;
+	return true;
+}
+
 static void
 add_watch(struct nf *nf, uid_t uid)
 {
 	struct watch *w;
-	char rel[PATH_MAX], path[PATH_MAX * 2], shown[4 * 64 + 8];
+	char rel[PATH_MAX], path[PATH_MAX * 2];
+	bool defer;
 	int dirfd, r;
 
 	if (nf_find_watch(nf, uid) != NULL)
@@ -533,8 +545,11 @@ add_watch(struct nf *nf, uid_t uid)
 	w->efd_src = (struct src){ SRC_OOM, w };
 	w->psi_src = (struct src){ SRC_PSI, w };
 	/* logind makes a slice for every user, root and exempt users too;
-	 * pam_memcg limits only the others. */
-	if (lookup_user(nf, w) && nf->backend == MC_BACKEND_SYSTEMD) {
+	 * pam_memcg limits only the others: the systemd backend looks every
+	 * slice up first.  The cgroupfs backend's cgroups are all limited. */
+	defer = nf->backend == MC_BACKEND_CGROUPFS && nf->deferring &&
+		nf->n_watches >= RESOLVE_AT_START && unresolved_room(nf);
+	if (!defer && lookup_user(nf, w) && nf->backend == MC_BACKEND_SYSTEMD) {
 		mc_log(&nf->log, LOG_DEBUG, "%s/%s: uid %u is exempt; not watched", nf->h.mnt,
 		       rel, (unsigned)uid);
 		free_watch(nf, w);
@@ -580,18 +595,76 @@ add_watch(struct nf *nf, uid_t uid)
 		free_watch(nf, w);
 		return;
 	}
+	if (defer) {
+		nf->unresolved[nf->n_unresolved++] = uid;
+		return;
+	}
+	finish_watch(nf, w);
+}
+
+/* The rest of watching w, once its user is looked up. */
+static void
+finish_watch(struct nf *nf, struct watch *w)
+{
+	char rel[PATH_MAX], path[PATH_MAX * 2], shown[4 * 64 + 8];
+
+	w->resolved = true;
+	nf_watch_rel(nf, w, rel);
 	/* pam_memcg writes the limits just after mkdir, and again at later
 	 * logins: warn_at's threshold follows the writes. */
 	if (snprintf(path, sizeof(path), "%s/%s/%s", nf->h.mnt, rel,
 		     nf->h.version == 2 ? "memory.max" : "memory.limit_in_bytes") < (int)sizeof(path))
 		w->limit_wd = inotify_add_watch(nf->inofd, path, IN_CLOSE_WRITE | IN_MODIFY |
 						IN_DONT_FOLLOW);
-	w->have_last = mc_cg_stats(&nf->h, rel, &w->last) == 0;
-	arm_warn_with(nf, w, w->have_last ? &w->last : NULL);
+	/* The numbers are read when a notice needs them, and here only for
+	 * warn_at's threshold (arm_warn reads them then). */
+	arm_warn(nf, w);
 	/* NSS names are data: shown sanitised, as everywhere. */
 	mc_sanitize_str(w->name ? w->name : "unknown", shown, sizeof(shown), 0);
 	mc_log(&nf->log, LOG_INFO, "watching %s/%s (uid %u, user %s)", nf->h.mnt, rel,
-	       (unsigned)uid, shown);
+	       (unsigned)w->uid, shown);
+}
+
+static void
+drop_unresolved(struct nf *nf)
+{
+	free(nf->unresolved);
+	nf->unresolved = NULL;
+	nf->n_unresolved = nf->cap_unresolved = nf->next_unresolved = 0;
+}
+
+/* Looks up a watch the start left unresolved: before anything is told of
+ * it, and in turn after the start. */
+static void
+resolve(struct nf *nf, struct watch *w)
+{
+	if (w->resolved || w->gone)
+		return;
+	(void)lookup_user(nf, w);
+	finish_watch(nf, w);
+}
+
+bool
+nf_watch_resolve(struct nf *nf, size_t max)
+{
+	size_t done = 0;
+
+	while (nf->next_unresolved < nf->n_unresolved && done < max) {
+		struct watch *w = nf_find_watch(nf, nf->unresolved[nf->next_unresolved++]);
+
+		if (w != NULL && !w->resolved) {
+			resolve(nf, w);
+			done++;
+		}
+	}
+	if (nf->n_unresolved == 0 || nf->next_unresolved < nf->n_unresolved)
+		return nf->n_unresolved != 0;
+	mc_log(&nf->log, LOG_INFO, "looked up the users of the %zu user cgroups watched first, %.2f s after the start",
+	       nf->n_unresolved, (double)(nf_now_ms() - nf->resolve_from_ms) / 1000.0);
+	drop_unresolved(nf);
+	/* The start's thresholds are all queued now. */
+	nf_thr_batch(nf, false);
+	return false;
 }
 
 /* The cgroup was removed: stop listening; the struct lives on while a
@@ -749,8 +822,17 @@ nf_watch_start(struct nf *nf)
 		mc_log(&nf->log, LOG_INFO, "%s/%s does not exist yet; waiting for it",
 		       nf->h.mnt, nf->lay.parent);
 	nf_thr_batch(nf, true);
+	drop_unresolved(nf);
+	nf->resolve_from_ms = nf_now_ms();
+	nf->deferring = true;
 	rescan(nf);
-	nf_thr_batch(nf, false);
+	nf->deferring = false;
+	/* With some left to look up, the batch ends in nf_watch_resolve. */
+	if (nf->n_unresolved == 0)
+		nf_thr_batch(nf, false);
+	else
+		mc_log(&nf->log, LOG_INFO, "%zu user cgroups watched for OOM; their users are looked up after the start",
+		       nf->n_unresolved);
 	return 0;
 }
 
@@ -766,6 +848,7 @@ nf_watch_stop(struct nf *nf)
 	free(nf->wtab);
 	nf->wtab = NULL;
 	nf->wtab_size = nf->n_watches = nf->n_gone = 0;
+	drop_unresolved(nf);
 	if (nf->parent_wd >= 0)
 		inotify_rm_watch(nf->inofd, nf->parent_wd);
 	nf->parent_wd = -1;
@@ -778,6 +861,10 @@ nf_watch_refresh(struct nf *nf)
 	for (struct watch *w = nf->watches; w != NULL; w = w->next) {
 		if (w->gone)
 			continue;
+		if (!w->resolved) {
+			resolve(nf, w);
+			continue;
+		}
 		(void)lookup_user(nf, w);
 		arm_warn(nf, w);
 	}
@@ -809,6 +896,8 @@ evaluate(struct nf *nf, struct watch *w, bool final)
 	size_t n, used;
 	bool ok, wait;
 
+	/* Whom to tell, and how, before anything is told. */
+	resolve(nf, w);
 	memset(&delta, 0, sizeof(delta));
 	ok = !w->gone && read_counters(nf, w, &now_c) == 0;
 	if (ok)

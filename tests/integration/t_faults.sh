@@ -731,6 +731,40 @@ t_nf_out_of_fds() {
 	stop_notifier
 }
 
+# More user cgroups at start than the notifier looks up at once (256): the
+# rest are watched for OOM before its "started" line and their users looked
+# up after it.  Every cgroup gets its one "watching" line, the look-ups end
+# with their line, and a kill in a cgroup looked up after the start is
+# told (in the log: its uid is unknown to NSS).
+t_nf_many_at_start() {
+	local i n=400 base=4200000000 log=$TMP/many.log deferred late victim rc
+	nf_setup
+	stop_notifier
+	for i in $(seq "$n"); do make_cg $((base + i)); done
+	start_notifier "$log"
+	assert_contains "$log" "^memcg-notifier: [0-9]+ user cgroups watched for OOM; their users are looked up after the start" \
+		"the start says how many it looks up later"
+	deferred=$(sed -n 's/^memcg-notifier: \([0-9]*\) user cgroups watched for OOM.*/\1/p' "$log")
+	# U1 and U2 are there too.
+	assert_eq $((n + 2 - 256)) "$deferred" "all but the first 256 left for after the start"
+	wait_for "grep -q 'looked up the users of the $deferred user cgroups watched first' '$log'" 10 ||
+		fail "the look-ups after the start did not end"
+	assert_eq $((n + 2)) "$(grep -c 'watching .*/user-[0-9]* (uid' "$log")" "one watching line per user cgroup"
+	assert_eq $((n + 2)) "$(sed -n 's|.*watching .*/user-\([0-9]*\) (uid.*|\1|p' "$log" | sort -u | wc -l)" \
+		"each cgroup once"
+	# One of those looked up after the start line.
+	late=$(sed -n '/started: watching/,$ s|.*watching .*/user-\(4200[0-9]*\) (uid.*|\1|p' "$log" | head -1)
+	[ -n "$late" ] || { fail "no cgroup was looked up after the start"; return; }
+	victim=$(bash -c 'echo $$ >&3; echo $$ >"$1/cgroup.procs" && exec setpriv --reuid="$2" --regid="$2" --clear-groups -- "$3" -c "$4"' \
+		_ "$CG_MNT/$NPARENT/user-$late" "$late" "$PY" "$HOG" 3>&1 1>/dev/null 2>/dev/null)
+	rc=$?
+	[ "$rc" -eq 137 ] || fail "the allocating process of uid $late was not killed (status $rc)"
+	wait_for "grep -q 'user ? (uid $late) .* victim $victim' '$log'" 5 ||
+		fail "the kill of pid $victim (uid $late, looked up after the start) was not told"
+	stop_notifier
+	for i in $(seq "$n"); do rmdir "$CG_MNT/$NPARENT/user-$((base + i))"; done
+}
+
 # run NAME FUNCTION: run_test, or skipped when T_ONLY (a glob) does not
 # match NAME (for running one case while working on it).
 run() {
@@ -753,4 +787,5 @@ run nf_sighup_broken t_nf_sighup_broken
 run nf_mta_faults t_nf_mta_faults
 run nf_restart_mid_burst t_nf_restart_mid_burst
 run nf_out_of_fds t_nf_out_of_fds
+run nf_many_at_start t_nf_many_at_start
 t_done
