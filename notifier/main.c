@@ -396,14 +396,15 @@ loop(struct nf *nf)
 	}
 }
 
-/* At exit: a kill that the counters show but whose kernel log line has not
- * been read yet would be told as "victim unknown"; its line is usually a
- * few ms away, so wait for it as the loop would, VICTIM_WAIT_MS at most. */
+/* At exit: a pending check would be decided with what is known now, and a
+ * kill whose kernel log line has not been read yet (or, on v1, that the
+ * OOM wake-up came just before) told as "victim unknown"; the line is
+ * usually a few ms away, so wait for it, EXIT_WAIT_MS at most. */
 static void
 wait_for_victims(struct nf *nf)
 {
 	struct epoll_event evs[32];
-	uint64_t end = nf_now_ms() + VICTIM_WAIT_MS;
+	uint64_t end = nf_now_ms() + EXIT_WAIT_MS;
 	int n;
 
 	/* OOM wake-ups that came with the signal start their checks first

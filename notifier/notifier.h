@@ -30,6 +30,8 @@
 /* How long a counted kill waits for its line in the kernel log (also at
  * exit, before what is pending is told). */
 #define VICTIM_WAIT_MS 25
+/* At exit, how long pending checks wait for the kernel log lines. */
+#define EXIT_WAIT_MS 100
 /* A failed allocation right after a kill is the same OOM, not news. */
 #define NOKILL_QUIET_MS 1000
 #define MAX_VICTIMS 64
@@ -177,8 +179,8 @@ void nf_on_deadlines(struct nf *nf, uint64_t now);
 /* At exit: decides every pending check now, so that what the kernel has
  * counted is told before the next start takes it as its baseline. */
 void nf_watch_flush(struct nf *nf);
-/* Whether a pending check has a kill counted whose kernel log line has
- * not been read yet. */
+/* Whether a check is pending: an OOM wake-up or a kill counted whose
+ * kernel log line has not been read yet. */
 bool nf_victims_pending(struct nf *nf);
 uint64_t nf_next_deadline(const struct nf *nf);
 /* A worker's answer for the threshold of uid's watch (gen: its efd_gen

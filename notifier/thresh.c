@@ -13,12 +13,17 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "notifier.h"
 
-/* Workers need little stack: a few system calls and one snprintf. */
+/* Workers need little stack: a few system calls and one snprintf.  They
+ * end when no threshold is left to register, and their stacks are ours
+ * (with a guard page below), unmapped then: glibc would keep the stacks of
+ * its own making, touched pages and all, for threads to come. */
 #define WORKER_STACK (64 * 1024)
+#define GUARD 4096
 
 /* One registration: the fds are the job's own (a directory fd of the
  * cgroup and a dup of the watch's eventfd), so that the main thread may
@@ -35,6 +40,7 @@ struct thr_pool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	pthread_t th[THR_WORKERS];
+	void *stack[THR_WORKERS];	/* GUARD + WORKER_STACK each */
 	unsigned n_threads;
 	bool stop;
 	/* Under mu: handed out, and answered.  At most THR_WORKERS jobs are
@@ -158,15 +164,48 @@ static void
 add_worker(struct thr_pool *p)
 {
 	pthread_attr_t at;
+	char *stack;
 
 	if (p->n_threads >= THR_WORKERS || p->n_threads >= p->out)
 		return;
-	if (pthread_attr_init(&at) != 0)
+	stack = mmap(NULL, GUARD + WORKER_STACK, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
 		return;
-	pthread_attr_setstacksize(&at, WORKER_STACK);
-	if (pthread_create(&p->th[p->n_threads], &at, worker, p) == 0)
-		p->n_threads++;
+	if (mprotect(stack, GUARD, PROT_NONE) < 0 || pthread_attr_init(&at) != 0) {
+		munmap(stack, GUARD + WORKER_STACK);
+		return;
+	}
+	if (pthread_attr_setstack(&at, stack + GUARD, WORKER_STACK) == 0 &&
+	    pthread_create(&p->th[p->n_threads], &at, worker, p) == 0)
+		p->stack[p->n_threads++] = stack;
+	else
+		munmap(stack, GUARD + WORKER_STACK);
 	pthread_attr_destroy(&at);
+}
+
+/* Joins every worker (told to stop) and gives their stacks back. */
+static void
+join_workers(struct thr_pool *p)
+{
+	for (unsigned i = 0; i < p->n_threads; i++) {
+		pthread_join(p->th[i], NULL);
+		munmap(p->stack[i], GUARD + WORKER_STACK);
+	}
+	p->n_threads = 0;
+}
+
+/* Nothing queued and nothing out: the idle workers end (their stacks go
+ * back); add_worker makes them again for the next thresholds. */
+static void
+end_workers(struct thr_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	join_workers(p);
+	p->stop = false;
 }
 
 static void
@@ -313,6 +352,8 @@ nf_thr_on_done(struct nf *nf)
 		nf_watch_thr_done(nf, got[i].uid, got[i].gen, got[i].r);
 	}
 	dispatch(nf, p);
+	if (p->out == 0 && p->wait_len == 0)
+		end_workers(p);
 }
 
 void
@@ -327,8 +368,7 @@ nf_thr_stop(struct nf *nf)
 	p->stop = true;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
-	for (unsigned i = 0; i < p->n_threads; i++)
-		pthread_join(p->th[i], NULL);
+	join_workers(p);
 	for (unsigned i = 0; i < p->n_todo; i++) {
 		close(p->todo[i].dirfd);
 		close(p->todo[i].efd);

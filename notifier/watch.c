@@ -1251,7 +1251,9 @@ nf_victims_pending(struct nf *nf)
 		if (w->deadline_ms == 0 || w->gone || read_counters(nf, w, &c) < 0)
 			continue;
 		mc_counters_diff(&w->base, &c, &d);
-		if (d.v[MC_C_OOM_KILL] > w->n_victims)
+		/* A kill not named yet, or none counted yet: on v1 the OOM
+		 * wake-up comes before the kill. */
+		if (d.v[MC_C_OOM_KILL] > w->n_victims || d.v[MC_C_OOM_KILL] == 0)
 			return true;
 	}
 	return false;
