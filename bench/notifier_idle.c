@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -52,6 +53,8 @@ static struct {
 	uid_t base;
 	unsigned long long limit;
 	long settle_ms, start_timeout_s, strace_s;
+	const char *floor_prog;	/* -F: the reference program for RSS */
+	long floor_rss_kb;	/* its VmRSS; 0: not measured */
 	char *strace;
 	int parentfd;
 	struct point pt[MAX_POINTS];
@@ -65,7 +68,7 @@ usage(void)
 	fprintf(stderr,
 		"usage: notifier_idle -N NOTIFIER -M MOUNT -V 1|2 -P PARENT -t TMPDIR\n"
 		"                     -p N,CONF,IDLE_SECS,FLAGS,LABEL [-p ...] [-b UID_BASE] [-L LIMIT]\n"
-		"                     [-s SETTLE_MS] [-S START_TIMEOUT_S] [-X STRACE -T SECS]\n"
+		"                     [-s SETTLE_MS] [-S START_TIMEOUT_S] [-X STRACE -T SECS] [-F FLOOR_PROG]\n"
 		"PARENT is every CONF's cgroup_parent (below MOUNT).  FLAGS: s, b, w, a or - (see the source).\n");
 	exit(2);
 }
@@ -458,10 +461,16 @@ print_tables(void)
 				printf("| (where the wake-ups came from: %ld s of strace after the window, each epoll_wait return by the fd read next) | %s | info | - |\n",
 				       g.strace_s, pt->sources);
 		}
-		if (pt->small)
+		if (pt->small) {
 			printf("| RSS idle ≤ 1.5 MiB, %s users (%s) | %.2f MiB | %s | %.2fx the target |\n",
 			       b[0], pt->label, (double)pt->a.rss_kb / 1024.0,
 			       pt->a.rss_kb <= 1536 ? "PASS" : "MISS", (double)pt->a.rss_kb / 1536.0);
+			if (g.floor_rss_kb > 0)
+				printf("| (floor) VmRSS of a program that only calls malloc, fprintf and pause, linked as the notifier (glibc, dynamic) | %.2f MiB | info | the notifier %.2f MiB above it; %.2fx |\n",
+				       (double)g.floor_rss_kb / 1024.0,
+				       (double)(pt->a.rss_kb - g.floor_rss_kb) / 1024.0,
+				       (double)pt->a.rss_kb / (double)g.floor_rss_kb);
+		}
 		if (pt->big) {
 			printf("| RSS idle ≤ 8 MiB, %s users (%s) | %.2f MiB | %s | %.2fx the target |\n",
 			       b[0], pt->label, (double)pt->a.rss_kb / 1024.0,
@@ -499,6 +508,35 @@ print_tables(void)
 		}
 }
 
+/* The floor for an idle daemon's VmRSS: a program that does nothing but
+ * malloc, fprintf and pause, linked like the notifier (dynamically, glibc),
+ * measured as the notifier is, after the same settling time. */
+static void
+measure_floor(void)
+{
+	struct nfb_proc pr;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return;
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execl(g.floor_prog, g.floor_prog, (char *)NULL);
+		_exit(127);
+	}
+	usleep((useconds_t)g.settle_ms * 1000);
+	if (nfb_proc_read(pid, &pr) == 0)
+		g.floor_rss_kb = pr.rss_kb;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	fprintf(stderr, "notifier_idle: the reference program: VmRSS %ld kB\n", g.floor_rss_kb);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -510,7 +548,7 @@ main(int argc, char **argv)
 	g.settle_ms = 1000;
 	g.start_timeout_s = 120;
 	g.clk_tck = sysconf(_SC_CLK_TCK);
-	while ((c = getopt(argc, argv, "N:M:V:P:t:p:b:L:s:S:X:T:")) != -1) {
+	while ((c = getopt(argc, argv, "N:M:V:P:t:p:b:L:s:S:X:T:F:")) != -1) {
 		switch (c) {
 		case 'N': g.notifier = optarg; break;
 		case 'M': g.mnt = optarg; break;
@@ -545,6 +583,7 @@ main(int argc, char **argv)
 				usage();
 			break;
 		case 'X': g.strace = optarg; break;
+		case 'F': g.floor_prog = optarg; break;
 		case 'T':
 			if (bench_parse_long(optarg, 0, 3600, &g.strace_s) < 0)
 				usage();
@@ -568,6 +607,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "notifier_idle: %s/%s: %s\n", g.mnt, g.parent, strerror(errno));
 		return 2;
 	}
+	if (g.floor_prog != NULL)
+		measure_floor();
 	for (int i = 0; i < g.npt && !nfb_stopping; i++) {
 		int r = run_point(&g.pt[i]);
 

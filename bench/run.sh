@@ -367,8 +367,17 @@ r=$?
 [ "$r" -gt "$rc" ] && rc=$r
 
 say "4. notifier idle cost and scale: 0, $NIDLE_USERS (idle $NIDLE_SECS s) and $NUSERS user cgroups"
+# The floor for an idle daemon's RSS: a program that only calls malloc,
+# fprintf and pause, built and linked as the notifier is (glibc, dynamic).
+cat >"$TMP/idle_floor.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+int main(void) { char *p = malloc(64); fprintf(stderr, "%p\n", (void *)p); pause(); return 0; }
+EOF
+cc -O2 -pie -fPIE -Wl,-z,relro,-z,now -o "$TMP/idle_floor" "$TMP/idle_floor.c" || exit 2
 "$BUILD/bench/notifier_idle" -N "$NOTIFIER" -M "$CG_MNT" -V "$MC_VERSION" -P "$BASE/notifier" \
-	-t "$TMP" -b "$NUID_BASE" -L "$MAX_BYTES" -X "$(command -v strace)" -T 10 \
+	-t "$TMP" -b "$NUID_BASE" -L "$MAX_BYTES" -X "$(command -v strace)" -T 10 -F "$TMP/idle_floor" \
 	-p "0,$NCONF,0,s,shipped settings: warn_at 90%" \
 	-p "$NIDLE_USERS,$NCONF,$NIDLE_SECS,wa,shipped settings: warn_at 90%" \
 	-p "$NIDLE_USERS,$NCONF_NOWARN,0,-,warn_at off" \
