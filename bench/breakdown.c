@@ -43,7 +43,7 @@ static const char *const step_name[NSTEPS] = {
 	[S_HIER_CLOSE] = "close: open the hierarchy open found (mc_hier_open)",
 	[S_WHERE] = "close: who is in the user's cgroup (mc_cg_occupancy)",
 	[S_DETACH] = "close: move back (mc_cg_attach)",
-	[S_REMOVE] = "close: remove unless another process is in it (mc_cg_remove_user)",
+	[S_REMOVE] = "close: rmdir, waiting for exiting processes when no live one was seen (mc_cg_remove_user)",
 	[S_HCLOSE2] = "close: close the hierarchy",
 	[S_NSS_PW] = "inside the look-up: getpwnam_r",
 	[S_NSS_GRNAM] = "inside the groups: getgrnam_r of each group the config names (group_lookup = members)",
@@ -143,8 +143,7 @@ one(int c, const char *conf, const char *user, bool record)
 	if (mc_cg_attach(&h, orig, getpid()) < 0)
 		goto out;
 	t[12] = bench_now_ns();
-	if (!occ.others_live)
-		(void)mc_cg_remove_user(&h, parent, uid);
+	(void)mc_cg_remove_user(&h, parent, uid, !occ.others_live);
 	t[13] = bench_now_ns();
 	mc_hier_close(&h);
 	t[14] = bench_now_ns();

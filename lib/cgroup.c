@@ -910,7 +910,7 @@ mc_cg_occupancy(const struct mc_hier *h, const char *rel, pid_t pid,
 }
 
 int
-mc_cg_remove_user(const struct mc_hier *h, const char *parent, uid_t uid)
+mc_cg_remove_user(const struct mc_hier *h, const char *parent, uid_t uid, bool wait_exiting)
 {
 	char leaf[32], path[64];
 	int pfd, r = 0;
@@ -930,7 +930,7 @@ mc_cg_remove_user(const struct mc_hier *h, const char *parent, uid_t uid)
 		/* A fake tree is a plain directory with files in it. */
 		if (r == -ENOTEMPTY)
 			r = -EBUSY;
-		if (r != -EBUSY || step == REMOVE_WAIT_STEPS)
+		if (r != -EBUSY || step == REMOVE_WAIT_STEPS || !wait_exiting)
 			break;
 		if (occupancy_at(pfd, path, 0, &o) < 0 || o.others_live || !o.others_exiting)
 			break;

@@ -97,8 +97,11 @@ int mc_cg_occupancy(const struct mc_hier *h, const char *rel, pid_t pid,
 
 /* Removes <parent>/user-<uid> if no process is left in it.  Returns 0
  * (removed), -EBUSY (still in use) or -ENOENT (already gone), or another
- * negative errno. */
-int mc_cg_remove_user(const struct mc_hier *h, const char *parent, uid_t uid);
+ * negative errno.  wait_exiting: when only exiting processes keep it, wait
+ * for them (half a second at most); the caller passes false when it knows
+ * a live process is there. */
+int mc_cg_remove_user(const struct mc_hier *h, const char *parent, uid_t uid,
+		      bool wait_exiting);
 
 /* The cgroup of pid (0: the caller) in this hierarchy, relative to the
  * mount point, without leading '/' ("" is the mount point itself). */

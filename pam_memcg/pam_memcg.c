@@ -351,13 +351,11 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			pam_syslog(pamh, LOG_WARNING, "%s/%s is gone: pid %ld moved to %s/%s instead",
 				   h.mnt, st->orig, (long)getpid(), h.mnt, back);
 	}
-	/* Another session's process (or any live one) keeps it: no rmdir. */
-	if (occ.others_live) {
-		mc_log(&log, LOG_DEBUG, "%s/%s still in use: kept", h.mnt, mine);
-		mc_hier_close(&h);
-		return PAM_SUCCESS;
-	}
-	r = mc_cg_remove_user(&h, st->parent, st->uid);
+	/* The rmdir is tried even when another session's process was there a
+	 * moment ago: that session may have stepped out meanwhile, and seen
+	 * this one, so that neither would remove it.  Only then is it no use
+	 * waiting for exiting processes. */
+	r = mc_cg_remove_user(&h, st->parent, st->uid, !occ.others_live);
 	if (r == 0)
 		mc_log(&log, LOG_DEBUG, "removed %s/%s (last session of uid %u)",
 		       h.mnt, mine, (unsigned)st->uid);

@@ -709,26 +709,27 @@ test_remove_user(void **state)
 	fake_v2_user(root, "pam_memcg", 1002, true);
 
 	/* Empty: removed, and only that one. */
-	assert_int_equal(mc_cg_remove_user(&f->h, "pam_memcg", 1000), 0);
+	assert_int_equal(mc_cg_remove_user(&f->h, "pam_memcg", 1000, true), 0);
 	assert_false(path_exists(root, "pam_memcg/user-1000"));
 	assert_true(path_exists(root, "pam_memcg/user-1001"));
 	/* Gone already. */
-	assert_int_equal(mc_cg_remove_user(&f->h, "pam_memcg", 1000), -ENOENT);
+	assert_int_equal(mc_cg_remove_user(&f->h, "pam_memcg", 1000, true), -ENOENT);
 	/* Still in use (a fake cgroup with files in it). */
-	assert_int_equal(mc_cg_remove_user(&f->h, "pam_memcg", 1002), -EBUSY);
+	assert_int_equal(mc_cg_remove_user(&f->h, "pam_memcg", 1002, true), -EBUSY);
+	assert_int_equal(mc_cg_remove_user(&f->h, "pam_memcg", 1002, false), -EBUSY);
 	assert_true(path_exists(root, "pam_memcg/user-1002/cgroup.procs"));
 	/* No such parent. */
-	assert_int_equal(mc_cg_remove_user(&f->h, "absent", 1001), -ENOENT);
+	assert_int_equal(mc_cg_remove_user(&f->h, "absent", 1001, true), -ENOENT);
 	assert_true(path_exists(root, "pam_memcg/user-1001"));
 
 	/* A symlinked parent or user cgroup is not followed. */
 	make_dirs(root, "real/user-1003");
 	assert_int_equal(symlink("real", pathf(link, sizeof(link), "%s/linked", root)), 0);
-	assert_true(mc_cg_remove_user(&f->h, "linked", 1003) < 0);
+	assert_true(mc_cg_remove_user(&f->h, "linked", 1003, true) < 0);
 	assert_true(path_exists(root, "real/user-1003"));
 	assert_int_equal(symlink("../real/user-1003",
 				 pathf(link, sizeof(link), "%s/pam_memcg/user-1004", root)), 0);
-	assert_true(mc_cg_remove_user(&f->h, "pam_memcg", 1004) < 0);
+	assert_true(mc_cg_remove_user(&f->h, "pam_memcg", 1004, true) < 0);
 	assert_true(path_exists(root, "real/user-1003"));
 }
 
