@@ -1109,7 +1109,10 @@ watch_for_pid(struct nf *nf, pid_t pid, bool have_uid, uid_t uid)
 	 * where it was killed. */
 	if (!mc_pid_exiting(pid) && mc_cg_of_pid(&nf->h, pid, rel, sizeof(rel)) == 0) {
 		snprintf(kpath, sizeof(kpath), "%s/%s", nf->kroot, rel);
-		return watch_for_path(nf, kpath);
+		if ((found = watch_for_path(nf, kpath)) != NULL || !mc_pid_exiting(pid))
+			return found;
+		/* It began to exit between the two looks (and showed in the
+		 * root cgroup): the counters tell, below. */
 	}
 	/* With the uid, only its bucket. */
 	if (have_uid && nf->wtab_size == 0)
