@@ -119,23 +119,70 @@ open_dir(int rootfd, const char *rel)
 	return walk(rootfd, rel, O_RDONLY | O_DIRECTORY);
 }
 
+/* One write of all of text, as cgroupfs files take them. */
+static int
+write_fd(int fd, const char *text)
+{
+	size_t len = strlen(text);
+	ssize_t n = write(fd, text, len);
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n != len ? -EIO : 0;
+}
+
 static int
 write_at(int dirfd, const char *file, const char *text)
 {
-	size_t len = strlen(text);
-	ssize_t n;
-	int fd, r = 0;
+	int fd, r;
 
 	fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
-	n = write(fd, text, len);
-	if (n < 0)
-		r = -errno;
-	else if ((size_t)n != len)
-		r = -EIO;
+	r = write_fd(fd, text);
 	close(fd);
 	return r;
+}
+
+/* All of fd, into a buffer that starts at cap bytes and grows (*out, NUL
+ * terminated; free it).  Returns 0 or a negative errno. */
+static int
+read_whole(int fd, size_t cap, char **out)
+{
+	size_t got = 0;
+	char *buf = malloc(cap);
+
+	*out = NULL;
+	if (buf == NULL)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (got + 1 >= cap) {
+			char *nb = realloc(buf, cap *= 2);
+
+			if (nb == NULL) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + got, cap - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int r = -errno;
+
+			free(buf);
+			return r;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	return 0;
 }
 
 static int
@@ -318,15 +365,16 @@ mc_hier_close(struct mc_hier *h)
 	h->rootfd = -1;
 }
 
-/* Opens path as a usable memory hierarchy of the given version: cgroup2
- * whose root offers the memory controller, or a v1 memory mount. */
+/* Opens path (showing the cgroup mnt_root) as a usable memory hierarchy of
+ * the given version: cgroup2 whose root offers the memory controller, or
+ * a v1 memory mount. */
 static int
-open_known(const char *path, int version, struct mc_hier *h)
+open_known(const char *path, const char *mnt_root, int version, struct mc_hier *h)
 {
 	char ctl[512];
 	bool usable;
 
-	if (mc_hier_open(path, "/", version, true, h) < 0)
+	if (mc_hier_open(path, mnt_root, version, true, h) < 0)
 		return -ENOENT;
 	if (version == 2)
 		usable = read_at(h->rootfd, "cgroup.controllers", ctl, sizeof(ctl)) == 0 &&
@@ -353,8 +401,8 @@ fs_is(const char *path, long type)
  * at unified (hybrid).  A controller is bound to one hierarchy at a time,
  * so a v1 memory mount means memory is not on cgroup2.  A few opens and
  * statfs are several times cheaper than generating and scanning
- * mountinfo, which matters at every login.  self: this process's cgroup below the mount,
- * read once here (the caller needs it too); may be NULL. */
+ * mountinfo, which matters at every login.  self: this process's cgroup
+ * below the mount, read once here (the caller needs it too); may be NULL. */
 static int
 find_at_known_places(enum mc_cg_version want, struct mc_hier *h, char *self, size_t len)
 {
@@ -363,11 +411,11 @@ find_at_known_places(enum mc_cg_version want, struct mc_hier *h, char *self, siz
 
 	/* open_known checks the filesystem type of what it opens. */
 	if (want != MC_CG_V2)
-		r = open_known("/sys/fs/cgroup/memory", 1, h);
+		r = open_known("/sys/fs/cgroup/memory", "/", 1, h);
 	if (r < 0 && want != MC_CG_V1) {
-		r = open_known("/sys/fs/cgroup", 2, h);
+		r = open_known("/sys/fs/cgroup", "/", 2, h);
 		if (r < 0 && fs_is("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC))
-			r = open_known("/sys/fs/cgroup/unified", 2, h);
+			r = open_known("/sys/fs/cgroup/unified", "/", 2, h);
 	}
 	if (r < 0)
 		return r;
@@ -402,8 +450,6 @@ mc_hier_find_self(enum mc_cg_version want, struct mc_hier *h, char *self, size_t
 	struct mc_mount v1 = { 0 }, v2 = { 0 };
 	char *text = NULL;
 	int fd, found, r;
-	size_t cap = 65536, got = 0;
-	ssize_t n;
 
 	if (find_at_known_places(want, h, self, len) == 0)
 		return 0;
@@ -415,48 +461,18 @@ mc_hier_find_self(enum mc_cg_version want, struct mc_hier *h, char *self, size_t
 		mc_log(log, LOG_ERR, "cannot read /proc/self/mountinfo: %s", strerror(-r));
 		return r;
 	}
-	for (;;) {
-		if (got + 1 >= cap) {
-			char *nt = realloc(text, cap * 2);
-
-			if (nt == NULL) {
-				r = -ENOMEM;
-				goto out;
-			}
-			text = nt;
-			cap *= 2;
-		}
-		if (text == NULL && (text = malloc(cap)) == NULL) {
-			r = -ENOMEM;
-			goto out;
-		}
-		n = read(fd, text + got, cap - 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	text[got] = '\0';
+	if ((r = read_whole(fd, 65536, &text)) < 0)
+		goto out;
 	found = mc_mountinfo_scan(text, &v1, &v2);
 
 	if ((found & 2) && want != MC_CG_V1) {
-		char ctl[512];
 		struct mc_hier t;
 
-		if (mc_hier_open(v2.mnt, v2.mnt_root, 2, true, &t) == 0) {
-			/* The unified hierarchy is only ours when it offers memory. */
-			if (read_at(t.rootfd, "cgroup.controllers", ctl, sizeof(ctl)) == 0 &&
-			    (ctl[strcspn(ctl, "\n")] = '\0', has_word(ctl, "memory", ' '))) {
-				*h = t;
-				r = 0;
-				goto out;
-			}
-			mc_hier_close(&t);
+		/* The unified hierarchy is only ours when it offers memory. */
+		if (open_known(v2.mnt, v2.mnt_root, 2, &t) == 0) {
+			*h = t;
+			r = 0;
+			goto out;
 		}
 		if (want == MC_CG_V2) {
 			r = -ENOENT;
@@ -766,27 +782,29 @@ limits:
 	return r < 0 ? r : -EAGAIN;
 }
 
+/* "<rel>/cgroup.procs" ("cgroup.procs" for the root) into buf. */
+static int
+procs_path(const char *rel, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s%scgroup.procs", rel, rel[0] != '\0' ? "/" : "");
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 int
 mc_cg_attach(const struct mc_hier *h, const char *rel, pid_t pid)
 {
 	char path[PATH_MAX], v[24];
-	ssize_t n;
-	size_t len;
-	int fd, r = 0;
+	int fd, r;
 
-	if (snprintf(path, sizeof(path), "%s%scgroup.procs", rel,
-		     rel[0] != '\0' ? "/" : "") >= (int)sizeof(path))
-		return -ENAMETOOLONG;
+	if ((r = procs_path(rel, path, sizeof(path))) < 0)
+		return r;
 	/* The file itself, walked as the directories are: one open. */
 	fd = walk(h->rootfd, path, O_WRONLY);
 	if (fd < 0)
 		return fd;
-	len = (size_t)snprintf(v, sizeof(v), "%ld", (long)pid);
-	n = write(fd, v, len);
-	if (n < 0)
-		r = -errno;
-	else if ((size_t)n != len)
-		r = -EIO;
+	snprintf(v, sizeof(v), "%ld", (long)pid);
+	r = write_fd(fd, v);
 	close(fd);
 	return r;
 }
@@ -827,43 +845,13 @@ mc_pid_exiting(pid_t pid)
 static int
 read_procs(int dirfd, const char *path, char **out)
 {
-	size_t cap = 4096, got = 0;
-	char *buf = NULL;
-	int fd, r = 0;
+	int fd, r;
 
 	if ((fd = walk(dirfd, path, O_RDONLY)) < 0)
 		return fd;
-	for (;;) {
-		ssize_t n;
-
-		if (got + 1 >= cap || buf == NULL) {
-			char *nb = realloc(buf, buf == NULL ? cap : (cap *= 2));
-
-			if (nb == NULL) {
-				r = -ENOMEM;
-				break;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + got, cap - 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
+	r = read_whole(fd, 4096, out);
 	close(fd);
-	if (r < 0) {
-		free(buf);
-		return r;
-	}
-	buf[got] = '\0';
-	*out = buf;
-	return 0;
+	return r;
 }
 
 /* Reads the cgroup.procs at path below dirfd into o, pid apart.  Returns 0
@@ -871,12 +859,12 @@ read_procs(int dirfd, const char *path, char **out)
 static int
 occupancy_at(int dirfd, const char *path, pid_t pid, struct mc_cg_occupancy *o)
 {
-	char *text, *save = NULL;
+	char *text = NULL, *save = NULL;
 	int r;
 
 	memset(o, 0, sizeof(*o));
-	if ((r = read_procs(dirfd, path, &text)) < 0)
-		return r;
+	if ((r = read_procs(dirfd, path, &text)) < 0 || text == NULL)
+		return r < 0 ? r : -EIO;
 	for (char *tok = strtok_r(text, "\n", &save); tok != NULL;
 	     tok = strtok_r(NULL, "\n", &save)) {
 		uint64_t v;
@@ -902,10 +890,10 @@ mc_cg_occupancy(const struct mc_hier *h, const char *rel, pid_t pid,
 		struct mc_cg_occupancy *o)
 {
 	char path[PATH_MAX];
+	int r;
 
-	if (snprintf(path, sizeof(path), "%s%scgroup.procs", rel,
-		     rel[0] != '\0' ? "/" : "") >= (int)sizeof(path))
-		return -ENAMETOOLONG;
+	if ((r = procs_path(rel, path, sizeof(path))) < 0)
+		return r;
 	return occupancy_at(h->rootfd, path, pid, o);
 }
 
