@@ -63,7 +63,7 @@ trap 'exit 130' INT TERM
 
 say "Installing what is missing and building"
 "$TOP/tests/deps.sh" || die "could not install the dependencies"
-make -s -C "$TOP" all "$B/tests/hog" >/dev/null || die "build failed"
+make -s -C "$TOP" all build/tests/hog >/dev/null || die "build failed"
 PWRAP=$(ldconfig -p | awk '$1 == "libpam_wrapper.so" { print $NF; exit }')
 [ -n "$PWRAP" ] || die "libpam_wrapper.so not found"
 echo "    built build/pam_memcg.so, build/memcgctl, build/memcg-notifier"
