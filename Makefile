@@ -119,11 +119,19 @@ check: deps
 	-$(MAKE) valgrind
 	tests/summary.sh $(B)/results
 
-# Benchmarks: each bench/*.c becomes build/bench/*; bench/run.sh runs them
-# side by side and writes bench/results/latest.md.
-$(B)/bench/%: bench/%.c $(wildcard bench/*.h) $(B)/liblib.a
+# Benchmarks: each bench/*.c becomes build/bench/*, linked with the harness
+# they share (bench/harness/*.c, compiled once into libbench.a); bench/run.sh
+# runs them side by side and writes bench/results/latest.md.
+BENCH_HARNESS_OBJ = $(patsubst %.c,$(B)/obj/%.o,$(wildcard bench/harness/*.c))
+
+$(B)/libbench.a: $(BENCH_HARNESS_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/bench/%: bench/%.c $(wildcard bench/harness/*.h) $(B)/libbench.a $(B)/liblib.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/liblib.a -lconfuse -lpam -ldl
+	$(CC) $(CPPFLAGS) -Ibench/harness $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< \
+	  $(B)/libbench.a $(B)/liblib.a -lconfuse -lpam -ldl
 
 BENCH_PROGS = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -47,20 +49,16 @@ struct point {
 };
 
 static struct {
-	char *notifier;
-	const char *mnt, *parent, *tmp;
-	int version;
-	uid_t base;
+	struct nfb_bench nb;	/* -N -M -V -P -t -b -S */
 	unsigned long long limit;
-	long settle_ms, start_timeout_s, strace_s;
+	long settle_ms, strace_s;
 	const char *floor_prog;	/* -F: the reference program for RSS */
 	long floor_rss_kb;	/* its VmRSS; 0: not measured */
 	char *strace;
-	int parentfd;
 	struct point pt[MAX_POINTS];
 	int npt;
 	long clk_tck;
-} g = { .parentfd = -1 };
+} g;
 
 static void
 usage(void)
@@ -175,7 +173,7 @@ wake_sources(struct nfb_daemon *d, struct point *pt)
 	pid_t sp;
 	FILE *f;
 
-	snprintf(out, sizeof(out), "%s/strace-idle-%ld.txt", g.tmp, pt->n);
+	snprintf(out, sizeof(out), "%s/strace-idle-%ld.txt", g.nb.tmp, pt->n);
 	snprintf(pid, sizeof(pid), "%ld", (long)d->pid);
 	if ((sp = fork()) < 0)
 		return;
@@ -248,42 +246,16 @@ run_point(struct point *pt)
 	int r, ret = 0, kfd = -1;
 
 	pt->ran = true;
-	if (pt->n > 0 && !nfb_uids_unused(g.base, pt->n)) {
-		fprintf(stderr, "notifier_idle: some uid in %u..%u is a known user; pick another -b\n",
-			(unsigned)g.base, (unsigned)(g.base + (uid_t)pt->n - 1));
-		return 2;
-	}
-	{
-		uint64_t t0 = bench_now_ns();
-
-		pt->made = nfb_users_make(g.parentfd, g.version, g.base, pt->n, g.limit);
-		fprintf(stderr, "notifier_idle: %s: %ld user cgroups made in %.2f s\n", pt->label,
-			pt->made, (double)(bench_now_ns() - t0) / 1e9);
-	}
-	if (pt->made < pt->n) {
-		ret = 2;
-		goto out;
-	}
 	/* Nobody is logged in: an empty utmp of our own. */
-	snprintf(utmp, sizeof(utmp), "%s/utmp-idle", g.tmp);
+	snprintf(utmp, sizeof(utmp), "%s/utmp-idle", g.nb.tmp);
 	if ((r = open(utmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644)) >= 0)
 		close(r);
-	snprintf(save, sizeof(save), "%s/notifier-idle-%ld.log", g.tmp, pt->n);
-	if ((r = nfb_spawn(&d, g.notifier, pt->conf, utmp, save)) < 0) {
-		fprintf(stderr, "notifier_idle: cannot start %s: %s\n", g.notifier, strerror(-r));
-		ret = 2;
-		goto out;
-	}
-	r = nfb_wait_started(&d, g.start_timeout_s);
+	snprintf(save, sizeof(save), "%s/notifier-idle-%ld.log", g.nb.tmp, pt->n);
+	ret = nfb_bench_start(&g.nb, pt->label, pt->n, g.limit, pt->conf, utmp, save, &d,
+			      &pt->made);
 	pt->watched = d.watching;
-	if (r < 0) {
-		fprintf(stderr, "notifier_idle: %s: the notifier did not start (%s, %ld watched); its log is %s\n",
-			pt->label, r == -ETIMEDOUT ? "timed out" : r == -ECHILD ? "it exited" : "interrupted",
-			pt->watched, save);
-		pt->exit_status = nfb_stop(&d);
-		ret = 2;
+	if (ret != 0)
 		goto out;
-	}
 	pt->started = true;
 	nfb_proc_read(d.pid, &pt->at_start);
 	pt->start_s = (double)(d.t_started - d.t_spawn) / 1e9;
@@ -292,10 +264,9 @@ run_point(struct point *pt)
 		pt->start_s);
 	pt->armed_s = -1;
 	if (pt->armed && pt->n > 0) {
-		if ((r = nfb_wait_armed(&d, g.start_timeout_s)) < 0) {
+		if ((r = nfb_wait_armed(&d, g.nb.start_timeout_s)) < 0) {
 			fprintf(stderr, "notifier_idle: %s: no \"thresholds armed\" line (%s); its log is %s\n",
-				pt->label, r == -ETIMEDOUT ? "timed out" : r == -ECHILD ? "it exited" : "interrupted",
-				save);
+				pt->label, nfb_wait_why(r), save);
 			ret = 1;
 		} else {
 			pt->armed_s = (double)(d.t_armed - d.t_spawn) / 1e9;
@@ -309,10 +280,9 @@ run_point(struct point *pt)
 	 * (one per user cgroup, when looked up) after it. */
 	pt->resolved_s = -1;
 	pt->deferred = d.deferred;
-	if ((r = nfb_wait_resolved(&d, g.start_timeout_s)) < 0) {
+	if ((r = nfb_wait_resolved(&d, g.nb.start_timeout_s)) < 0) {
 		fprintf(stderr, "notifier_idle: %s: the users of %ld cgroups were not looked up (%s); its log is %s\n",
-			pt->label, d.deferred, r == -ETIMEDOUT ? "timed out" : r == -ECHILD ? "it exited" : "interrupted",
-			save);
+			pt->label, d.deferred, nfb_wait_why(r), save);
 		ret = 1;
 	} else if (d.deferred > 0) {
 		pt->resolved_s = (double)(d.t_resolved - d.t_spawn) / 1e9;
@@ -337,22 +307,10 @@ run_point(struct point *pt)
 		if (kfd >= 0)
 			close(kfd);
 	}
-	pt->exit_status = nfb_stop(&d);
-	pt->stop_s = d.stop_s;
-	if (pt->exit_status != 0) {
-		fprintf(stderr, "notifier_idle: %s: the notifier exited with status %d; its log is %s\n",
-			pt->label, pt->exit_status, save);
-		ret = 1;
-	}
 out:
-	if (pt->made > 0) {
-		uint64_t t0 = bench_now_ns();
-
-		if (nfb_users_remove(g.parentfd, g.base, pt->made) > 0)
-			ret = 1;
-		fprintf(stderr, "notifier_idle: %s: removed in %.2f s\n", pt->label,
-			(double)(bench_now_ns() - t0) / 1e9);
-	}
+	if (nfb_bench_end(&g.nb, pt->label, &d, save, pt->made, &pt->exit_status) > ret)
+		ret = 1;
+	pt->stop_s = d.stop_s;
 	return ret;
 }
 
@@ -384,23 +342,23 @@ print_tables(void)
 
 		if (!pt->ran)
 			continue;
-		nfb_fmt_count(pt->n, b[0], sizeof(b[0]));
+		bench_fmt_count(pt->n, b[0], sizeof(b[0]));
 		if (!pt->started) {
 			printf("| %s | %s | did not start (%ld watched) | | | | | | | | | | | | | | |\n", b[0],
 			       pt->label, pt->watched);
 			continue;
 		}
-		nfb_fmt_count(pt->watched, b[1], sizeof(b[1]));
+		bench_fmt_count(pt->watched, b[1], sizeof(b[1]));
 		if (pt->errors)
 			snprintf(b[1] + strlen(b[1]), sizeof(b[1]) - strlen(b[1]), ", %ld errors",
 				 pt->errors);
-		nfb_fmt_mib(pt->a.rss_kb, b[2], sizeof(b[2]));
+		bench_fmt_mib(pt->a.rss_kb, b[2], sizeof(b[2]));
 		if (zero && pt->n > 0)
 			snprintf(b[3], sizeof(b[3]), "%.1f KiB",
 				 (double)(pt->a.rss_kb - zero->a.rss_kb) / (double)pt->n);
 		else
 			snprintf(b[3], sizeof(b[3]), "-");
-		nfb_fmt_count(pt->a.fds, b[4], sizeof(b[4]));
+		bench_fmt_count(pt->a.fds, b[4], sizeof(b[4]));
 		if (pt->at_start.have_sched)
 			snprintf(b[5], sizeof(b[5]), "%.2f s", (double)pt->at_start.run_ns / 1e9);
 		else
@@ -427,7 +385,7 @@ print_tables(void)
 			for (int k = 6; k <= 10; k++)
 				snprintf(b[k], sizeof(b[k]), "-");
 		}
-		nfb_fmt_mib(pt->a.anon_kb, b[11], sizeof(b[11]));
+		bench_fmt_mib(pt->a.anon_kb, b[11], sizeof(b[11]));
 		if (pt->armed_s >= 0)
 			snprintf(b[12], sizeof(b[12]), "%.2f s (%ld)", pt->armed_s, pt->n_armed);
 		else
@@ -448,7 +406,7 @@ print_tables(void)
 
 		if (!pt->ran || !pt->started)
 			continue;
-		nfb_fmt_count(pt->n, b[0], sizeof(b[0]));
+		bench_fmt_count(pt->n, b[0], sizeof(b[0]));
 		if (pt->wake && pt->idle_s > 0) {
 			uint64_t wk = (pt->b.vol - pt->a.vol) + (pt->b.invol - pt->a.invol);
 
@@ -494,8 +452,8 @@ print_tables(void)
 			if (!s->started || !l->started || s->n == 0 || l->n <= s->n ||
 			    strcmp(s->conf, l->conf) != 0 || !zero)
 				continue;
-			nfb_fmt_count(s->n, b[0], sizeof(b[0]));
-			nfb_fmt_count(l->n, b[1], sizeof(b[1]));
+			bench_fmt_count(s->n, b[0], sizeof(b[0]));
+			bench_fmt_count(l->n, b[1], sizeof(b[1]));
 			printf("| (scale) %s vs %s users, %s: start time, RSS above 0 users | %.2f s vs %.2f s; %.2f MiB vs %.2f MiB | info | start %.1fx, RSS %.1fx for %.0fx the users |\n",
 			       b[1], b[0], s->label, l->start_s, s->start_s,
 			       (double)(l->a.rss_kb - zero->a.rss_kb) / 1024.0,
@@ -537,76 +495,43 @@ measure_floor(void)
 	fprintf(stderr, "notifier_idle: the reference program: VmRSS %ld kB\n", g.floor_rss_kb);
 }
 
+/* The options of this benchmark beside nfb_bench_options' own. */
+static int
+idle_option(int c, char *arg)
+{
+	switch (c) {
+	case 'p':
+		if (g.npt == MAX_POINTS || parse_point(arg, &g.pt[g.npt]) < 0)
+			return -1;
+		g.npt++;
+		return 0;
+	case 'L':
+		return nfb_parse_limit(arg, &g.limit);
+	case 's':
+		return bench_parse_long(arg, 0, 600000, &g.settle_ms);
+	case 'X': g.strace = arg; return 0;
+	case 'F': g.floor_prog = arg; return 0;
+	case 'T':
+		return bench_parse_long(arg, 0, 3600, &g.strace_s);
+	default:
+		return -1;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
-	long v;
-	int c, ret = 0;
+	int ret = 0;
 
-	g.base = 3000000000u;
+	nfb_bench_init(&g.nb, "notifier_idle");
 	g.limit = 256ull << 20;
 	g.settle_ms = 1000;
-	g.start_timeout_s = 120;
 	g.clk_tck = sysconf(_SC_CLK_TCK);
-	while ((c = getopt(argc, argv, "N:M:V:P:t:p:b:L:s:S:X:T:F:")) != -1) {
-		switch (c) {
-		case 'N': g.notifier = optarg; break;
-		case 'M': g.mnt = optarg; break;
-		case 'V':
-			if (bench_parse_long(optarg, 1, 2, &v) < 0)
-				usage();
-			g.version = (int)v;
-			break;
-		case 'P': g.parent = optarg; break;
-		case 't': g.tmp = optarg; break;
-		case 'p':
-			if (g.npt == MAX_POINTS || parse_point(optarg, &g.pt[g.npt]) < 0)
-				usage();
-			g.npt++;
-			break;
-		case 'b':
-			if (bench_parse_long(optarg, 1000, 4000000000L, &v) < 0)
-				usage();
-			g.base = (uid_t)v;
-			break;
-		case 'L':
-			if (bench_parse_long(optarg, 4 << 20, LONG_MAX, &v) < 0)
-				usage();
-			g.limit = (unsigned long long)v;
-			break;
-		case 's':
-			if (bench_parse_long(optarg, 0, 600000, &g.settle_ms) < 0)
-				usage();
-			break;
-		case 'S':
-			if (bench_parse_long(optarg, 1, 3600, &g.start_timeout_s) < 0)
-				usage();
-			break;
-		case 'X': g.strace = optarg; break;
-		case 'F': g.floor_prog = optarg; break;
-		case 'T':
-			if (bench_parse_long(optarg, 0, 3600, &g.strace_s) < 0)
-				usage();
-			break;
-		default:
-			usage();
-		}
-	}
-	if (!g.notifier || !g.mnt || !g.version || !g.parent || !g.tmp || g.npt == 0 ||
-	    optind != argc || g.clk_tck <= 0)
+	if (nfb_bench_options(&g.nb, argc, argv, "p:L:s:X:T:F:", idle_option) < 0 || g.npt == 0 ||
+	    g.clk_tck <= 0)
 		usage();
-	nfb_catch_signals();
-	g.parentfd = open(g.mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (g.parentfd >= 0) {
-		int fd = openat(g.parentfd, g.parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		close(g.parentfd);
-		g.parentfd = fd;
-	}
-	if (g.parentfd < 0) {
-		fprintf(stderr, "notifier_idle: %s/%s: %s\n", g.mnt, g.parent, strerror(errno));
+	if (nfb_bench_open(&g.nb) < 0)
 		return 2;
-	}
 	if (g.floor_prog != NULL)
 		measure_floor();
 	for (int i = 0; i < g.npt && !nfb_stopping; i++) {
@@ -617,6 +542,6 @@ main(int argc, char **argv)
 	}
 	if (!nfb_stopping)
 		print_tables();
-	close(g.parentfd);
+	nfb_bench_close(&g.nb);
 	return nfb_stopping ? 130 : ret;
 }

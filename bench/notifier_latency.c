@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -16,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -68,14 +72,15 @@ struct point {
 };
 
 static struct {
-	char *notifier, *conf;
-	const char *mnt, *parent, *tmp, *user;
-	int version;
-	long kills, burst, gap_ms, timeout_ms, start_timeout_s;
+	struct nfb_bench nb;	/* -N -M -V -P -t -b -S */
+	char *conf;
+	const char *user;
+	char *idle;		/* -i IDLE,...: parsed into pt[] */
+	long kills, burst, gap_ms, timeout_ms;
 	unsigned long long limit, idle_limit;
-	uid_t uid, base;
+	uid_t uid;
 	gid_t gid;
-	int parentfd, userfd, master, slave, kmsgfd;
+	int userfd, master, slave, kmsgfd;
 	char ucg[64];		/* "user-<uid>" */
 	char tty[64];		/* "pts/N" */
 	char utmp[PATH_MAX];
@@ -83,7 +88,7 @@ static struct {
 	struct point pt[MAX_POINTS];
 	int npt;
 	struct point *cur;	/* the point running: kmsg_scan counts into it */
-} g = { .parentfd = -1, .userfd = -1, .master = -1, .slave = -1, .kmsgfd = -1 };
+} g = { .userfd = -1, .master = -1, .slave = -1, .kmsgfd = -1 };
 
 static void
 usage(void)
@@ -356,41 +361,21 @@ static int
 run_point(struct point *pt)
 {
 	struct nfb_daemon d;
-	char save[PATH_MAX];
-	int r, ret = 0;
+	char save[PATH_MAX], label[64], watched[32];
+	int ret;
 
 	pt->ran = true;
-	if (pt->idle > 0) {
-		if (!nfb_uids_unused(g.base, pt->idle)) {
-			fprintf(stderr, "notifier_latency: some uid in %u..%u is a known user; pick another -b\n",
-				(unsigned)g.base, (unsigned)(g.base + (uid_t)pt->idle - 1));
-			return 2;
-		}
-		pt->made = nfb_users_make(g.parentfd, g.version, g.base, pt->idle, g.idle_limit);
-		if (pt->made < pt->idle) {
-			ret = 2;
-			goto out;
-		}
-	}
-	snprintf(save, sizeof(save), "%s/notifier-latency-%ld.log", g.tmp, pt->idle);
-	if ((r = nfb_spawn(&d, g.notifier, g.conf, g.utmp, save)) < 0) {
-		fprintf(stderr, "notifier_latency: cannot start %s: %s\n", g.notifier, strerror(-r));
-		ret = 2;
+	bench_fmt_count(pt->idle + 1, watched, sizeof(watched));
+	snprintf(label, sizeof(label), "%s watched", watched);
+	snprintf(save, sizeof(save), "%s/notifier-latency-%ld.log", g.nb.tmp, pt->idle);
+	ret = nfb_bench_start(&g.nb, label, pt->idle, g.idle_limit, g.conf, g.utmp, save, &d,
+			      &pt->made);
+	if (ret != 0)
 		goto out;
-	}
-	r = nfb_wait_started(&d, g.start_timeout_s);
-	if (r < 0) {
-		fprintf(stderr, "notifier_latency: the notifier did not start (%s); its log is %s\n",
-			r == -ETIMEDOUT ? "timed out" : r == -ECHILD ? "it exited" : "interrupted",
-			save);
-		pt->exit_status = nfb_stop(&d);
-		ret = 2;
-		goto out;
-	}
 	pt->start_s = (double)(d.t_started - d.t_spawn) / 1e9;
 	/* The kills are timed on a settled daemon: with many user cgroups
 	 * it looks users up for a moment after its start. */
-	if (nfb_wait_resolved(&d, g.start_timeout_s) < 0)
+	if (nfb_wait_resolved(&d, g.nb.start_timeout_s) < 0)
 		fprintf(stderr, "notifier_latency: the users were not all looked up; going on\n");
 	nfb_sleep(&d, 200);
 	pt->watched = d.watching;
@@ -417,14 +402,8 @@ run_point(struct point *pt)
 	}
 	pt->have_off1 = kmsg_offset(1, &pt->off1, &pt->mark_ts1);
 	g.cur = NULL;
-	pt->exit_status = nfb_stop(&d);
-	if (pt->exit_status != 0) {
-		fprintf(stderr, "notifier_latency: the notifier exited with status %d; its log is %s\n",
-			pt->exit_status, save);
-		ret = 1;
-	}
 out:
-	if (pt->made > 0 && nfb_users_remove(g.parentfd, g.base, pt->made) > 0)
+	if (nfb_bench_end(&g.nb, label, &d, save, pt->made, &pt->exit_status) > ret)
 		ret = 1;
 	return ret;
 }
@@ -478,14 +457,14 @@ point_latency(const struct point *pt, bool reported, struct lat *l)
 		if (s->t_exit)
 			le[l->ne++] = (int64_t)s->t_first - (int64_t)s->t_exit;
 	}
-	l->p50 = nfb_percentile(lk, l->nk, 50);
-	l->p99 = nfb_percentile(lk, l->nk, 99);
-	l->max = nfb_percentile(lk, l->nk, 100);
-	l->exit_p50 = nfb_percentile(le, l->ne, 50);
-	l->exit_p99 = nfb_percentile(le, l->ne, 99);
-	l->kill_exit_p50 = nfb_percentile(ke, l->nke, 50);
-	l->kmsg_p50 = nfb_percentile(km, l->nkm, 50);
-	l->kmsg_p99 = nfb_percentile(km, l->nkm, 99);
+	l->p50 = bench_percentile_i64(lk, l->nk, 50);
+	l->p99 = bench_percentile_i64(lk, l->nk, 99);
+	l->max = bench_percentile_i64(lk, l->nk, 100);
+	l->exit_p50 = bench_percentile_i64(le, l->ne, 50);
+	l->exit_p99 = bench_percentile_i64(le, l->ne, 99);
+	l->kill_exit_p50 = bench_percentile_i64(ke, l->nke, 50);
+	l->kmsg_p50 = bench_percentile_i64(km, l->nkm, 50);
+	l->kmsg_p99 = bench_percentile_i64(km, l->nkm, 99);
 out:
 	free(km);
 	free(lk);
@@ -497,7 +476,7 @@ static void
 fmt_or_na(bool have, int64_t ns, char *buf, size_t len)
 {
 	if (have)
-		nfb_fmt_ms(ns, buf, len);
+		bench_fmt_ms(ns, buf, len);
 	else
 		snprintf(buf, len, "n/a");
 }
@@ -521,8 +500,8 @@ print_tables(void)
 
 		if (!pt->ran)
 			continue;
-		nfb_fmt_count(pt->idle + 1, b[0], sizeof(b[0]));
-		nfb_fmt_count(pt->idle, b[1], sizeof(b[1]));
+		bench_fmt_count(pt->idle + 1, b[0], sizeof(b[0]));
+		bench_fmt_count(pt->idle, b[1], sizeof(b[1]));
 		if (pt->idle > 0)
 			snprintf(who[i], sizeof(who[i]), "%s (%s idle + 1)", b[0], b[1]);
 		else
@@ -557,7 +536,7 @@ print_tables(void)
 	for (int i = 0; i < g.npt; i++) {
 		if (!g.pt[i].ran)
 			continue;
-		nfb_fmt_mib(g.pt[i].proc.rss_kb, b[0], sizeof(b[0]));
+		bench_fmt_mib(g.pt[i].proc.rss_kb, b[0], sizeof(b[0]));
 		printf("| %s | %.2f s | %s | %ld |\n", who[i], g.pt[i].start_s, b[0], g.pt[i].foreign);
 	}
 
@@ -565,7 +544,7 @@ print_tables(void)
 	for (int i = 0; i < g.npt; i++) {
 		if (!g.pt[i].ran)
 			continue;
-		nfb_fmt_count(g.pt[i].idle + 1, b[0], sizeof(b[0]));
+		bench_fmt_count(g.pt[i].idle + 1, b[0], sizeof(b[0]));
 		for (int rep = 1; rep >= 0; rep--) {
 			const struct lat *x = &l[i][rep];
 			const char *what = rep ? "" : ", kills without the kernel's report";
@@ -591,7 +570,7 @@ print_tables(void)
 		if (!g.pt[0].ran || !g.pt[i].ran || a->nk == 0 || z->nk == 0 || a->p50 <= 0 ||
 		    a->p99 <= 0)
 			continue;
-		nfb_fmt_count(g.pt[i].idle + 1, b[0], sizeof(b[0]));
+		bench_fmt_count(g.pt[i].idle + 1, b[0], sizeof(b[0]));
 		printf("| (scale) %s watched vs 1 | p50 %.2f vs %.2f ms, p99 %.2f vs %.2f ms | info | p50 %.2fx, p99 %.2fx |\n",
 		       b[0], (double)z->p50 / 1e6, (double)a->p50 / 1e6, (double)z->p99 / 1e6,
 		       (double)a->p99 / 1e6, (double)z->p50 / (double)a->p50,
@@ -632,30 +611,20 @@ setup(void)
 	g.uid = pw->pw_uid;
 	g.gid = pw->pw_gid;
 	snprintf(g.ucg, sizeof(g.ucg), "user-%u", (unsigned)g.uid);
-	g.parentfd = open(g.mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (g.parentfd >= 0) {
-		fd = openat(g.parentfd, g.parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		close(g.parentfd);
-		g.parentfd = fd;
-	}
-	if (g.parentfd < 0) {
-		fprintf(stderr, "notifier_latency: %s/%s: %s\n", g.mnt, g.parent, strerror(errno));
-		return -1;
-	}
 	/* The user's cgroup as pam_memcg leaves it with swap_max = "max" (the
 	 * default): made, memory limit written, swap limit left alone. */
-	if (mkdirat(g.parentfd, g.ucg, 0755) < 0) {
+	if (mkdirat(g.nb.parentfd, g.ucg, 0755) < 0) {
 		fprintf(stderr, "notifier_latency: mkdir %s: %s\n", g.ucg, strerror(errno));
 		return -1;
 	}
 	g.ucg_made = true;
 	snprintf(val, sizeof(val), "%llu", g.limit);
-	snprintf(path, sizeof(path), "%s/%s", g.ucg, nfb_limit_file(g.version));
-	if ((r = bench_write_at(g.parentfd, path, val)) < 0) {
+	snprintf(path, sizeof(path), "%s/%s", g.ucg, nfb_limit_file(g.nb.version));
+	if ((r = bench_write_at(g.nb.parentfd, path, val)) < 0) {
 		fprintf(stderr, "notifier_latency: %s: %s\n", path, strerror(-r));
 		return -1;
 	}
-	if ((g.userfd = openat(g.parentfd, g.ucg, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	if ((g.userfd = openat(g.nb.parentfd, g.ucg, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -1;
 
 	/* The user's terminal: a pty whose slave is theirs, mode 0620 as
@@ -686,7 +655,7 @@ setup(void)
 	memcpy(ut.ut_user, g.user, strnlen(g.user, sizeof(ut.ut_user)));
 	memcpy(ut.ut_host, "memcg-bench", strlen("memcg-bench"));
 	ut.ut_tv.tv_sec = (int32_t)time(NULL);
-	snprintf(g.utmp, sizeof(g.utmp), "%s/utmp", g.tmp);
+	snprintf(g.utmp, sizeof(g.utmp), "%s/utmp", g.nb.tmp);
 	fd = open(g.utmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0 || write(fd, &ut, sizeof(ut)) != (ssize_t)sizeof(ut)) {
 		fprintf(stderr, "notifier_latency: %s: %s\n", g.utmp, strerror(errno));
@@ -725,7 +694,7 @@ teardown(void)
 	if (g.ucg_made) {
 		/* A victim that is still being torn down keeps it busy a moment. */
 		for (int tries = 0; tries < 50; tries++) {
-			if (unlinkat(g.parentfd, g.ucg, AT_REMOVEDIR) == 0 || errno == ENOENT)
+			if (unlinkat(g.nb.parentfd, g.ucg, AT_REMOVEDIR) == 0 || errno == ENOENT)
 				break;
 			if (tries == 49) {
 				fprintf(stderr, "notifier_latency: rmdir %s: %s\n", g.ucg, strerror(errno));
@@ -734,87 +703,54 @@ teardown(void)
 			nfb_sleep(NULL, 20);
 		}
 	}
-	if (g.parentfd >= 0)
-		close(g.parentfd);
+	nfb_bench_close(&g.nb);
 	for (int i = 0; i < g.npt; i++)
 		free(g.pt[i].s);
 	return ret;
 }
 
+/* The options of this benchmark beside nfb_bench_options' own. */
+static int
+latency_option(int c, char *arg)
+{
+	switch (c) {
+	case 'c': g.conf = arg; return 0;
+	case 'u': g.user = arg; return 0;
+	case 'n':
+		return bench_parse_long(arg, 1, MAX_KILLS, &g.kills);
+	case 'B':
+		return bench_parse_long(arg, 0, MAX_KILLS, &g.burst);
+	case 'g':
+		return bench_parse_long(arg, 0, 60000, &g.gap_ms);
+	case 'w':
+		return bench_parse_long(arg, 100, 600000, &g.timeout_ms);
+	case 'L':
+		return nfb_parse_limit(arg, &g.limit);
+	case 'i': g.idle = arg; return 0;
+	case 'I':
+		return nfb_parse_limit(arg, &g.idle_limit);
+	default:
+		return -1;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
-	long v;
-	int c, ret = 0;
+	int ret = 0;
 	char idle_default[] = "0";
-	char *idle = idle_default;
 
+	nfb_bench_init(&g.nb, "notifier_latency");
 	g.kills = 50;
 	g.burst = 20;
 	g.gap_ms = 600;
 	g.timeout_ms = 3000;
-	g.start_timeout_s = 120;
 	g.limit = 32ull << 20;
 	g.idle_limit = 256ull << 20;
-	g.base = 3000000000u;
-	while ((c = getopt(argc, argv, "N:c:M:V:P:u:t:n:B:g:w:L:i:b:I:S:")) != -1) {
-		switch (c) {
-		case 'N': g.notifier = optarg; break;
-		case 'c': g.conf = optarg; break;
-		case 'M': g.mnt = optarg; break;
-		case 'V':
-			if (bench_parse_long(optarg, 1, 2, &v) < 0)
-				usage();
-			g.version = (int)v;
-			break;
-		case 'P': g.parent = optarg; break;
-		case 'u': g.user = optarg; break;
-		case 't': g.tmp = optarg; break;
-		case 'n':
-			if (bench_parse_long(optarg, 1, MAX_KILLS, &g.kills) < 0)
-				usage();
-			break;
-		case 'B':
-			if (bench_parse_long(optarg, 0, MAX_KILLS, &g.burst) < 0)
-				usage();
-			break;
-		case 'g':
-			if (bench_parse_long(optarg, 0, 60000, &g.gap_ms) < 0)
-				usage();
-			break;
-		case 'w':
-			if (bench_parse_long(optarg, 100, 600000, &g.timeout_ms) < 0)
-				usage();
-			break;
-		case 'L':
-			if (bench_parse_long(optarg, 4 << 20, LONG_MAX, &v) < 0)
-				usage();
-			g.limit = (unsigned long long)v;
-			break;
-		case 'i': idle = optarg; break;
-		case 'b':
-			if (bench_parse_long(optarg, 1000, 4000000000L, &v) < 0)
-				usage();
-			g.base = (uid_t)v;
-			break;
-		case 'I':
-			if (bench_parse_long(optarg, 4 << 20, LONG_MAX, &v) < 0)
-				usage();
-			g.idle_limit = (unsigned long long)v;
-			break;
-		case 'S':
-			if (bench_parse_long(optarg, 1, 3600, &g.start_timeout_s) < 0)
-				usage();
-			break;
-		default:
-			usage();
-		}
-	}
-	if (!g.notifier || !g.conf || !g.mnt || !g.version || !g.parent || !g.user || !g.tmp ||
-	    optind != argc || parse_idle_list(idle) < 0)
+	if (nfb_bench_options(&g.nb, argc, argv, "c:u:n:B:g:w:L:i:I:", latency_option) < 0 ||
+	    !g.conf || !g.user || parse_idle_list(g.idle ? g.idle : idle_default) < 0)
 		usage();
-	nfb_catch_signals();
-	if (setup() < 0) {
+	if (nfb_bench_open(&g.nb) < 0 || setup() < 0) {
 		ret = 2;
 	} else {
 		for (int i = 0; i < g.npt && !nfb_stopping; i++) {

@@ -70,12 +70,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 	fi
 fi
 
-# bench/*.h is not a prerequisite in the Makefile: rebuild by hand.
-for prog in "${PROGS[@]}"; do
-	for h in "$TOP"/bench/*.h; do
-		[ -e "$prog" ] && [ "$h" -nt "$prog" ] && rm -f "$prog"
-	done
-done
 make -s -C "$TOP" build/pam_memcg.so build/memcgctl build/memcg-notifier "${PROGS[@]#"$TOP"/}" >&2 ||
 	{ say "build failed"; exit 2; }
 NOTIFIER=$BUILD/memcg-notifier

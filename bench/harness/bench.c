@@ -1,22 +1,15 @@
-/* Helpers shared by the benchmark programs: the clock, percentiles, strict
- * number parsing, cgroupfs writes and "which cgroup am I in".  Written apart
- * from lib/ on purpose: a measurement must not trust the code it measures. */
-#ifndef MEMCG_BENCH_H
-#define MEMCG_BENCH_H
-
+/* The benchmark programs' shared helpers; see bench.h. */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <security/pam_appl.h>
+#include "bench.h"
 
-static inline uint64_t
+uint64_t
 bench_now_ns(void)
 {
 	struct timespec ts;
@@ -25,17 +18,15 @@ bench_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static inline int
-bench_u64cmp(const void *a, const void *b)
+static int
+u64cmp(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return x < y ? -1 : x > y;
 }
 
-/* Index of the nearest-rank percentile (p in 0..100) among n > 0 sorted
- * samples. */
-static inline size_t
+size_t
 bench_rank_index(size_t n, double p)
 {
 	size_t rank = (size_t)(p / 100.0 * (double)n + 0.999999);
@@ -47,34 +38,48 @@ bench_rank_index(size_t n, double p)
 	return rank - 1;
 }
 
-/* Nearest-rank percentile (p in 0..100) of v[0..n); sorts v in place. */
-static inline uint64_t
+uint64_t
 bench_percentile(uint64_t *v, size_t n, double p)
 {
 	if (n == 0)
 		return 0;
-	qsort(v, n, sizeof(*v), bench_u64cmp);
+	qsort(v, n, sizeof(*v), u64cmp);
 	return v[bench_rank_index(n, p)];
 }
 
-static inline int
-bench_dblcmp(const void *a, const void *b)
+static int
+i64cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int64_t
+bench_percentile_i64(int64_t *v, size_t n, double p)
+{
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), i64cmp);
+	return v[bench_rank_index(n, p)];
+}
+
+static int
+dblcmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
 }
 
-/* Median of v[0..n) (n >= 1); sorts v in place. */
-static inline double
+double
 bench_median(double *v, size_t n)
 {
-	qsort(v, n, sizeof(*v), bench_dblcmp);
+	qsort(v, n, sizeof(*v), dblcmp);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
-/* A duration for the tables: microseconds, or milliseconds from 10 ms. */
-static inline void
+void
 bench_fmt_ns(double ns, char *buf, size_t len)
 {
 	if (ns >= 1e7)
@@ -83,8 +88,30 @@ bench_fmt_ns(double ns, char *buf, size_t len)
 		snprintf(buf, len, "%.1f us", ns / 1e3);
 }
 
-/* Whole string, base 10, within [min, max].  Returns 0 or -EINVAL/-ERANGE. */
-static inline int
+void
+bench_fmt_ms(int64_t ns, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.2f ms", (double)ns / 1e6);
+}
+
+void
+bench_fmt_mib(long kb, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.2f MiB", (double)kb / 1024.0);
+}
+
+void
+bench_fmt_count(long v, char *buf, size_t len)
+{
+	if (v >= 1000000)
+		snprintf(buf, len, "%ld,%03ld,%03ld", v / 1000000, v / 1000 % 1000, v % 1000);
+	else if (v >= 1000)
+		snprintf(buf, len, "%ld,%03ld", v / 1000, v % 1000);
+	else
+		snprintf(buf, len, "%ld", v);
+}
+
+int
 bench_parse_long(const char *s, long min, long max, long *out)
 {
 	char *end;
@@ -102,9 +129,7 @@ bench_parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-/* Writes text to path (relative to dirfd) in one write(2), as cgroupfs
- * wants.  Returns 0 or a negative errno. */
-static inline int
+int
 bench_write_at(int dirfd, const char *path, const char *text)
 {
 	size_t len = strlen(text);
@@ -123,28 +148,34 @@ bench_write_at(int dirfd, const char *path, const char *text)
 	return r;
 }
 
-/* The memory cgroup of pid (0: this process) from /proc/PID/cgroup, with
- * its leading '/'.  Returns 0 or a negative errno. */
-static inline int
+int
+bench_read_file(const char *path, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	buf[got] = '\0';
+	return 0;
+}
+
+int
 bench_cgroup_of(pid_t pid, int version, char *buf, size_t len)
 {
 	char proc[64], text[8192];
-	ssize_t n;
-	size_t got = 0;
-	int fd;
+	int r;
 
 	if (pid == 0)
 		snprintf(proc, sizeof(proc), "/proc/self/cgroup");
 	else
 		snprintf(proc, sizeof(proc), "/proc/%ld/cgroup", (long)pid);
-	fd = open(proc, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (got + 1 < sizeof(text) &&
-	       (n = read(fd, text + got, sizeof(text) - 1 - got)) > 0)
-		got += (size_t)n;
-	close(fd);
-	text[got] = '\0';
+	if ((r = bench_read_file(proc, text, sizeof(text))) < 0)
+		return r;
 	for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
 		char *c1, *c2, *ctl;
 		int match = 0;
@@ -173,11 +204,7 @@ bench_cgroup_of(pid_t pid, int version, char *buf, size_t len)
 	return -ENOENT;
 }
 
-/* The limit files pam_memcg writes for memory_max = max, swap_max = swap
- * and memory_high = "max", in an order the kernel accepts on a new cgroup
- * (v1: memsw never below limit_in_bytes).  Returns how many. */
-#define BENCH_MAX_LIMITS 4
-static inline int
+int
 bench_limits(int version, unsigned long long max, unsigned long long swap,
 	     const char *file[BENCH_MAX_LIMITS], char val[BENCH_MAX_LIMITS][32])
 {
@@ -201,8 +228,7 @@ bench_limits(int version, unsigned long long max, unsigned long long swap,
 	return 4;
 }
 
-/* Nothing in our PAM stacks asks the user anything. */
-static inline int
+int
 bench_conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
 {
 	(void)n;
@@ -211,5 +237,3 @@ bench_conv(int n, const struct pam_message **msg, struct pam_response **resp, vo
 	(void)data;
 	return PAM_CONV_ERR;
 }
-
-#endif
