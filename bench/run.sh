@@ -423,9 +423,9 @@ nidle_summary=$(awk -F'|' '$4 ~ /^ *(PASS|MISS) *$/ {
 	printf "%s%s: %s %s", sep, $2, $3, $4; sep = "; " }' "$TMP/nidle.md")
 # "usual size X; N sections (1 MiB) Y" from the config size rows.
 confparse_summary=$(awk -F'|' '$2 ~ /usual size|1 MiB/ {
-	for (i = 2; i <= 8; i++) gsub(/^ +| +$/, "", $i)
-	if ($2 ~ /usual/) printf "%susual size %s", sep, $5
-	else printf "%s%s sections in %s bytes %s", sep, $4, $3, $5
+	for (i = 2; i <= 9; i++) gsub(/^ +| +$/, "", $i)
+	if ($2 ~ /usual/) printf "%susual size %s (CPU %s)", sep, $5, $8
+	else printf "%s%s sections in %s bytes %s (CPU %s)", sep, $4, $3, $5, $8
 	sep = "; " }' "$TMP/confparse.md")
 storm_memcg=$(awk -F'|' '$2 ~ /^ *pam_memcg *$/ {
 	for (i = 2; i <= 11; i++) gsub(/^ +| +$/, "", $i)
@@ -529,8 +529,10 @@ storm_memcg=$(awk -F'|' '$2 ~ /^ *pam_memcg *$/ {
 	echo "temp dir, $CONFIG_ROUNDS times per size: the usual size (default, one group, one"
 	echo "user), then a header and N one-line sections (\`user \"u000001\" { memory_max ="
 	echo "\"2G\" }\`, every eighth a group), up to as many as fit in the loader's 1 MiB"
-	echo "cap. *per section*: the median divided by the number of sections, flat when"
-	echo "the cost is linear in the file (libconfuse by itself compares each new"
+	echo "cap. *CPU*: this thread's on-CPU time (CLOCK_THREAD_CPUTIME_ID), which other"
+	echo "work on the machine does not stretch as it does the wall clock. *CPU per"
+	echo "section*: its median over the number of sections, flat when the cost is"
+	echo "linear in the file (libconfuse by itself compares each new"
 	echo "section's title with all before it: 3.8 s for the 1 MiB file before"
 	echo "lib/config.c took sections out of it as they close)."
 	echo
