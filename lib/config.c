@@ -373,10 +373,12 @@ static int
 cb_rule_section(cfg_t *cfg, cfg_opt_t *opt)
 {
 	struct rule_list *l = strcmp(opt->name, "user") == 0 ? &cur->users : &cur->groups;
-	unsigned last = cfg_opt_size(opt) - 1;
+	unsigned nsec = cfg_opt_size(opt), last = nsec - 1;
 	struct rule_src *s;
 
 	cur->sec_seen = 0;
+	if (nsec == 0)
+		return 0;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
 		struct rule_src *v = reallocarray(l->v, cap, sizeof(*v));
