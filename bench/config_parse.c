@@ -213,7 +213,7 @@ main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	/* Row 0: the usual size (no rule sections beyond default); then the
+	/* Row 0: the usual size (SIZE_MAX); then the
 	 * sizes asked for; last, as many as fit (0). */
 	rows[nrows++] = SIZE_MAX;
 	for (const char *p = sizes; *p != '\0' && nrows < sizeof(rows) / sizeof(rows[0]) - 1;) {
