@@ -13,18 +13,35 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dupes.h"
 
 /* libconfuse's lexer keeps global state: one parse at a time per process. */
 static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A user or group section as taken out of libconfuse when it closes: the
+ * keys it gave (r.set), not yet merged with the default section, which may
+ * come later in the file. */
+struct rule_src {
+	struct mc_rule r;
+	int high_line, max_line;	/* where memory_high/_max were given; 0: not */
+};
+
+struct rule_list {
+	struct rule_src *v;	/* file order */
+	size_t n, cap;
+};
 
 /* State of the parse in progress; only touched with parse_lock held. */
 struct parse_ctx {
 	const char *file;
 	const struct mc_errsink *errs;
 	int nerrors;
-	cfg_opt_t **seen;	/* options already given, to catch repeats */
-	size_t nseen, capseen;
+	cfg_t *top;
+	/* Options already given (bit: index in the section's option array),
+	 * at the top level and in the section being read, to catch repeats. */
+	unsigned top_seen, sec_seen;
 	int ndefault, nnotify;
+	struct rule_list users, groups;
 };
 static struct parse_ctx *cur;
 
@@ -68,7 +85,7 @@ bad(cfg_t *cfg, const char *fmt, ...)
 	report(cur->errs, cur->file, cfg->line, "%s", msg);
 }
 
-/* libconfuse's own messages (syntax, unknown options, duplicate titles). */
+/* libconfuse's own messages (syntax, unknown options). */
 static void
 confuse_error(cfg_t *cfg, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
@@ -82,30 +99,24 @@ confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 	report(cur->errs, cur->file, cfg != NULL ? cfg->line : 0, "%s", msg);
 }
 
-/* Each option instance (sections have their own copies) may be given once. */
+/* Each option may be given once per section (and once at the top level).
+ * Sections are read one at a time (none nests), so one set for the top
+ * level and one for the open section, cleared when it closes, are enough:
+ * constant time per key, however many sections the file has. */
 static void
 check_repeat(cfg_t *cfg, cfg_opt_t *opt)
 {
-	for (size_t i = 0; i < cur->nseen; i++) {
-		if (cur->seen[i] == opt) {
-			bad(cfg, "'%s' is given more than once in this section",
-			    opt->name);
-			return;
-		}
-	}
-	if (cur->nseen == cur->capseen) {
-		size_t cap = cur->capseen ? cur->capseen * 2 : 32;
-		/* NOLINTNEXTLINE(bugprone-sizeof-expression): n is cfg_opt_t **. */
-		cfg_opt_t **n = realloc(cur->seen, cap * sizeof(*n));
+	unsigned *seen = cfg == cur->top ? &cur->top_seen : &cur->sec_seen;
+	ptrdiff_t i = opt - cfg->opts;
+	unsigned bit;
 
-		if (n == NULL) {
-			bad(cfg, "out of memory");
-			return;
-		}
-		cur->seen = n;
-		cur->capseen = cap;
-	}
-	cur->seen[cur->nseen++] = opt;
+	/* opt is always one of cfg's own; the option tables have < 32 entries. */
+	if (i < 0 || i >= 32)
+		return;
+	bit = 1u << i;
+	if (*seen & bit)
+		bad(cfg, "'%s' is given more than once in this section", opt->name);
+	*seen |= bit;
 }
 
 static int
@@ -335,6 +346,7 @@ static int
 cb_default_section(cfg_t *cfg, cfg_opt_t *opt)
 {
 	(void)opt;
+	cur->sec_seen = 0;
 	if (++cur->ndefault > 1)
 		bad(cfg, "section 'default' is given more than once");
 	return 0;
@@ -344,8 +356,49 @@ static int
 cb_notify_section(cfg_t *cfg, cfg_opt_t *opt)
 {
 	(void)opt;
+	cur->sec_seen = 0;
 	if (++cur->nnotify > 1)
 		bad(cfg, "section 'notify' is given more than once");
+	return 0;
+}
+
+static int fill_rule(cfg_t *sec, bool notify_keys, struct rule_src *s);
+
+/* Called as each user or group section closes.  Its keys are copied out
+ * and the section is removed, so libconfuse never holds more than one: it
+ * compares a new section's title with every one it holds (whether or not
+ * duplicates are refused), which made a file of n sections cost n^2/2
+ * string compares.  Duplicates are found after the parse (find_dupes). */
+static int
+cb_rule_section(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct rule_list *l = strcmp(opt->name, "user") == 0 ? &cur->users : &cur->groups;
+	unsigned nsec = cfg_opt_size(opt), last = nsec - 1;
+	struct rule_src *s;
+
+	cur->sec_seen = 0;
+	if (nsec == 0)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct rule_src *v = reallocarray(l->v, cap, sizeof(*v));
+
+		if (v == NULL) {
+			bad(cfg, "out of memory");
+			return -1;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	s = &l->v[l->n];
+	memset(s, 0, sizeof(*s));
+	if (fill_rule(cfg_opt_getnsec(opt, last), true, s) < 0) {
+		free(s->r.name);
+		bad(cfg, "out of memory");
+		return -1;
+	}
+	l->n++;
+	cfg_opt_rmnsec(opt, last);
 	return 0;
 }
 
@@ -390,8 +443,10 @@ static cfg_opt_t top_opts[] = {
 	CFG_INT_CB("on_error", 0, CFGF_NODEFAULT, cb_on_error),
 	CFG_INT_CB("group_lookup", 0, CFGF_NODEFAULT, cb_group_lookup),
 	CFG_SEC("default", default_opts, CFGF_NONE),
-	CFG_SEC("group", rule_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_SEC("user", rule_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	/* No CFGF_NO_TITLE_DUPES: libconfuse holds one section of each at a
+	 * time (cb_rule_section); find_dupes reports repeated titles. */
+	CFG_SEC("group", rule_opts, CFGF_MULTI | CFGF_TITLE),
+	CFG_SEC("user", rule_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_SEC("notify", notify_opts, CFGF_NONE),
 	CFG_END()
 };
@@ -526,20 +581,20 @@ size_opt(cfg_t *sec, const char *name)
 	return cfg_getptr(sec, name);
 }
 
-/* Fills a rule from its section; keys it leaves out come from def.
+/* Copies the keys a section gives into s->r, leaving the other fields as
+ * the caller set them, and notes which (s->r.set) and on which line.
  * notify_keys: the section is a user or group rule (it has tty, mail and
  * warn_at; default does not). */
 static int
-fill_rule(cfg_t *sec, const struct mc_rule *def, bool notify_keys,
-	  struct mc_rule *r)
+fill_rule(cfg_t *sec, bool notify_keys, struct rule_src *s)
 {
+	struct mc_rule *r = &s->r;
 	const struct size_val *v;
 
-	if (def != NULL)
-		*r = *def;
 	r->name = NULL;
 	r->set = 0;
 	r->line = sec != NULL ? sec->line : 0;
+	s->high_line = s->max_line = 0;
 	if (sec == NULL)
 		return 0;
 	if (cfg_title(sec) != NULL) {
@@ -550,10 +605,12 @@ fill_rule(cfg_t *sec, const struct mc_rule *def, bool notify_keys,
 	if ((v = size_opt(sec, "memory_max")) != NULL) {
 		r->memory_max = v->sz;
 		r->set |= MC_SET_MEMORY_MAX;
+		s->max_line = v->line;
 	}
 	if ((v = size_opt(sec, "memory_high")) != NULL) {
 		r->memory_high = v->sz;
 		r->set |= MC_SET_MEMORY_HIGH;
+		s->high_line = v->line;
 	}
 	if ((v = size_opt(sec, "swap_max")) != NULL) {
 		r->swap_max = v->sz;
@@ -580,21 +637,46 @@ fill_rule(cfg_t *sec, const struct mc_rule *def, bool notify_keys,
 	return 0;
 }
 
+/* The rule a section gives: its own keys, the others from def.  r takes
+ * own's name (the caller clears it there). */
+static void
+inherit(const struct mc_rule *def, const struct mc_rule *own, struct mc_rule *r)
+{
+	*r = *def;
+	r->name = own->name;
+	r->line = own->line;
+	r->set = own->set;
+	if (own->set & MC_SET_MEMORY_MAX)
+		r->memory_max = own->memory_max;
+	if (own->set & MC_SET_MEMORY_HIGH)
+		r->memory_high = own->memory_high;
+	if (own->set & MC_SET_SWAP_MAX)
+		r->swap_max = own->swap_max;
+	if (own->set & MC_SET_OOM_GROUP)
+		r->oom_group = own->oom_group;
+	if (own->set & MC_SET_TTY)
+		r->tty = own->tty;
+	if (own->set & MC_SET_MAIL)
+		r->mail = own->mail;
+	if (own->set & MC_SET_WARN_AT)
+		r->warn_at = own->warn_at;
+}
+
 /* memory_high above memory_max is a mistake wherever it comes from. */
 static void
-check_rule(struct parse_ctx *ctx, cfg_t *sec, const struct mc_rule *r,
-	   const char *what, uint64_t ram)
+check_rule(struct parse_ctx *ctx, const struct rule_src *s,
+	   const struct mc_rule *r, const char *what, uint64_t ram)
 {
 	uint64_t max = mc_size_resolve(&r->memory_max, ram);
 	uint64_t high = mc_size_resolve(&r->memory_high, ram);
-	const struct size_val *v;
 	int line = r->line;
 
 	if (high == MC_UNLIMITED || high <= max)
 		return;
-	if ((v = size_opt(sec, "memory_high")) != NULL ||
-	    (v = size_opt(sec, "memory_max")) != NULL)
-		line = v->line;
+	if (s->high_line > 0)
+		line = s->high_line;
+	else if (s->max_line > 0)
+		line = s->max_line;
 	ctx->nerrors++;
 	report(ctx->errs, ctx->file, line,
 	       "%s: memory_high (%llu bytes) is above memory_max (%llu bytes)",
@@ -690,26 +772,24 @@ build_notify(struct parse_ctx *ctx, cfg_t *sec, struct mc_notify *n)
 }
 
 static int
-build_rules(struct parse_ctx *ctx, cfg_t *cfg, const char *kind,
+build_rules(struct parse_ctx *ctx, struct rule_list *l, const char *kind,
 	    const struct mc_rule *def, uint64_t ram, struct mc_rule **out,
 	    size_t *n)
 {
-	unsigned cnt = cfg_size(cfg, kind);
-
 	*out = NULL;
 	*n = 0;
-	if (cnt == 0)
+	if (l->n == 0)
 		return 0;
-	*out = calloc(cnt, sizeof(**out));
+	*out = calloc(l->n, sizeof(**out));
 	if (*out == NULL)
 		return -ENOMEM;
-	for (unsigned i = 0; i < cnt; i++) {
-		cfg_t *sec = cfg_getnsec(cfg, kind, i);
+	for (size_t i = 0; i < l->n; i++) {
+		struct rule_src *s = &l->v[i];
 		struct mc_rule *r = &(*out)[i];
 		char what[300];
 
-		if (fill_rule(sec, def, true, r) < 0)
-			return -ENOMEM;
+		inherit(def, &s->r, r);
+		s->r.name = NULL;
 		(*n)++;
 		if (!valid_name(r->name)) {
 			ctx->nerrors++;
@@ -718,7 +798,7 @@ build_rules(struct parse_ctx *ctx, cfg_t *cfg, const char *kind,
 		}
 		/* tty, mail and warn_at default to the notify section's. */
 		snprintf(what, sizeof(what), "%s \"%s\"", kind, r->name);
-		check_rule(ctx, sec, r, what, ram);
+		check_rule(ctx, s, r, what, ram);
 	}
 	return 0;
 }
@@ -727,6 +807,7 @@ static int
 build(struct parse_ctx *ctx, cfg_t *cfg, uint64_t ram, struct mc_config *c)
 {
 	cfg_t *dsec = cfg_size(cfg, "default") > 0 ? cfg_getsec(cfg, "default") : NULL;
+	struct rule_src ds;
 	int r;
 
 	c->cgroup_version = cfg_size(cfg, "cgroup_version") > 0
@@ -771,14 +852,16 @@ build(struct parse_ctx *ctx, cfg_t *cfg, uint64_t ram, struct mc_config *c)
 	c->def.tty = c->notify.tty;
 	c->def.mail = c->notify.mail;
 	c->def.warn_at = c->notify.warn_at;
-	if ((r = fill_rule(dsec, &c->def, false, &c->def)) < 0)
+	ds.r = c->def;
+	if ((r = fill_rule(dsec, false, &ds)) < 0)
 		return r;
-	check_rule(ctx, dsec, &c->def, "default", ram);
+	c->def = ds.r;
+	check_rule(ctx, &ds, &c->def, "default", ram);
 
-	if ((r = build_rules(ctx, cfg, "group", &c->def, ram, &c->groups,
-			     &c->n_groups)) < 0 ||
-	    (r = build_rules(ctx, cfg, "user", &c->def, ram, &c->users,
-			     &c->n_users)) < 0)
+	if ((r = build_rules(ctx, &ctx->groups, "group", &c->def, ram,
+			     &c->groups, &c->n_groups)) < 0 ||
+	    (r = build_rules(ctx, &ctx->users, "user", &c->def, ram,
+			     &c->users, &c->n_users)) < 0)
 		return r;
 	return 0;
 }
@@ -879,6 +962,121 @@ blank_comments(char *s, size_t len)
 	}
 }
 
+/* The line of the '{' of each `kind "title" {` section at the top level of
+ * text (comments blanked out), in file order, into lines[0..max): where
+ * libconfuse reported a repeated title when it looked for them.  Follows
+ * its lexer as far as quoted strings, words and braces.  Returns how many
+ * were found. */
+static size_t
+section_lines(const char *s, size_t len, const char *kind, int *lines,
+	      size_t max)
+{
+	size_t klen = strlen(kind), n = 0, i = 0;
+	int line = 1, depth = 0;
+	int seen = 0;	/* 1: the word kind; 2: kind and a title */
+
+	while (i < len && n < max) {
+		char c = s[i];
+
+		if (c == '"' || c == '\'') {
+			for (i++; i < len && s[i] != c; i++) {
+				if (s[i] == '\\' && i + 1 < len)
+					i++;
+				if (s[i] == '\n')
+					line++;
+			}
+			i++;
+			seen = seen == 1 ? 2 : 0;
+		} else if (word_char(c)) {
+			size_t b = i;
+
+			while (i < len && word_char(s[i]))
+				i++;
+			if (seen == 1)
+				seen = 2;
+			else
+				seen = depth == 0 && i - b == klen &&
+				       memcmp(s + b, kind, klen) == 0;
+		} else {
+			if (c == '\n')
+				line++;
+			else if (c == '{') {
+				if (seen == 2 && depth == 0)
+					lines[n++] = line;
+				depth++;
+			} else if (c == '}' && depth > 0) {
+				depth--;
+			}
+			if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+				seen = 0;
+			i++;
+		}
+	}
+	return n;
+}
+
+/* Where section i of l opens: from section_lines when it found that many
+ * (and agrees with libconfuse's closing line), else where it closes. */
+static int
+open_line(const struct rule_list *l, const int *open, size_t nopen, size_t i)
+{
+	if (i < nopen && open[i] > 0 && open[i] <= l->v[i].r.line)
+		return open[i];
+	return l->v[i].r.line;
+}
+
+/* Reports every section of l whose title an earlier one of the same kind
+ * has, at the line that opens it.  Linear in the number of sections; the
+ * text is only scanned for lines when there is a duplicate.  Returns 0 or
+ * -ENOMEM. */
+static int
+find_dupes(struct parse_ctx *ctx, const struct rule_list *l, const char *kind,
+	   const char *text, size_t len)
+{
+	const char **names = NULL;
+	size_t *first = NULL, nopen = 0;
+	int *open = NULL, r = -ENOMEM;
+
+	if (l->n < 2)
+		return 0;
+	if ((names = calloc(l->n, sizeof(*names))) == NULL ||
+	    (first = calloc(l->n, sizeof(*first))) == NULL)
+		goto out;
+	for (size_t i = 0; i < l->n; i++)
+		names[i] = l->v[i].r.name != NULL ? l->v[i].r.name : "";
+	if ((r = mc_first_seen(names, l->n, first)) < 0)
+		goto out;
+	for (size_t i = 0; i < l->n; i++) {
+		if (first[i] == i)
+			continue;
+		if (open == NULL) {
+			if ((open = calloc(l->n, sizeof(*open))) == NULL) {
+				r = -ENOMEM;
+				goto out;
+			}
+			nopen = section_lines(text, len, kind, open, l->n);
+		}
+		ctx->nerrors++;
+		report(ctx->errs, ctx->file, open_line(l, open, nopen, i),
+		       "duplicate %s \"%s\" (first given at line %d)", kind,
+		       names[i], open_line(l, open, nopen, first[i]));
+	}
+	r = 0;
+out:
+	free(names);
+	free(first);
+	free(open);
+	return r;
+}
+
+static void
+free_rule_list(struct rule_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].r.name);
+	free(l->v);
+}
+
 int
 mc_config_parse(const char *name, const char *text, size_t len,
 		uint64_t ram_bytes, const struct mc_errsink *errs,
@@ -910,9 +1108,12 @@ mc_config_parse(const char *name, const char *text, size_t len,
 	r = -ENOMEM;
 	if ((cfg = cfg_init(top_opts, CFGF_NONE)) == NULL)
 		goto out;
+	ctx.top = cfg;
 	cfg_set_error_function(cfg, confuse_error);
 	cfg_set_validate_func(cfg, "default", cb_default_section);
 	cfg_set_validate_func(cfg, "notify", cb_notify_section);
+	cfg_set_validate_func(cfg, "user", cb_rule_section);
+	cfg_set_validate_func(cfg, "group", cb_rule_section);
 	if (cfg_parse_buf(cfg, buf) != CFG_SUCCESS && ctx.nerrors == 0) {
 		ctx.nerrors++;
 		report(errs, name, 0, "could not be parsed");
@@ -922,6 +1123,10 @@ mc_config_parse(const char *name, const char *text, size_t len,
 		report(errs, name, line,
 		       "ends inside a section or a comment (a closing '}' or '*/' is missing)");
 	}
+	/* Also after a syntax error: the sections before it are complete. */
+	if (find_dupes(&ctx, &ctx.users, "user", buf, len) < 0 ||
+	    find_dupes(&ctx, &ctx.groups, "group", buf, len) < 0)
+		goto out;
 	if (ctx.nerrors > 0) {
 		r = -EINVAL;
 		goto out;
@@ -941,7 +1146,8 @@ out:
 		cfg_free(cfg);
 	cur = NULL;
 	pthread_mutex_unlock(&parse_lock);
-	free(ctx.seen);
+	free_rule_list(&ctx.users);
+	free_rule_list(&ctx.groups);
 	free(buf);
 	mc_config_free(c);
 	return r;

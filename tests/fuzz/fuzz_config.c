@@ -3,7 +3,7 @@
  * problem names the file and a line inside the text (0: the whole file);
  * and a config it accepts holds only what config.h promises (a normalised
  * cgroup_parent, valid names, memory_high not above memory_max, absolute
- * paths, header-safe mail_from, values in range). */
+ * paths, header-safe mail_from, values in range, no title twice). */
 #include <errno.h>
 
 #include "config.h"
@@ -91,6 +91,17 @@ check_rule(const struct mc_rule *r, bool named)
 	FZ_CHECK(r->warn_at <= 10000, "warn_at %u", r->warn_at);
 }
 
+/* Repeated titles are refused, so an accepted config names each once
+ * (quadratic, but fuzz inputs are short). */
+static void
+check_unique(const struct mc_rule *v, size_t n, const char *kind)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i; j++)
+			FZ_CHECK(strcmp(v[i].name, v[j].name) != 0, "%s \"%s\" twice",
+				 kind, v[i].name);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -130,6 +141,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_rule(&cfg->groups[i], true);
 	for (size_t i = 0; i < cfg->n_users; i++)
 		check_rule(&cfg->users[i], true);
+	check_unique(cfg->groups, cfg->n_groups, "group");
+	check_unique(cfg->users, cfg->n_users, "user");
 	FZ_CHECK(cfg->notify.sendmail != NULL && cfg->notify.sendmail[0] == '/', "sendmail");
 	FZ_CHECK(cfg->notify.metrics_file != NULL &&
 		 (cfg->notify.metrics_file[0] == '\0' || cfg->notify.metrics_file[0] == '/'),

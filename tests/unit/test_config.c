@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "parse.h"
+#include "rules.h"
 
 #define GiB ((uint64_t)1 << 30)
 #define MiB ((uint64_t)1 << 20)
@@ -804,6 +805,16 @@ test_error_lines(void **state)
 		/* Titles and keys given twice. */
 		{ "group \"a\" {\n}\ngroup \"a\" {\n}\n", 3, "duplicate" },
 		{ "user \"a\" {\n}\n\nuser \"a\" {\n}\n", 4, "duplicate" },
+		/* The line of the '{', as libconfuse had it; braces in comments
+		 * and titles do not count. */
+		{ "user \"a\"\n{\n}\nuser \"a\"\n\n{\n}\n", 6, "first given at line 2" },
+		{ "user \"a\" { # {\n}\n// user \"a\" {\n/* } { */ user \"{\" {\n}\nuser a {\n}\n",
+		  6, "first given at line 1" },
+		{ "group \"g\" {\n}\nuser \"g\" {\n}\ngroup \"x\" {\n}\ngroup \"g\" {\n}\n", 7,
+		  "duplicate group \"g\" (first given at line 1)" },
+		/* A key is checked per section, whatever came before. */
+		{ "user \"a\" {\n tty = true\n}\nuser \"b\" {\n tty = true\n tty = false\n}\n", 6, "tty" },
+		{ "user \"a\" {\n tty = true\n}\nmin_uid = 5\nuser \"b\" {\n}\nmin_uid = 6\n", 7, "min_uid" },
 		{ "min_uid = 1\nmin_uid = 1\n", 2, "min_uid" },
 		{ "cgroup_parent = \"a\"\n\ncgroup_parent = \"a\"\n", 3, "cgroup_parent" },
 		{ "exempt_users = {\"a\"}\nexempt_users = {\"b\"}\n", 2, "exempt_users" },
@@ -1125,6 +1136,155 @@ expect_refused(const char *dir, const char *name, const char *needle)
 	}
 }
 
+/* Every repeated title is reported, each at its own line, naming the line
+ * of the first; the parse goes on past them. */
+static void
+test_duplicates_all_reported(void **state)
+{
+	static const char text[] =
+		"user \"a\" {\n}\n"		/* 1 */
+		"group \"a\" {\n}\n"		/* 3: a group, not a repeat */
+		"user \"a\" {\n}\n"		/* 5 */
+		"user \"b\" { tty = maybe }\n"	/* 7: an error of its own */
+		"user \"a\" {\n}\n"		/* 8 */
+		"group \"a\" {\n}\n";		/* 10 */
+	static const struct {
+		int line;
+		const char *msg;
+	} want[] = {
+		{ 7, "tty" },
+		{ 5, "duplicate user \"a\" (first given at line 1)" },
+		{ 8, "duplicate user \"a\" (first given at line 1)" },
+		{ 10, "duplicate group \"a\" (first given at line 3)" },
+	};
+	struct mc_config *c = (struct mc_config *)&c;
+	struct errlog log;
+	int r;
+
+	(void)state;
+	r = parse(text, &log, &c);
+	if (r != -EINVAL || c != NULL || log.n != (int)NELEM(want)) {
+		errlog_dump(&log);
+		fail_msg("returned %d with %d reports; want -EINVAL and %zu", r, log.n,
+			 NELEM(want));
+	}
+	for (size_t i = 0; i < NELEM(want); i++) {
+		if (log.e[i].line != want[i].line || strstr(log.e[i].msg, want[i].msg) == NULL) {
+			errlog_dump(&log);
+			fail_msg("report %zu: want line %d with \"%s\"", i, want[i].line,
+				 want[i].msg);
+		}
+	}
+}
+
+/* A config as large as the loader takes: ~28,000 sections in about a
+ * megabyte, one per line after a header of HEADER_LINES lines.  Section i
+ * is a group rule when i % 8 == 7, else a user rule; the last of each kind
+ * has a limit of its own. */
+#define MANY 28000
+#define HEADER_LINES 5
+
+static char *
+many_sections(size_t dup_user_at, size_t dup_group_at, size_t *len)
+{
+	size_t cap = (size_t)MANY * 48 + 256, n = 0;
+	char *t = malloc(cap);
+
+	assert_non_null(t);
+	n += (size_t)snprintf(t + n, cap - n,
+			      "min_uid = 1000\n"
+			      "default {\n"
+			      " memory_max = \"1G\"\n"
+			      "}\n"
+			      "\n");
+	for (size_t i = 0; i < MANY; i++) {
+		bool group = i % 8 == 7;
+		bool last = i >= MANY - 8 && (group ? i + 1 == MANY
+						    : i + 1 == MANY - 1);
+		size_t id = i;
+
+		/* A repeat takes the title of section 100 (user) / 7 (group). */
+		if (i == dup_user_at)
+			id = 100;
+		else if (i == dup_group_at)
+			id = 7;
+		n += (size_t)snprintf(t + n, cap - n, "%s \"%c%05zu\" { memory_max = \"%s\" }\n",
+				      group ? "group" : "user", group ? 'g' : 'u', id,
+				      last ? "3G" : "2G");
+		assert_true(n < cap);
+	}
+	*len = n;
+	return t;
+}
+
+static void
+test_many_sections(void **state)
+{
+	const char *dir = *state;
+	struct mc_config *c = (struct mc_config *)&c;
+	const char *groups[] = { "g27999" };
+	struct mc_decision d;
+	struct mc_user u;
+	struct errlog log;
+	size_t len;
+	char *text;
+	int r;
+
+	/* One repeated user title and one repeated group title, late in the
+	 * file: each reported at its own line, naming the first's. */
+	text = many_sections(20000, 20007, &len);
+	assert_true(len <= MC_CONF_MAX_BYTES);
+	put_file(dir, "many.conf", text, len, 0644);
+	free(text);
+	r = load(dir, "many.conf", &log, &c);
+	if (r != -EINVAL || c != NULL || log.n != 2 ||
+	    log.e[0].line != HEADER_LINES + 20000 + 1 ||
+	    strstr(log.e[0].msg, "duplicate user \"u00100\" (first given at line 106)") == NULL ||
+	    log.e[1].line != HEADER_LINES + 20007 + 1 ||
+	    strstr(log.e[1].msg, "duplicate group \"g00007\" (first given at line 13)") == NULL) {
+		errlog_dump(&log);
+		fail_msg("load of %zu bytes returned %d with %d reports", len, r, log.n);
+	}
+
+	/* Without them: every section is there, in file order, and the last
+	 * user and group rules are the ones that match. */
+	text = many_sections(SIZE_MAX, SIZE_MAX, &len);
+	put_file(dir, "many.conf", text, len, 0644);
+	free(text);
+	c = NULL;
+	r = load(dir, "many.conf", &log, &c);
+	if (r != 0 || c == NULL || log.n != 0) {
+		errlog_dump(&log);
+		fail_msg("load of %zu bytes returned %d with %d reports", len, r, log.n);
+	}
+	assert_int_equal(c->n_groups, MANY / 8);
+	assert_int_equal(c->n_users, MANY - MANY / 8);
+	assert_string_equal(c->users[0].name, "u00000");
+	assert_int_equal(c->users[0].line, HEADER_LINES + 1);
+	assert_string_equal(c->users[c->n_users - 1].name, "u27998");
+	assert_int_equal(c->users[c->n_users - 1].line, HEADER_LINES + 27998 + 1);
+	assert_string_equal(c->groups[c->n_groups - 1].name, "g27999");
+
+	u = (struct mc_user){ .name = "u27998", .uid = 5000 };
+	mc_decide(c, &u, RAM, &d);
+	assert_string_equal(d.rule_kind, "user");
+	assert_ptr_equal(d.rule, &c->users[c->n_users - 1]);
+	assert_int_equal(d.limits.memory_max, 3 * GiB);
+
+	u = (struct mc_user){ .name = "nobody-listed", .uid = 5001, .groups = groups,
+			      .n_groups = 1 };
+	mc_decide(c, &u, RAM, &d);
+	assert_string_equal(d.rule_kind, "group");
+	assert_ptr_equal(d.rule, &c->groups[c->n_groups - 1]);
+	assert_int_equal(d.limits.memory_max, 3 * GiB);
+
+	u = (struct mc_user){ .name = "u12345", .uid = 5002 };
+	mc_decide(c, &u, RAM, &d);
+	assert_string_equal(d.rule_kind, "user");
+	assert_int_equal(d.limits.memory_max, 2 * GiB);
+	mc_config_free(c);
+}
+
 static void
 test_load_good(void **state)
 {
@@ -1410,6 +1570,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_load_size_cap, setup_dir, teardown_dir),
 		cmocka_unit_test(test_load_size_cap_while_reading),
 		cmocka_unit_test_setup_teardown(test_load_reports_lines, setup_dir, teardown_dir),
+		cmocka_unit_test(test_duplicates_all_reported),
+		cmocka_unit_test_setup_teardown(test_many_sections, setup_dir, teardown_dir),
 	};
 
 	if (geteuid() != 0) {
