@@ -18,8 +18,8 @@ bench_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int
-u64cmp(const void *a, const void *b)
+int
+bench_u64cmp(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
@@ -43,7 +43,7 @@ bench_percentile(uint64_t *v, size_t n, double p)
 {
 	if (n == 0)
 		return 0;
-	qsort(v, n, sizeof(*v), u64cmp);
+	qsort(v, n, sizeof(*v), bench_u64cmp);
 	return v[bench_rank_index(n, p)];
 }
 

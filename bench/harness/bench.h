@@ -14,6 +14,9 @@
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t bench_now_ns(void);
 
+/* qsort comparator for uint64_t, ascending. */
+int bench_u64cmp(const void *a, const void *b);
+
 /* Index of the nearest-rank percentile (p in 0..100) among n > 0 sorted
  * samples. */
 size_t bench_rank_index(size_t n, double p);
