@@ -59,7 +59,7 @@ raw(struct fz *f)
 
 		if (mc_kmsg_split(rec, len, &seq, &ts, text, textlen) == 0) {
 			FZ_CHECK(memchr(text, '\0', textlen) != NULL, "text unterminated");
-			if (mc_kmsg_parse_summary(text, &sum) == 0) {
+			if (mc_kmsg_parse_summary(text, NULL, &sum) == 0) {
 				FZ_CHECK(sum.pid >= 0, "pid %ld", (long)sum.pid);
 				FZ_CHECK(!sum.global || sum.oom_memcg[0] == '\0', "global with a memcg");
 			}
@@ -206,7 +206,7 @@ kernel(struct fz *f)
 		snprintf(text, sizeof(text),
 			 "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=%s,task_memcg=%s,task=%s,pid=%d,uid=%d",
 			 oom_memcg, task_memcg, comm, pid, (int)uid);
-		FZ_CHECK(mc_kmsg_parse_summary(text, &sum) == 0, "summary refused");
+		FZ_CHECK(mc_kmsg_parse_summary(text, NULL, &sum) == 0, "summary refused");
 		FZ_CHECK(sum.have_uid && sum.uid == (uid_t)uid, "uid %u, want %u",
 			 (unsigned)sum.uid, (unsigned)uid);
 		FZ_CHECK(strcmp(sum.task, comm) == 0 && sum.pid == pid, "task or pid");

@@ -108,7 +108,8 @@ test_forged_episode_start(void **state)
 		  "oom_memcg=" CG ",task_memcg=" CG ",task=python3,pid=7342,uid=2000", &ev);
 	assert_int_equal(feed(&st, "x[1133]: segfault at 0 ip 0000562a4df86139 sp 00007ffc1d3d0860 error 4 in "
 			      "y invoked oom-killer: gfp_mask=0x0[1139,562a4df86000+1000]", &ev), MC_KMSG_NONE);
-	assert_int_equal(feed(&st, "Memory cgroup out of memory: Killed process 7342 (python3) total-vm:60768kB", &ev),
+	assert_int_equal(feed(&st, "Memory cgroup out of memory: Killed process 7342 (python3) total-vm:60768kB, "
+			      "anon-rss:50816kB, file-rss:6352kB, shmem-rss:0kB, UID:2000 pgtables:156kB oom_score_adj:0", &ev),
 			 MC_KMSG_KILL);
 	assert_string_equal(ev.memcg, CG);
 	assert_string_equal(ev.oom_memcg, CG);
