@@ -135,13 +135,11 @@ mc_kmsg_parse_summary(const char *text, const char *comm, struct mc_kmsg_summary
 		;
 	if (q == p || !copy_span(p, q, out->constraint, sizeof(out->constraint)))
 		return -EINVAL;
-	if ((paths = paths_start(q, &out->global)) == NULL)
-		return -EINVAL;
 
 	/* From the end: ",uid=N" (since 5.0), then ",pid=N": digits only
 	 * follow them, so their last occurrences are the kernel's.  The
 	 * kernel prints the uid with %d: from 2^31 up it is negative. */
-	if ((q = find_last(paths, end, ",uid=")) != NULL) {
+	if ((q = find_last(p, end, ",uid=")) != NULL) {
 		bool neg = q + 5 < end && q[5] == '-';
 
 		if (parse_num(q + 5 + neg, end, neg ? (uint64_t)INT32_MAX + 1 : UINT32_MAX, &v)) {
@@ -150,11 +148,13 @@ mc_kmsg_parse_summary(const char *text, const char *comm, struct mc_kmsg_summary
 			end = q;
 		}
 	}
-	if ((q = find_last(paths, end, ",pid=")) == NULL ||
+	if ((q = find_last(p, end, ",pid=")) == NULL ||
 	    !parse_num(q + 5, end, INT32_MAX, &v))
 		return -EINVAL;
 	out->pid = (pid_t)v;
 	end = q;
+	if ((paths = paths_start(p + strlen(out->constraint), &out->global)) == NULL || paths > end)
+		return -EINVAL;
 
 	/* The command name: up to 15 bytes after a ",task=", which a name
 	 * may hold too; each place it can start is one more reading. */
@@ -384,8 +384,10 @@ mc_kmsg_feed(struct mc_kmsg_state *st, const char *rec, size_t len,
 			st->group[0] = '\0';
 		return MC_KMSG_NONE;
 	}
-	if (mc_kmsg_parse_summary(text, NULL, &sum) == 0) {
-		/* Read again with the kill line's command name. */
+	if (mc_kmsg_parse_summary(text, NULL, &sum) == 0 || sum.pid > 0) {
+		/* Read again with the kill line's command name; one that
+		 * does not read at all still tells that its kill is not to
+		 * be named. */
 		st->have_summary = true;
 		st->pid = sum.pid;
 		snprintf(st->summary, sizeof(st->summary), "%s", text);

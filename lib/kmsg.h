@@ -66,7 +66,8 @@ struct mc_kmsg_state {
  * ",task=COMM,pid=P[,uid=U]".  Without it COMM is the text after any
  * ",task=" at most 15 bytes before ",pid=".  When more than one reading
  * fits, out->ambiguous is set and the paths and task are left "".
- * Returns 0 (pid, uid and constraint filled) or -EINVAL. */
+ * Returns 0 (pid, uid and constraint filled) or -EINVAL (out->pid is
+ * still set when the line is a summary that ends in ",pid=P[,uid=U]"). */
 struct mc_kmsg_summary {
 	char constraint[32];
 	char oom_memcg[MC_KMSG_PATH];	/* "" with global_oom */
