@@ -170,6 +170,76 @@ test_cgroup_name_forges_task_memcg(void **state)
 	assert_int_equal(ev.uid, 0);
 }
 
+/* The same on cgroup v2 (Debian 12's 6.1 kernel in the VM lane,
+ * t_klog_blame.sh): user 1013 named a cgroup for user 1014's. */
+#define P2 "/memcg-test-138/n"
+#define FORGED2 P2 "/user-1013/x,task_memcg=" P2 "/user-1014/s"
+static void
+test_cgroup_name_forges_task_memcg_v2(void **state)
+{
+	struct mc_kmsg_state st = { 0 };
+	struct mc_kmsg_event ev;
+
+	(void)state;
+	feed(&st, "hog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0", &ev);
+	feed(&st, "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,"
+		  "oom_memcg=" FORGED2 ",task_memcg=" FORGED2 ",task=hog,pid=236,uid=1013", &ev);
+	assert_int_equal(feed(&st, "Memory cgroup out of memory: Killed process 236 (hog) total-vm:35364kB, "
+			      "anon-rss:32532kB, file-rss:1080kB, shmem-rss:0kB, UID:1013 pgtables:104kB oom_score_adj:0",
+			      &ev), MC_KMSG_KILL);
+	assert_false(ev.ambiguous);
+	assert_string_equal(ev.memcg, FORGED2);
+	assert_string_equal(ev.oom_memcg, FORGED2);
+	assert_int_equal(ev.uid, 1013);
+
+	/* Names below user 1013 that read two ways, OOM at 1013's limit. */
+	feed(&st, "hog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0", &ev);
+	feed(&st, "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,"
+		  "oom_memcg=" P2 "/user-1013,task_memcg=" P2 "/user-1013/b,task_memcg=" P2 "/user-1013,"
+		  "task_memcg=" P2 "/user-1013/b/c,task=hog,pid=284,uid=1013", &ev);
+	assert_int_equal(feed(&st, "Memory cgroup out of memory: Killed process 284 (hog) total-vm:68260kB, "
+			      "anon-rss:65004kB, file-rss:1032kB, shmem-rss:0kB, UID:1013 pgtables:176kB oom_score_adj:0",
+			      &ev), MC_KMSG_KILL);
+	assert_true(ev.ambiguous);
+	assert_string_equal(ev.memcg, "");
+	assert_int_equal(ev.pid, 284);
+}
+
+/* A summary longer than a record (1024 bytes) goes out in pieces, each
+ * its own record with the 'c' flag, cut where the kernel continued the
+ * line; a path that does not fit is cut short.  As this machine's 6.18
+ * kernel wrote them for a cgroup six names of 200 bytes deep.  The first
+ * piece has no pid: the kill is matched by its pid and uid alone. */
+static void
+test_summary_in_pieces(void **state)
+{
+	static const char base[] = "/process_api/7f31e92051d7fc0d64a1062daaf11397/klong-4578";
+	char path[1022], rec[1100];
+	struct mc_kmsg_state st = { 0 };
+	struct mc_kmsg_event ev;
+	size_t w = sizeof(base) - 1;
+
+	(void)state;
+	memcpy(path, base, w);
+	for (size_t i = 0; w < sizeof(path) - 1; i++)
+		path[w++] = i % 201 == 0 ? '/' : 'n';
+	path[w] = '\0';
+	feed(&st, "hog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0", &ev);
+	feed(&st, "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=", &ev);
+	snprintf(rec, sizeof(rec), "4,18474,1045386812,c;%s\n", path);
+	assert_int_equal(mc_kmsg_feed(&st, rec, strlen(rec), &ev), MC_KMSG_NONE);
+	feed(&st, ",task_memcg=", &ev);
+	assert_int_equal(mc_kmsg_feed(&st, rec, strlen(rec), &ev), MC_KMSG_NONE);
+	feed(&st, ",task=hog,pid=7401,uid=0", &ev);
+	assert_int_equal(feed(&st, "Memory cgroup out of memory: Killed process 7401 (hog) total-vm:35372kB, "
+			      "anon-rss:32640kB, file-rss:1064kB, shmem-rss:0kB, UID:0 pgtables:108kB oom_score_adj:0",
+			      &ev), MC_KMSG_KILL);
+	assert_string_equal(ev.memcg, "");
+	assert_false(ev.ambiguous);
+	assert_true(ev.have_uid);
+	assert_int_equal(ev.uid, 0);
+}
+
 #define SUM_HEAD "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,"
 #define KILLED(pid, comm, uid) "Memory cgroup out of memory: Killed process " pid " (" comm ") " \
 	"total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:" uid " pgtables:1kB oom_score_adj:0"
@@ -308,6 +378,8 @@ main(void)
 		cmocka_unit_test(test_real_kill_lines),
 		cmocka_unit_test(test_forged_episode_start),
 		cmocka_unit_test(test_cgroup_name_forges_task_memcg),
+		cmocka_unit_test(test_cgroup_name_forges_task_memcg_v2),
+		cmocka_unit_test(test_summary_in_pieces),
 		cmocka_unit_test(test_two_readings_refused),
 		cmocka_unit_test(test_comm_with_task_field),
 		cmocka_unit_test(test_cpuset_name),
