@@ -97,9 +97,10 @@ int mc_kmsg_split(const char *rec, size_t len, uint64_t *seq, uint64_t *ts_usec,
 		  char *text, size_t textlen);
 
 /* Feeds one record.  Fills ev and returns its kind (MC_KMSG_NONE for the
- * many records that matter to nobody).  A kill takes its memcgs from the
- * summary line before it only when that line names the same pid, command
- * name and uid and reads one way; otherwise ev->ambiguous is set. */
+ * many records that matter to nobody).  A kill whose pid the summary line
+ * before it names takes its memcgs from that line only when the line reads
+ * one way and gives the kill line's command name and uid; otherwise
+ * ev->ambiguous is set. */
 enum mc_kmsg_kind mc_kmsg_feed(struct mc_kmsg_state *st, const char *rec,
 			       size_t len, struct mc_kmsg_event *ev);
 

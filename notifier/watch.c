@@ -1159,14 +1159,15 @@ victim_room(struct watch *w)
 static void
 unattributed(struct nf *nf, const struct mc_kmsg_event *ev, const char *why)
 {
-	char comm[4 * MC_KMSG_COMM], memcg[4 * MC_KMSG_PATH];
+	char comm[4 * MC_KMSG_COMM], memcg[4 * MC_KMSG_PATH], uid[16] = "unknown";
 
 	nf->kmsg_unattributed++;
 	mc_sanitize_str(ev->comm, comm, sizeof(comm), 0);
 	mc_sanitize_str(ev->memcg[0] ? ev->memcg : "unknown", memcg, sizeof(memcg), 0);
-	mc_log(&nf->log, LOG_NOTICE, "kernel log: kill of pid %d (%s), uid %s%u, in %s not attributed to any user: %s (%llu so far)",
-	       (int)ev->pid, comm, ev->have_uid ? "" : "unknown ", ev->have_uid ? (unsigned)ev->uid : 0u,
-	       memcg, why, (unsigned long long)nf->kmsg_unattributed);
+	if (ev->have_uid)
+		snprintf(uid, sizeof(uid), "%u", (unsigned)ev->uid);
+	mc_log(&nf->log, LOG_NOTICE, "kernel log: kill of pid %d (%s), uid %s, in %s not attributed to any user: %s (%llu so far)",
+	       (int)ev->pid, comm, uid, memcg, why, (unsigned long long)nf->kmsg_unattributed);
 }
 
 static void

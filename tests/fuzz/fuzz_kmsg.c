@@ -127,8 +127,12 @@ name_from(struct fz *f, char *buf, size_t room, const char *other)
 
 		if (add == NULL)
 			add = one[0] == '/' ? "_" : one;
-		for (; *add != '\0' && w + 1 < room; add++)
-			buf[w++] = *add == '/' ? ',' : *add;
+		for (; *add != '\0' && w + 1 < room; add++) {
+			buf[w] = *add;
+			if (buf[w] == '/')
+				buf[w] = ',';
+			w++;
+		}
 	}
 	buf[w] = '\0';
 	return w;
