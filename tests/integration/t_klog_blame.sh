@@ -11,8 +11,7 @@
 PY=$(command -v python3) || { echo "t_klog_blame: python3 is needed" >&2; exit 1; }
 
 UA=${T_ID}a UB=${T_ID}b
-add_user "$UA"
-add_user "$UB"
+add_user "$UA" && add_user "$UB" || { echo "t_klog_blame: cannot add the test users" >&2; exit 1; }
 A_UID=$(uid_of "$UA") B_UID=$(uid_of "$UB")
 NPARENT=$TEST_PARENT/n
 CONF=$TMP/notifier.conf
@@ -97,6 +96,22 @@ mkcg() {
 	mkdir -p "$1"
 }
 
+# A's delegated subtree, as a service manager hands one out: the directory
+# and the files that let A make, fill and limit cgroups below it.
+DELEG=$CG_MNT/$NPARENT/user-$A_UID/d
+# user_mkcg REL [LIMIT]: A makes DELEG/REL, name by name (on v2 with the
+# memory controller enabled on the way, as the owner may), and limits it.
+user_mkcg() {
+	setpriv --reuid="$A_UID" --regid="$A_UID" --clear-groups -- bash -c '
+		d=$1 v=$3 IFS=/
+		for c in $2; do
+			[ "$v" = 2 ] && { echo +memory >"$d/cgroup.subtree_control" || exit 1; }
+			d=$d/$c
+			mkdir -p "$d" || exit 1
+		done
+		[ -z "$4" ] || echo "$4" >"$d/$5"' _ "$DELEG" "$1" "$MC_VERSION" "${2:-}" "$F_MAX"
+}
+
 # oom_in DIR UID: hog as uid inside DIR until the kernel kills it; VICTIM
 # is its pid.
 oom_in() {
@@ -135,6 +150,9 @@ trap cleanup_blame EXIT
 for u in "$A_UID" "$B_UID"; do
 	mkcg "$CG_MNT/$NPARENT/user-$u" && echo 67108864 >"$CG_MNT/$NPARENT/user-$u/$F_MAX"
 done
+mkcg "$DELEG"
+chown "$UA" "$DELEG" "$DELEG/cgroup.procs"
+[ "$MC_VERSION" = 2 ] && chown "$UA" "$DELEG/cgroup.subtree_control"
 # B has something in its cgroup, as a logged-in user would.
 bash -c 'echo $$ >"$1/cgroup.procs" && exec setpriv --reuid="$2" --regid="$2" --clear-groups -- sleep 1000' \
 	_ "$CG_MNT/$NPARENT/user-$B_UID" "$B_UID" &
@@ -143,7 +161,8 @@ SA=$TMP/a.screen SB=$TMP/b.screen
 give_pty "$UA" "$A_UID" "$SA"
 give_pty "$UB" "$B_UID" "$SB"
 
-"$NOTIFIER" -c "$CONF" -u "$UTMP" -d >"$NLOG" 2>&1 &
+: >"$NLOG"
+"$NOTIFIER" -c "$CONF" -u "$UTMP" -d >>"$NLOG" 2>&1 &
 NPID=$!
 T_PIDS+=("$NPID")
 wait_for "grep -q 'started: watching' '$NLOG'" 10 || fail "notifier did not start"
@@ -170,23 +189,24 @@ b_untold() {
 	assert_eq "$B_KILLS" "$(oom_kills "$B_UID")" "$1: user B's oom_kills in the metrics"
 }
 
-# A's own cgroup "x,task_memcg=" holds the path of B's cgroup, spelled
-# with directories; the OOM is at a limit down there.  The kernel's line
-# reads oom_memcg=F,task_memcg=F with F = A/x,task_memcg=B/s.  A, whose
-# process it was, is told; B is not.
+# A names a cgroup of its subtree "x,task_memcg=" and spells the path of
+# B's cgroup below it with directories; the OOM is at a limit down there.
+# The kernel's line reads oom_memcg=F,task_memcg=F with F = A/d/x,task_memcg=B/s.
+# A, whose process it was, is told; B is not.
 t_path_names_other_user() {
-	local leaf
-	leaf="$CG_MNT/$NPARENT/user-$A_UID/x,task_memcg=$(kpath "$B_UID")/s"
-	mkcg "$leaf" && echo 33554432 >"$leaf/$F_MAX"
+	local rel leaf
+	rel="x,task_memcg=$(kpath "$B_UID")/s"
+	leaf=$DELEG/$rel
+	user_mkcg "$rel" 33554432
 	rc=$?
-	[ "$rc" -eq 0 ] || { fail "cannot make $leaf"; return; }
-	chown -R "$UA" "$CG_MNT/$NPARENT/user-$A_UID/x,task_memcg="
+	[ "$rc" -eq 0 ] || { fail "user A cannot make $leaf"; return; }
+	assert_eq "$A_UID" "$(stat -c %u "$leaf")" "the owner of the cgroup user A made"
 	case_start
 	oom_in "$leaf" "$A_UID"
 	wait_for "grep -q 'process: $VICTIM (hog)' '$SA'" 5 || fail "user A was not told of the kill of $VICTIM"
 	sleep 0.5
 	show_records "$VICTIM"
-	dmesg -r | grep -a -F "task_memcg=$(kpath "$A_UID")/x,task_memcg=$(kpath "$B_UID")/s,task=hog,pid=$VICTIM," >/dev/null
+	dmesg -r | grep -a -F "task_memcg=$(kpath "$A_UID")/d/$rel,task=hog,pid=$VICTIM," >/dev/null
 	rc=$?
 	[ "$rc" -eq 0 ] || fail "the kernel's summary line does not carry the forged path"
 	b_untold "forged path"
@@ -195,17 +215,17 @@ t_path_names_other_user() {
 }
 
 # Names that make the line read two ways, each with the victim's memcg
-# within the OOM's: A/b,task_memcg=A,task_memcg=A/b/c below A, the OOM at
-# A's limit.  Nobody is named; the log says so.
+# within the OOM's: E/b,task_memcg=E,task_memcg=E/b/c below A's cgroup E,
+# the OOM at E's limit.  Nobody is named; the log says so.
 t_two_readings_unnamed() {
-	local a leaf
-	a=$(kpath "$A_UID")
-	leaf="$CG_MNT/$NPARENT/user-$A_UID/b,task_memcg=$a,task_memcg=$a/b/c"
-	mkcg "$leaf"
+	local e rel
+	e=$(kpath "$A_UID")/d/e
+	rel="e/b,task_memcg=$e,task_memcg=$e/b/c"
+	user_mkcg e 50331648 && user_mkcg "$rel"
 	rc=$?
-	[ "$rc" -eq 0 ] || { fail "cannot make $leaf"; return; }
+	[ "$rc" -eq 0 ] || { fail "user A cannot make $DELEG/$rel"; return; }
 	case_start
-	oom_in "$leaf" "$A_UID"
+	oom_in "$DELEG/$rel" "$A_UID"
 	wait_for "grep -q 'kill of pid $VICTIM (hog), uid $A_UID, in unknown not attributed to any user: its oom-kill line reads more than one way' '$NLOG'" 5 ||
 		fail "the kill of $VICTIM was not logged as unattributed"
 	sleep 0.5
