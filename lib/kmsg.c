@@ -57,23 +57,87 @@ find_last(const char *s, const char *e, const char *needle)
 	return hit;
 }
 
-int
-mc_kmsg_parse_summary(const char *text, struct mc_kmsg_summary *out)
+/* The start of the cgroup paths of a summary line (p is just after the
+ * constraint): the first '/'.  Nothing the kernel prints before it holds
+ * one (nodemask and mems_allowed are lists of numbers) and neither does a
+ * cgroup name, except the cpuset root's, printed "/".  What precedes it is
+ * the kernel's ",oom_memcg=" or ",global_oom,task_memcg=", which sets
+ * *global.  NULL when the line is not of that shape. */
+static const char *
+paths_start(const char *p, bool *global)
 {
-	static const char head[] = "oom-kill:constraint=";
-	const char *end = text + strlen(text), *p, *q, *om, *gl, *tm, *tk;
+	static const char om[] = ",oom_memcg=", gl[] = ",global_oom,task_memcg=";
+	const char *s;
+
+	if (strncmp(p, ",nodemask=", 10) != 0 || (s = strchr(p, '/')) == NULL)
+		return NULL;
+	if (s - p >= 8 && strncmp(s - 8, ",cpuset=", 8) == 0 &&
+	    strncmp(s, "/,mems_allowed=", 15) == 0 && (s = strchr(s + 1, '/')) == NULL)
+		return NULL;
+	if (s - p >= (ptrdiff_t)sizeof(om) - 1 && strncmp(s - sizeof(om) + 1, om, sizeof(om) - 1) == 0) {
+		*global = false;
+		return s;
+	}
+	if (s - p >= (ptrdiff_t)sizeof(gl) - 1 && strncmp(s - sizeof(gl) + 1, gl, sizeof(gl) - 1) == 0) {
+		*global = true;
+		return s;
+	}
+	return NULL;
+}
+
+/* The readings of [s, e) as "OOM_PATH,task_memcg=TASK_PATH" with the task's
+ * memcg within the OOM's (a victim is chosen below the memcg that ran out),
+ * or as TASK_PATH alone when global.  The first one found goes to out.
+ * Returns how many there are. */
+static int
+split_paths(const char *s, const char *e, bool global, struct mc_kmsg_summary *out)
+{
+	static const char tm[] = ",task_memcg=";
+	char oom[MC_KMSG_PATH], task[MC_KMSG_PATH];
+	int n = 0;
+
+	if (global) {
+		if (*s != '/' || !copy_span(s, e, task, sizeof(task)))
+			return 0;
+		if (out->task_memcg[0] == '\0')
+			memcpy(out->task_memcg, task, sizeof(task));
+		return 1;
+	}
+	for (const char *k = s; k + sizeof(tm) - 1 <= e; k++) {
+		const char *t = k + sizeof(tm) - 1;
+
+		if (memcmp(k, tm, sizeof(tm) - 1) != 0 || *t != '/' ||
+		    !copy_span(s, k, oom, sizeof(oom)) || !copy_span(t, e, task, sizeof(task)) ||
+		    !mc_path_within(task, oom))
+			continue;
+		if (n++ == 0 && out->task_memcg[0] == '\0') {
+			memcpy(out->oom_memcg, oom, sizeof(oom));
+			memcpy(out->task_memcg, task, sizeof(task));
+		}
+	}
+	return n;
+}
+
+int
+mc_kmsg_parse_summary(const char *text, const char *comm, struct mc_kmsg_summary *out)
+{
+	static const char head[] = "oom-kill:constraint=", tk[] = ",task=";
+	const char *end = text + strlen(text), *p, *q, *paths;
+	size_t commlen = comm != NULL ? strlen(comm) : 0;
+	int readings = 0;
 	uint64_t v;
 
 	memset(out, 0, sizeof(*out));
 	if (strncmp(text, head, sizeof(head) - 1) != 0)
 		return -EINVAL;
 	p = text + sizeof(head) - 1;
-	q = strchr(p, ',');
-	if (q == NULL || !copy_span(p, q, out->constraint, sizeof(out->constraint)))
+	for (q = p; (*q >= 'A' && *q <= 'Z') || *q == '_'; q++)
+		;
+	if (q == p || !copy_span(p, q, out->constraint, sizeof(out->constraint)))
 		return -EINVAL;
 
-	/* From the end: ",uid=N" (since 5.0), then ",pid=N".  The command
-	 * name sits before them and cannot hide the last occurrences.  The
+	/* From the end: ",uid=N" (since 5.0), then ",pid=N": digits only
+	 * follow them, so their last occurrences are the kernel's.  The
 	 * kernel prints the uid with %d: from 2^31 up it is negative. */
 	if ((q = find_last(p, end, ",uid=")) != NULL) {
 		bool neg = q + 5 < end && q[5] == '-';
@@ -89,31 +153,30 @@ mc_kmsg_parse_summary(const char *text, struct mc_kmsg_summary *out)
 		return -EINVAL;
 	out->pid = (pid_t)v;
 	end = q;
+	if ((paths = paths_start(p + strlen(out->constraint), &out->global)) == NULL || paths > end)
+		return -EINVAL;
 
-	/* From the front: the cgroup paths come before the command name, and
-	 * only root names cgroups. */
-	/* Whichever comes first: the other may be in the command name. */
-	om = strstr(p, ",oom_memcg=");
-	gl = strstr(p, ",global_oom");
-	if (gl != NULL && (om == NULL || gl < om)) {
-		out->global = true;
-		om = gl + strlen(",global_oom");
-	} else if (om != NULL) {
-		om += strlen(",oom_memcg=");
-	} else {
-		return -EINVAL;
+	/* The command name: up to 15 bytes after a ",task=", which a name
+	 * may hold too; each place it can start is one more reading. */
+	for (q = end - (sizeof(tk) - 1); q >= paths; q--) {
+		size_t n = (size_t)(end - q) - (sizeof(tk) - 1);
+		int r;
+
+		if (n >= MC_KMSG_TASK_COMM)
+			break;
+		if (memcmp(q, tk, sizeof(tk) - 1) != 0 ||
+		    (comm != NULL && (n != commlen || memcmp(q + sizeof(tk) - 1, comm, n) != 0)))
+			continue;
+		if ((r = split_paths(paths, q, out->global, out)) > 0 && out->task[0] == '\0' && readings == 0)
+			copy_span(q + sizeof(tk) - 1, end, out->task, sizeof(out->task));
+		readings += r;
 	}
-	if ((tm = strstr(om, ",task_memcg=")) == NULL || tm > end)
+	if (readings == 0)
 		return -EINVAL;
-	if (!out->global && !copy_span(om, tm, out->oom_memcg, sizeof(out->oom_memcg)))
-		return -EINVAL;
-	tm += strlen(",task_memcg=");
-	if ((tk = strstr(tm, ",task=")) == NULL || tk > end ||
-	    !copy_span(tm, tk, out->task_memcg, sizeof(out->task_memcg)))
-		return -EINVAL;
-	tk += strlen(",task=");
-	if (!copy_span(tk, end, out->task, sizeof(out->task)))
-		return -EINVAL;
+	if (readings > 1) {
+		out->ambiguous = true;
+		out->oom_memcg[0] = out->task_memcg[0] = out->task[0] = '\0';
+	}
 	return 0;
 }
 
@@ -246,6 +309,33 @@ ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* Whether the summary kept in st fails to read exactly one way (sum gets
+ * what it says). */
+static bool
+sum_ambiguous(const struct mc_kmsg_state *st, struct mc_kmsg_summary *sum)
+{
+	return mc_kmsg_parse_summary(st->summary, NULL, sum) < 0 || sum->ambiguous;
+}
+
+/* The victim's uid from a kill line: "..., UID:1000 pgtables:..." comes
+ * after the command name (which ends at the last ") total-vm:"), so the
+ * last occurrence is the kernel's. */
+static void
+kill_uid(const char *text, struct mc_kmsg_event *ev)
+{
+	const char *end = text + strlen(text), *q = find_last(text, end, ") total-vm:"), *e;
+	uint64_t v;
+
+	if (q == NULL || (q = find_last(q, end, ", UID:")) == NULL)
+		return;
+	for (e = q + 6; e < end && *e >= '0' && *e <= '9'; e++)
+		;
+	if (parse_num(q + 6, e, UINT32_MAX - 1, &v)) {
+		ev->uid = (uid_t)v;
+		ev->have_uid = true;
+	}
+}
+
 enum mc_kmsg_kind
 mc_kmsg_feed(struct mc_kmsg_state *st, const char *rec, size_t len,
 	     struct mc_kmsg_event *ev)
@@ -256,7 +346,7 @@ mc_kmsg_feed(struct mc_kmsg_state *st, const char *rec, size_t len,
 	static const char invoked[] = " invoked oom-killer: ";
 	/* Initialised for clang's analyzer, which cannot see that
 	 * mc_kmsg_split() always terminates it. */
-	char text[2048] = "", prefix[128];
+	char text[MC_KMSG_TEXT] = "", prefix[128];
 	const char *inv;
 	struct mc_kmsg_summary sum;
 	pid_t pid;
@@ -294,53 +384,46 @@ mc_kmsg_feed(struct mc_kmsg_state *st, const char *rec, size_t len,
 			st->group[0] = '\0';
 		return MC_KMSG_NONE;
 	}
-	if (mc_kmsg_parse_summary(text, &sum) == 0) {
+	if (mc_kmsg_parse_summary(text, NULL, &sum) == 0 || sum.pid > 0) {
+		/* Read again with the kill line's command name; one that
+		 * does not read at all still tells that its kill is not to
+		 * be named. */
 		st->have_summary = true;
 		st->pid = sum.pid;
-		st->global = sum.global;
-		snprintf(st->constraint, sizeof(st->constraint), "%s", sum.constraint);
-		snprintf(st->oom_memcg, sizeof(st->oom_memcg), "%s", sum.oom_memcg);
-		snprintf(st->task_memcg, sizeof(st->task_memcg), "%s", sum.task_memcg);
+		snprintf(st->summary, sizeof(st->summary), "%s", text);
 		return MC_KMSG_NONE;
 	}
 	if (mc_kmsg_parse_killed(text, &pid, ev->comm, sizeof(ev->comm), prefix,
 				 sizeof(prefix)) == 0) {
 		ev->kind = MC_KMSG_KILL;
 		ev->pid = pid;
+		kill_uid(text, ev);
 		if (st->have_summary && st->pid == pid) {
-			snprintf(ev->memcg, sizeof(ev->memcg), "%s", st->task_memcg);
-			snprintf(ev->oom_memcg, sizeof(ev->oom_memcg), "%s", st->oom_memcg);
-			ev->global = st->global;
+			/* The same victim: its summary must read one way and
+			 * agree on the command name and the uid. */
+			if (mc_kmsg_parse_summary(st->summary, ev->comm, &sum) < 0 || sum.ambiguous ||
+			    sum.have_uid != ev->have_uid || (sum.have_uid && sum.uid != ev->uid)) {
+				ev->ambiguous = true;
+			} else {
+				snprintf(ev->memcg, sizeof(ev->memcg), "%s", sum.task_memcg);
+				snprintf(ev->oom_memcg, sizeof(ev->oom_memcg), "%s", sum.oom_memcg);
+			}
+			ev->global = sum.global;
 			ev->group = st->group[0] != '\0';
 		} else if (st->group[0] != '\0') {
-			/* A member of a group kill: no summary line of its own. */
+			/* A member of a group kill: no summary line of its own;
+			 * the group's path has fixed text on both sides. */
+			bool known = st->have_summary && !sum_ambiguous(st, &sum);
+
 			snprintf(ev->memcg, sizeof(ev->memcg), "%s", st->group);
-			if (st->have_summary)
-				snprintf(ev->oom_memcg, sizeof(ev->oom_memcg), "%s",
-					 st->oom_memcg);
-			ev->global = st->have_summary && st->global;
+			if (known)
+				snprintf(ev->oom_memcg, sizeof(ev->oom_memcg), "%s", sum.oom_memcg);
+			ev->global = known && sum.global;
 			ev->group = true;
 		} else {
 			/* The summary is rate-limited by the kernel: only the
 			 * prefix says whether a memcg or the system ran out. */
 			ev->global = strncmp(prefix, "Out of memory", 13) == 0;
-		}
-		if (!ev->have_uid) {
-			/* "..., UID:1000 pgtables:..." comes after the command
-			 * name, so the last occurrence is the kernel's. */
-			const char *end = text + strlen(text), *q = find_last(text, end, ", UID:");
-			uint64_t v;
-
-			if (q != NULL) {
-				const char *e = q + 6;
-
-				while (e < end && *e >= '0' && *e <= '9')
-					e++;
-				if (parse_num(q + 6, e, UINT32_MAX - 1, &v)) {
-					ev->uid = (uid_t)v;
-					ev->have_uid = true;
-				}
-			}
 		}
 		return ev->kind;
 	}

@@ -125,6 +125,7 @@ struct nf {
 	int epfd, sigfd, timerfd, inofd, kmsgfd;
 	struct src sig_src, timer_src, ino_src, kmsg_src;
 	struct mc_kmsg_state kst;
+	uint64_t kmsg_unattributed;	/* kills the log named to nobody */
 	int parent_wd;		/* on lay.parent, or on its nearest ancestor */
 	bool parent_missing;	/* parent_wd watches an ancestor */
 	uint64_t timer_at;	/* armed for; 0: disarmed */

@@ -1154,6 +1154,22 @@ victim_room(struct watch *w)
 	return true;
 }
 
+/* A kill the log shows but that is named to nobody: logged and counted.
+ * The user's counters still tell of it, without a name. */
+static void
+unattributed(struct nf *nf, const struct mc_kmsg_event *ev, const char *why)
+{
+	char comm[4 * MC_KMSG_COMM], memcg[4 * MC_KMSG_PATH], uid[16] = "unknown";
+
+	nf->kmsg_unattributed++;
+	mc_sanitize_str(ev->comm, comm, sizeof(comm), 0);
+	mc_sanitize_str(ev->memcg[0] ? ev->memcg : "unknown", memcg, sizeof(memcg), 0);
+	if (ev->have_uid)
+		snprintf(uid, sizeof(uid), "%u", (unsigned)ev->uid);
+	mc_log(&nf->log, LOG_NOTICE, "kernel log: kill of pid %d (%s), uid %s, in %s not attributed to any user: %s (%llu so far)",
+	       (int)ev->pid, comm, uid, memcg, why, (unsigned long long)nf->kmsg_unattributed);
+}
+
 static void
 on_kmsg_event(struct nf *nf, const struct mc_kmsg_event *ev)
 {
@@ -1170,10 +1186,19 @@ on_kmsg_event(struct nf *nf, const struct mc_kmsg_event *ev)
 		}
 		break;
 	case MC_KMSG_KILL:
+		if (ev->ambiguous) {
+			unattributed(nf, ev, "its oom-kill line reads more than one way");
+			break;
+		}
 		w = ev->memcg[0] ? watch_for_path(nf, ev->memcg)
 				 : watch_for_pid(nf, ev->pid, ev->have_uid, ev->uid);
 		if (w == NULL)
 			break;
+		/* A cgroup path names no owner: the kill line's uid does. */
+		if (!ev->have_uid || ev->uid != w->uid) {
+			unattributed(nf, ev, "its uid is not that of the cgroup's user");
+			break;
+		}
 		if (victim_room(w))
 			mc_victim_from_kmsg(ev, watch_kpath(nf, w, kpath, sizeof(kpath)),
 					    &w->victims[w->n_victims++]);

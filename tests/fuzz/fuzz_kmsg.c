@@ -8,7 +8,9 @@
  *    system-wide OOM; the records are printed the way mm/oom_kill.c and
  *    /dev/kmsg print them (uid with %d, bytes below ' ', from 127 and '\'
  *    as \xNN), and the parser must give back exactly that victim: a command
- *    name may not hide or forge the fields around it. */
+ *    name may not hide or forge the fields around it, and cgroup names
+ *    (',' and '=' and pieces of the line included) may make the line
+ *    ambiguous, never make it name another cgroup. */
 #include <errno.h>
 
 #include "fuzz.h"
@@ -59,7 +61,7 @@ raw(struct fz *f)
 
 		if (mc_kmsg_split(rec, len, &seq, &ts, text, textlen) == 0) {
 			FZ_CHECK(memchr(text, '\0', textlen) != NULL, "text unterminated");
-			if (mc_kmsg_parse_summary(text, &sum) == 0) {
+			if (mc_kmsg_parse_summary(text, NULL, &sum) == 0) {
 				FZ_CHECK(sum.pid >= 0, "pid %ld", (long)sum.pid);
 				FZ_CHECK(!sum.global || sum.oom_memcg[0] == '\0', "global with a memcg");
 			}
@@ -105,28 +107,57 @@ record(char *out, unsigned prio, unsigned seq, const char *text)
 	return w;
 }
 
-/* A cgroup path as root names them: "/" and components of [a-z0-9_-]. */
+/* One cgroup name: any bytes but '/', NUL and '\n' (mkdir refuses them),
+ * mostly the separators of the summary line and pieces of the paths
+ * around it, as a user with a delegated subtree may choose them. */
+static size_t
+name_from(struct fz *f, char *buf, size_t room, const char *other)
+{
+	static const char *const piece[] = {
+		",", "=", ",task_memcg=", ",oom_memcg=", ",task=", ",pid=1", ",uid=0",
+		",global_oom", ",mems_allowed=0", "user-1000", "x", "session.scope",
+	};
+	size_t w = 0, n = 1 + fz_u8(f) % 4;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = fz_u8(f);
+		const char *add = c < 160 ? piece[c % (sizeof(piece) / sizeof(piece[0]))]
+			: c < 200 ? other : NULL;
+		char one[2] = { (char)(c % 94 + 33), '\0' };
+
+		if (add == NULL)
+			add = one[0] == '/' ? "_" : one;
+		for (; *add != '\0' && w + 1 < room; add++) {
+			buf[w] = *add;
+			if (buf[w] == '/')
+				buf[w] = ',';
+			w++;
+		}
+	}
+	buf[w] = '\0';
+	return w;
+}
+
+/* A cgroup path: up to 4 names, then leaf; other is a path the names may
+ * imitate. */
 static void
-path_from(struct fz *f, char *buf, const char *leaf)
+path_from(struct fz *f, char *buf, size_t len, const char *leaf, const char *other)
 {
 	size_t w = 0, n = fz_u8(f) % 4;
 
-	for (size_t i = 0; i < n; i++) {
-		size_t len = 1 + fz_u8(f) % 12;
-
+	for (size_t i = 0; i < n && w + 2 < len / 2; i++) {
 		buf[w++] = '/';
-		for (size_t k = 0; k < len; k++)
-			buf[w++] = "abcdefghijklmnopqrstuvwxyz0123456789_-"[fz_u8(f) % 38];
+		w += name_from(f, buf + w, len / 2 - w, other);
 	}
-	w += (size_t)sprintf(buf + w, "/%s", leaf);
-	buf[w] = '\0';
+	snprintf(buf + w, len - w, "/%s", leaf);
 }
 
 static void
 kernel(struct fz *f)
 {
-	char comm[16], task_memcg[128], oom_memcg[128], text[1024], rec[4096];
-	uint32_t uid = (uint32_t)fz_u64(f, 4);
+	char comm[16], task_memcg[256], oom_memcg[256], cpuset[64], text[1024], rec[4096];
+	/* (uid_t)-1 is no one's uid: the kill line never shows it. */
+	uint32_t uid = (uint32_t)(fz_u64(f, 4) % UINT32_MAX);
 	pid_t pid = (pid_t)(1 + fz_u64(f, 4) % 0x7ffffffe);
 	bool global = fz_u8(f) & 1;
 	struct mc_kmsg_state st;
@@ -134,11 +165,16 @@ kernel(struct fz *f)
 	enum mc_kmsg_kind k;
 	size_t len;
 
-	path_from(f, oom_memcg, "user-1000");
+	path_from(f, oom_memcg, sizeof(oom_memcg) / 2, "user-1000", "/p/user-1001/s");
 	snprintf(task_memcg, sizeof(task_memcg), "%s", oom_memcg);
 	if (fz_u8(f) & 1)
-		snprintf(task_memcg + strlen(task_memcg), sizeof(task_memcg) - strlen(task_memcg),
-			 "/session.scope");
+		path_from(f, task_memcg + strlen(task_memcg), sizeof(task_memcg) - strlen(task_memcg),
+			  "s", oom_memcg);
+	/* The allocating task's cpuset: the root or a name of any bytes. */
+	if (fz_u8(f) & 1)
+		name_from(f, cpuset, sizeof(cpuset), "user-1001");
+	else
+		snprintf(cpuset, sizeof(cpuset), "/");
 	/* TASK_COMM_LEN is 16: up to 15 bytes, any but NUL. */
 	{
 		size_t n = 1 + fz_u8(f) % 15;
@@ -172,12 +208,12 @@ kernel(struct fz *f)
 	FZ_CHECK(k == MC_KMSG_NONE, "task list line gave %d", k);
 	if (global)
 		snprintf(text, sizeof(text),
-			 "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=%s,task=%s,pid=%d,uid=%d",
-			 task_memcg, comm, pid, (int)uid);
+			 "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=%s,mems_allowed=0,global_oom,task_memcg=%s,task=%s,pid=%d,uid=%d",
+			 cpuset, task_memcg, comm, pid, (int)uid);
 	else
 		snprintf(text, sizeof(text),
-			 "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=%s,task_memcg=%s,task=%s,pid=%d,uid=%d",
-			 oom_memcg, task_memcg, comm, pid, (int)uid);
+			 "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=%s,mems_allowed=0,oom_memcg=%s,task_memcg=%s,task=%s,pid=%d,uid=%d",
+			 cpuset, oom_memcg, task_memcg, comm, pid, (int)uid);
 	len = record(rec, 6, 4, text);
 	k = mc_kmsg_feed(&st, rec, len, &ev);
 	FZ_CHECK(k == MC_KMSG_NONE, "summary gave %d", k);
@@ -193,8 +229,16 @@ kernel(struct fz *f)
 	FZ_CHECK(ev.pid == pid, "pid %d, want %d", ev.pid, pid);
 	FZ_CHECK(strcmp(ev.comm, comm) == 0, "comm differs");
 	FZ_CHECK(ev.global == global, "global %d, want %d", ev.global, global);
-	FZ_CHECK(strcmp(ev.memcg, task_memcg) == 0, "memcg \"%s\", want \"%s\"", ev.memcg, task_memcg);
-	FZ_CHECK(strcmp(ev.oom_memcg, global ? "" : oom_memcg) == 0, "oom_memcg \"%s\"", ev.oom_memcg);
+	FZ_CHECK(ev.have_uid && ev.uid == (uid_t)uid, "uid %u, want %u", (unsigned)ev.uid, (unsigned)uid);
+	/* Names may make the line read several ways: then no path at all,
+	 * never another one than the kernel's. */
+	if (ev.ambiguous) {
+		FZ_CHECK(ev.memcg[0] == '\0' && ev.oom_memcg[0] == '\0', "ambiguous, yet memcg \"%s\"", ev.memcg);
+	} else {
+		FZ_CHECK(strcmp(ev.memcg, task_memcg) == 0, "memcg \"%s\", want \"%s\"", ev.memcg, task_memcg);
+		FZ_CHECK(strcmp(ev.oom_memcg, global ? "" : oom_memcg) == 0, "oom_memcg \"%s\"", ev.oom_memcg);
+	}
+	FZ_CHECK(!global || !ev.ambiguous, "a system-wide OOM has one reading");
 	FZ_CHECK(!ev.group, "not a group kill");
 	FZ_CHECK(ev.seq == 5 && ev.ts_usec == 1005, "seq %llu ts %llu",
 		 (unsigned long long)ev.seq, (unsigned long long)ev.ts_usec);
@@ -204,12 +248,15 @@ kernel(struct fz *f)
 		struct mc_kmsg_summary sum;
 
 		snprintf(text, sizeof(text),
-			 "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=%s,task_memcg=%s,task=%s,pid=%d,uid=%d",
-			 oom_memcg, task_memcg, comm, pid, (int)uid);
-		FZ_CHECK(mc_kmsg_parse_summary(text, &sum) == 0, "summary refused");
+			 "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=%s,mems_allowed=0,oom_memcg=%s,task_memcg=%s,task=%s,pid=%d,uid=%d",
+			 cpuset, oom_memcg, task_memcg, comm, pid, (int)uid);
+		FZ_CHECK(mc_kmsg_parse_summary(text, comm, &sum) == 0, "summary refused");
 		FZ_CHECK(sum.have_uid && sum.uid == (uid_t)uid, "uid %u, want %u",
 			 (unsigned)sum.uid, (unsigned)uid);
-		FZ_CHECK(strcmp(sum.task, comm) == 0 && sum.pid == pid, "task or pid");
+		FZ_CHECK(sum.pid == pid, "pid");
+		FZ_CHECK(sum.ambiguous || (strcmp(sum.task, comm) == 0 &&
+					   strcmp(sum.task_memcg, task_memcg) == 0),
+			 "task \"%s\" memcg \"%s\"", sum.task, sum.task_memcg);
 	}
 }
 

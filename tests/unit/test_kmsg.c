@@ -24,7 +24,7 @@ test_summary_v1(void **state)
 	(void)state;
 	assert_int_equal(mc_kmsg_parse_summary(
 		"oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,"
-		"oom_memcg=" V1_PATH ",task_memcg=" V1_PATH ",task=python3,pid=7342,uid=0", &s), 0);
+		"oom_memcg=" V1_PATH ",task_memcg=" V1_PATH ",task=python3,pid=7342,uid=0", NULL, &s), 0);
 	assert_string_equal(s.constraint, "CONSTRAINT_MEMCG");
 	assert_string_equal(s.oom_memcg, V1_PATH);
 	assert_string_equal(s.task_memcg, V1_PATH);
@@ -44,14 +44,14 @@ test_summary_v2(void **state)
 	/* Limit on the user's slice, victim in a session scope below it. */
 	assert_int_equal(mc_kmsg_parse_summary(
 		"oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,"
-		"oom_memcg=/pam_memcg/user-1000,task_memcg=/pam_memcg/user-1000,task=python3,pid=123,uid=1000",
+		"oom_memcg=/pam_memcg/user-1000,task_memcg=/pam_memcg/user-1000,task=python3,pid=123,uid=1000", NULL,
 		&s), 0);
 	assert_string_equal(s.oom_memcg, "/pam_memcg/user-1000");
 	assert_int_equal(s.uid, 1000);
 	/* System-wide OOM. */
 	assert_int_equal(mc_kmsg_parse_summary(
 		"oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,"
-		"global_oom,task_memcg=/pam_memcg/user-1000,task=stress-ng,pid=4242,uid=1000", &s), 0);
+		"global_oom,task_memcg=/pam_memcg/user-1000,task=stress-ng,pid=4242,uid=1000", NULL, &s), 0);
 	assert_true(s.global);
 	assert_string_equal(s.oom_memcg, "");
 	assert_string_equal(s.task_memcg, "/pam_memcg/user-1000");
@@ -59,7 +59,7 @@ test_summary_v2(void **state)
 	/* A kernel without the uid field (4.19). */
 	assert_int_equal(mc_kmsg_parse_summary(
 		"oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,"
-		"oom_memcg=/a,task_memcg=/a/b,task=x,pid=9", &s), 0);
+		"oom_memcg=/a,task_memcg=/a/b,task=x,pid=9", NULL, &s), 0);
 	assert_false(s.have_uid);
 	assert_int_equal(s.pid, 9);
 	assert_string_equal(s.task_memcg, "/a/b");
@@ -74,7 +74,7 @@ test_summary_hostile(void **state)
 	/* A command name that imitates the fields after it. */
 	assert_int_equal(mc_kmsg_parse_summary(
 		"oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,"
-		"oom_memcg=/p/user-1000,task_memcg=/p/user-1000,task=a,pid=1,uid=0,pid=555,uid=1000", &s), 0);
+		"oom_memcg=/p/user-1000,task_memcg=/p/user-1000,task=a,pid=1,uid=0,pid=555,uid=1000", NULL, &s), 0);
 	assert_int_equal(s.pid, 555);
 	assert_int_equal(s.uid, 1000);
 	assert_string_equal(s.task, "a,pid=1,uid=0");
@@ -82,18 +82,18 @@ test_summary_hostile(void **state)
 	/* One that contains ",task=". */
 	assert_int_equal(mc_kmsg_parse_summary(
 		"oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,"
-		"oom_memcg=/p/user-1,task_memcg=/p/user-1,task=x,task=y,pid=7,uid=1", &s), 0);
+		"oom_memcg=/p/user-1,task_memcg=/p/user-1,task=x,task=y,pid=7,uid=1", NULL, &s), 0);
 	assert_string_equal(s.task_memcg, "/p/user-1");
 	assert_string_equal(s.task, "x,task=y");
 	/* Not a summary, or broken ones. */
-	assert_int_equal(mc_kmsg_parse_summary("oom-kill:", &s), -EINVAL);
-	assert_int_equal(mc_kmsg_parse_summary("hello", &s), -EINVAL);
+	assert_int_equal(mc_kmsg_parse_summary("oom-kill:", NULL, &s), -EINVAL);
+	assert_int_equal(mc_kmsg_parse_summary("hello", NULL, &s), -EINVAL);
 	assert_int_equal(mc_kmsg_parse_summary(
-		"oom-kill:constraint=CONSTRAINT_MEMCG,oom_memcg=/a,task_memcg=/a,task=x,pid=,uid=1", &s), -EINVAL);
+		"oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/a,task_memcg=/a,task=x,pid=,uid=1", NULL, &s), -EINVAL);
 	assert_int_equal(mc_kmsg_parse_summary(
-		"oom-kill:constraint=CONSTRAINT_MEMCG,oom_memcg=/a,task=x,pid=1,uid=1", &s), -EINVAL);
+		"oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/a,task=x,pid=1,uid=1", NULL, &s), -EINVAL);
 	assert_int_equal(mc_kmsg_parse_summary(
-		"oom-kill:constraint=CONSTRAINT_MEMCG,oom_memcg=/a,task_memcg=/a,task=x,pid=99999999999,uid=1", &s), -EINVAL);
+		"oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/a,task_memcg=/a,task=x,pid=99999999999,uid=1", NULL, &s), -EINVAL);
 }
 
 static void
