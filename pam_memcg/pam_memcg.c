@@ -199,12 +199,25 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 
-	/* Group look-ups only when a rule names a group. */
-	if ((r = mc_account_load_groups(&acct, cfg)) < 0) {
-		pam_syslog(pamh, LOG_ERR, "cannot look up the groups of %s: %s",
-			   who, strerror(-r));
+	/* Group look-ups only when a rule names a group, and only for users
+	 * no exemption without groups (uid, exempt_users) covers: a failing
+	 * NSS back-end must not refuse a system account or an exempt admin. */
+	if (mc_exempt_by_identity(cfg, &acct.user, NULL) == MC_NOT_EXEMPT &&
+	    (r = mc_account_load_groups(&acct, cfg)) < 0) {
 		ret = failed(cfg);
+		pam_syslog(pamh, LOG_ERR, "cannot look up the groups of %s (uid %u): %s; exempt_groups and group rules cannot be decided: %s",
+			   who, (unsigned)acct.uid, strerror(-r), ret == PAM_SESSION_ERR
+			   ? "session refused (on_error = fail)"
+			   : "session not limited (on_error = ignore)");
 		goto out;
+	}
+	if (acct.n_oversized > 0) {
+		char grp[4 * 64 + 8];
+
+		mc_sanitize_str(acct.oversized, grp, sizeof(grp), 0);
+		pam_syslog(pamh, LOG_WARNING, "user %s (uid %u): group %s%s: entry larger than %d bytes, taken as not listing the user",
+			   who, (unsigned)acct.uid, grp, acct.n_oversized > 1 ? " and others" : "",
+			   MC_NSS_BUF_MAX);
 	}
 	mc_decide(cfg, &acct.user, ram, &d);
 	if (d.exempt != MC_NOT_EXEMPT) {
