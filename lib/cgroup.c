@@ -608,6 +608,63 @@ fmt_limit(int version, uint64_t v, char *buf, size_t len)
 
 static atomic_bool warned_oom_group_v1;
 
+/* v1's memsw for a memory limit and a swap limit: their sum, unlimited
+ * when either is or the sum is past the largest size. */
+static uint64_t
+memsw_of(uint64_t max, uint64_t swap)
+{
+	if (max != MC_UNLIMITED && swap != MC_UNLIMITED && swap <= MC_SIZE_LIMIT - max)
+		return max + swap;
+	return MC_UNLIMITED;
+}
+
+/* How many limits lower_v1 tries. */
+#define LOWER_TRIES 4
+
+/* After v1 refused a memory limit below usage (EBUSY; the write already
+ * reclaimed what it could), the lowest limit it takes between that and
+ * old (the limit in force): a MiB above usage, then half-way up to old
+ * each time usage grew past the try.  *set gets the limit in force.
+ * Returns 0 when one was written, -EBUSY when none was (old stays), or
+ * another negative errno. */
+static int
+lower_v1(int fd, uint64_t old, uint64_t *set)
+{
+	uint64_t usage, c;
+	char v[32];
+	int r;
+
+	*set = old;
+	if ((r = read_u64_at(fd, "memory.usage_in_bytes", &usage)) < 0)
+		return r;
+	if (usage >= MC_SIZE_LIMIT / 2)
+		return -EBUSY;
+	c = ((usage >> 20) + 2) << 20;
+	for (int i = 0; i < LOWER_TRIES && c < old; i++) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)c);
+		if ((r = write_at(fd, "memory.limit_in_bytes", v)) == 0) {
+			*set = c;
+			return 0;
+		}
+		if (r != -EBUSY)
+			return r;
+		if (old == MC_UNLIMITED && c >= MC_SIZE_LIMIT / 4)
+			break;
+		c = old == MC_UNLIMITED ? 2 * c : c + (old - c) / 2;
+	}
+	return -EBUSY;
+}
+
+bool
+mc_limit_differs(uint64_t configured, uint64_t in_force, uint64_t page_size)
+{
+	if (configured == MC_UNLIMITED || in_force == MC_UNLIMITED)
+		return configured != in_force;
+	if (page_size == 0)
+		page_size = 1;
+	return configured / page_size != in_force / page_size;
+}
+
 /* The limit files of one user cgroup.  A file the kernel lacks (swap
  * accounting off) is fine when the limit is "max".  -ENOENT/-ENODEV from
  * the cgroup's own files mean it was removed under us. */
@@ -648,31 +705,53 @@ write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
 	 * current limit the kernel says EINVAL, and the limit goes first (at
 	 * once for a fresh cgroup, whose limit is unlimited).  No memsw file:
 	 * no swap accounting (or the cgroup is gone, which the limit write
-	 * tells). */
-	uint64_t memsw = MC_UNLIMITED;
+	 * tells).  A limit below usage is EBUSY once reclaim cannot get there
+	 * (anonymous memory without swap): on a cgroup in use the limit goes
+	 * as low as the kernel takes it, memsw follows it, and -EBUSY tells
+	 * the caller that less than asked is in force. */
+	uint64_t set = lim->memory_max, old = MC_UNLIMITED;
+	bool memsw_done = false, no_memsw = false, busy = false;
 
-	if (lim->memory_max != MC_UNLIMITED && lim->swap_max != MC_UNLIMITED &&
-	    lim->swap_max <= MC_SIZE_LIMIT - lim->memory_max)
-		memsw = lim->memory_max + lim->swap_max;
+	if (!fresh)
+		(void)read_u64_at(fd, "memory.limit_in_bytes", &old);
 	fmt_limit(1, lim->memory_max, v, sizeof(v));
-	fmt_limit(1, memsw, sw, sizeof(sw));
+	fmt_limit(1, memsw_of(lim->memory_max, lim->swap_max), sw, sizeof(sw));
 	r = fresh ? -EINVAL : write_at(fd, what = "memory.memsw.limit_in_bytes", sw);
-	if (r == 0) {
-		if ((r = write_at(fd, what = "memory.limit_in_bytes", v)) < 0)
+	if (r == 0)
+		memsw_done = true;
+	else if (r == -ENOENT)
+		no_memsw = true;
+	else if (r == -EBUSY && !fresh)
+		busy = true;	/* swap in use above it: after the limit, again */
+	else if (r != -EINVAL)
+		goto fail;
+	r = write_at(fd, what = "memory.limit_in_bytes", v);
+	if (r == -EBUSY && !fresh) {
+		busy = true;
+		if ((r = lower_v1(fd, old, &set)) < 0 && r != -EBUSY)
 			goto fail;
-	} else if (r == -EINVAL) {
-		if ((r = write_at(fd, what = "memory.limit_in_bytes", v)) < 0 ||
-		    (r = write_at(fd, what = "memory.memsw.limit_in_bytes", sw)) < 0)
-			goto fail;
-	} else if (r == -ENOENT) {
-		if ((r = write_at(fd, what = "memory.limit_in_bytes", v)) < 0)
-			goto fail;
-		if (lim->swap_max != MC_UNLIMITED) {
-			what = "memory.memsw.limit_in_bytes";
-			r = -EOPNOTSUPP;
-			goto fail;
+		r = 0;
+	}
+	if (r < 0)
+		goto fail;
+	if (!memsw_done && !no_memsw) {
+		fmt_limit(1, memsw_of(set, lim->swap_max), sw, sizeof(sw));
+		r = write_at(fd, what = "memory.memsw.limit_in_bytes", sw);
+		if (r == -ENOENT && faccessat(fd, "memory.limit_in_bytes", F_OK, 0) == 0) {
+			no_memsw = true;
+			r = 0;
+		} else if (r == -EBUSY && !fresh) {
+			/* The old memsw stays, at or above the old limit and so
+			 * above the one now in force. */
+			busy = true;
+			r = 0;
 		}
-	} else {
+		if (r < 0)
+			goto fail;
+	}
+	if (no_memsw && lim->swap_max != MC_UNLIMITED) {
+		what = "memory.memsw.limit_in_bytes";
+		r = -EOPNOTSUPP;
 		goto fail;
 	}
 	fmt_limit(1, lim->memory_high, v, sizeof(v));
@@ -681,7 +760,7 @@ write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
 	if (lim->oom_group && !atomic_exchange(&warned_oom_group_v1, true))
 		mc_log(log, LOG_WARNING, "oom_group is not supported on cgroup v1; ignored for %s/%s",
 		       h->mnt, path);
-	return 0;
+	return busy ? -EBUSY : 0;
 fail:
 	if (r != -ENOENT && r != -ENODEV)
 		mc_log(log, LOG_ERR, "cannot write %s/%s/%s: %s", h->mnt, path,
@@ -700,14 +779,56 @@ attach_fd(int fd, pid_t pid)
 	return write_at(fd, "cgroup.procs", v);
 }
 
+/* After a limit write failed (r) on a cgroup that existed: whether to join
+ * it anyway, which is when a memory limit is in force (or none is asked
+ * for); fills res. */
+static bool
+join_anyway(const struct mc_hier *h, int fd, const char *path, const struct mc_limits *lim,
+	    int r, const struct mc_log *log, struct mc_join_result *res)
+{
+	bool v2 = h->version == 2;
+
+	res->limit_err = r;
+	if (read_u64_at(fd, v2 ? "memory.max" : "memory.limit_in_bytes", &res->max_in_force) < 0)
+		res->max_in_force = MC_UNLIMITED;
+	if (read_u64_at(fd, v2 ? "memory.current" : "memory.usage_in_bytes", &res->usage) < 0)
+		res->usage = 0;
+	if (res->max_in_force == MC_UNLIMITED && lim->memory_max != MC_UNLIMITED) {
+		mc_log(log, LOG_ERR, "%s/%s has no memory limit in force and memory_max %llu cannot be written (%s): not joined",
+		       h->mnt, path, (unsigned long long)lim->memory_max, strerror(-r));
+		return false;
+	}
+	return true;
+}
+
+/* Removes the cgroup leaf of parent made by this join, whose limits could
+ * not be written (best effort: a session that joined it meanwhile keeps
+ * it). */
+static void
+unmake(const struct mc_hier *h, const char *parent, const char *leaf)
+{
+	int pfd = open_dir(h->rootfd, parent);
+
+	if (pfd >= 0) {
+		(void)unlinkat(pfd, leaf, AT_REMOVEDIR);
+		close(pfd);
+	}
+}
+
 int
 mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
-	   const struct mc_limits *lim, pid_t pid, const struct mc_log *log)
+	   const struct mc_limits *lim, pid_t pid, const struct mc_log *log,
+	   struct mc_join_result *res)
 {
+	struct mc_join_result ignored;
 	char path[PATH_MAX], leaf[32];
 	bool fresh;
 	int r;
 
+	if (res == NULL)
+		res = &ignored;
+	memset(res, 0, sizeof(*res));
+	res->max_in_force = lim->memory_max;
 	if ((r = mc_user_cgroup(parent, uid, path, sizeof(path))) < 0)
 		return r;
 	snprintf(leaf, sizeof(leaf), "user-%u", (unsigned)uid);
@@ -762,6 +883,11 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 		}
 limits:
 		r = write_limits(h, fd, path, fresh, lim, log);
+		/* A cgroup in use keeps its old limits when new ones cannot be
+		 * written: better there than out of any. */
+		if (r < 0 && r != -ENOENT && r != -ENODEV && !fresh &&
+		    join_anyway(h, fd, path, lim, r, log, res))
+			r = 0;
 		if (r == 0) {
 			r = attach_fd(fd, pid);
 			if (r < 0 && r != -ENOENT && r != -ENODEV)
@@ -773,6 +899,10 @@ limits:
 		 * by the last session's close: start over. */
 		if (r == -ENOENT || r == -ENODEV)
 			continue;
+		/* Made here without its limits: nobody may join it later and
+		 * find it unlimited. */
+		if (r < 0 && fresh)
+			unmake(h, parent, leaf);
 		return r;
 	}
 	mc_log(log, LOG_ERR, "gave up on %s/%s after %d attempts: %s",

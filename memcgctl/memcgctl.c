@@ -35,10 +35,12 @@ usage(FILE *fp)
 		"                                  FILE:LINE: MESSAGE and exit 1 if there are any;\n"
 		"                                  warn about users and groups NSS does not know\n"
 		"  explain [-c CONF] USER          show which rule applies to USER, the limits\n"
-		"                                  in bytes, the cgroup path, and any exemption\n"
+		"                                  in bytes, the cgroup path, any exemption, and\n"
+		"                                  the limit in force when it is not the configured one\n"
 		"  status [-c CONF] [USER] [--json]\n"
 		"                                  show each user cgroup: processes, usage, peak,\n"
-		"                                  limits and OOM kills (non-root: own line only)\n"
+		"                                  limits in force and OOM kills, and the configured\n"
+		"                                  memory_max where it differs (non-root: own line only)\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config CONF  config file (default %s)\n"
@@ -251,9 +253,25 @@ cmd_explain(int argc, char **argv)
 	mc_layout_for(cfg, backend, &lay);
 	mc_layout_user_cgroup(&lay, acct.uid, rel, sizeof(rel));
 	if (mc_hier_find(backend == MC_BACKEND_SYSTEMD ? MC_CG_V2 : cfg->cgroup_version,
-			 &h, &log) == 0)
+			 &h, &log) == 0) {
+		struct mc_cg_stats st;
+		char h1[32], h2[32], h3[32];
+
 		printf("%-13s %s/%s (cgroup v%d)\n", "cgroup:", h.mnt, rel, h.version);
-	else
+		/* What the kernel has in force, when a session is open. */
+		if (mc_cg_stats(&h, rel, &st) == 0) {
+			printf("%-13s memory_max %s, usage %s", "in force:",
+			       mc_size_human(st.max, h1, sizeof(h1)),
+			       mc_size_human(st.current, h2, sizeof(h2)));
+			if (d.exempt == MC_NOT_EXEMPT &&
+			    mc_limit_differs(d.limits.memory_max, st.max, (uint64_t)sysconf(_SC_PAGESIZE)))
+				printf(" (not the %s configured%s)",
+				       mc_size_human(d.limits.memory_max, h3, sizeof(h3)),
+				       st.max > d.limits.memory_max
+				       ? ": usage was above it when it was set; the next login lowers it again" : "");
+			printf("\n");
+		}
+	} else
 		printf("%-13s <memory hierarchy>/%s (no usable hierarchy found)\n",
 		       "cgroup:", rel);
 	if (backend == MC_BACKEND_SYSTEMD)
@@ -272,6 +290,8 @@ cmd_explain(int argc, char **argv)
 
 struct status_ctx {
 	const struct mc_hier *h;
+	const struct mc_config *cfg;
+	uint64_t ram;
 	struct mc_layout lay;
 	uid_t only;		/* (uid_t)-1: everyone */
 	int json;
@@ -308,6 +328,29 @@ json_string(const char *raw)
 	putchar('"');
 }
 
+/* The memory_max the config gives uid (MC_UNLIMITED when exempt), as the
+ * module decides it.  Returns 0 or a negative errno (unknown user, group
+ * look-up failed). */
+static int
+configured_max(const struct mc_config *cfg, uid_t uid, uint64_t ram, uint64_t *out)
+{
+	struct mc_account acct;
+	struct mc_decision d;
+	int r;
+
+	if ((r = mc_account_by_uid(uid, &acct)) < 0)
+		return r;
+	if (mc_exempt_by_identity(cfg, &acct.user, NULL) == MC_NOT_EXEMPT &&
+	    (r = mc_account_load_groups(&acct, cfg)) < 0) {
+		mc_account_free(&acct);
+		return r;
+	}
+	mc_decide(cfg, &acct.user, ram, &d);
+	*out = d.exempt != MC_NOT_EXEMPT ? MC_UNLIMITED : d.limits.memory_max;
+	mc_account_free(&acct);
+	return 0;
+}
+
 static int
 status_one(void *vctx, uid_t uid)
 {
@@ -315,6 +358,8 @@ status_one(void *vctx, uid_t uid)
 	struct mc_cg_stats st;
 	struct mc_account acct;
 	char rel[PATH_MAX], raw[256], name[64], h1[32], h2[32], h3[32], h4[32], h5[32];
+	uint64_t cfg_max = MC_UNLIMITED;
+	bool have_cfg, differs;
 	int r;
 
 	if (ctx->only != (uid_t)-1 && uid != ctx->only)
@@ -336,6 +381,10 @@ status_one(void *vctx, uid_t uid)
 	}
 	/* NSS data on a terminal: sanitised (json_string does its own). */
 	mc_sanitize_str(raw, name, sizeof(name), 0);
+	/* The limit in force can differ from the configured one: on v1 the
+	 * kernel keeps a higher one while usage is above the new one. */
+	have_cfg = configured_max(ctx->cfg, uid, ctx->ram, &cfg_max) == 0;
+	differs = have_cfg && mc_limit_differs(cfg_max, st.max, (uint64_t)sysconf(_SC_PAGESIZE));
 	if (ctx->json) {
 		printf("%s{\"uid\":%u,\"user\":", ctx->rows ? "," : "", (unsigned)uid);
 		json_string(raw);
@@ -348,6 +397,10 @@ status_one(void *vctx, uid_t uid)
 		else
 			printf("\"peak\":null,");
 		json_size("limit", st.max, ",");
+		if (have_cfg) {
+			json_size("limit_configured", cfg_max, ",");
+			printf("\"limit_differs\":%s,", differs ? "true" : "false");
+		}
 		json_size("high", st.high, ",");
 		json_size("swap", st.swap_max, ",");
 		printf("\"oom_kills\":%llu}", (unsigned long long)st.oom_kills);
@@ -362,6 +415,10 @@ status_one(void *vctx, uid_t uid)
 		       mc_size_human(st.high, h4, sizeof(h4)),
 		       mc_size_human(st.swap_max, h5, sizeof(h5)),
 		       (unsigned long long)st.oom_kills);
+		if (differs)
+			printf("%-8s limit in force %s, configured memory_max %s%s\n", "", h3,
+			       mc_size_human(cfg_max, h4, sizeof(h4)),
+			       st.max > cfg_max ? " (usage was above it; the next login lowers it again)" : "");
 	}
 	ctx->rows++;
 	return 0;
@@ -410,6 +467,8 @@ cmd_status(int argc, char **argv)
 			 &h, &log) < 0)
 		goto out;
 	ctx.h = &h;
+	ctx.cfg = cfg;
+	ctx.ram = mc_ram_bytes();
 	mc_layout_for(cfg, backend, &ctx.lay);
 	if (ctx.json)
 		printf("[");

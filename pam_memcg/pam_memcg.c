@@ -147,6 +147,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct mc_config *cfg = NULL;
 	struct mc_hier h = { .rootfd = -1 };
 	struct mc_decision d;
+	struct mc_join_result jr;
 	enum mc_backend backend = MC_BACKEND_CGROUPFS;
 	struct state *st = NULL;
 	const void *item = NULL;
@@ -263,13 +264,22 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	snprintf(st->mnt_root, sizeof(st->mnt_root), "%s", h.mnt_root);
 	st->uid = acct.uid;
 	snprintf(st->parent, sizeof(st->parent), "%s", cfg->cgroup_parent);
-	r = mc_cg_join(&h, cfg->cgroup_parent, acct.uid, &d.limits, getpid(), &log);
+	r = mc_cg_join(&h, cfg->cgroup_parent, acct.uid, &d.limits, getpid(), &log, &jr);
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "user %s (uid %u): limits not applied (%s rule%s%s)",
 			   who, (unsigned)acct.uid, d.rule_kind,
 			   d.rule->name ? " " : "", d.rule->name ? d.rule->name : "");
 		goto out;
 	}
+	/* Another session's cgroup, whose old limits the kernel kept (v1: a
+	 * limit below usage, lowered as far as it would go): joined anyway. */
+	if (jr.limit_err < 0)
+		pam_syslog(pamh, LOG_WARNING, "user %s (uid %u): %s/%s/user-%u: memory_max configured %llu, in force %llu (usage %llu): %s; session joined with the limit in force, the next login tries again",
+			   who, (unsigned)acct.uid, h.mnt, cfg->cgroup_parent, (unsigned)acct.uid,
+			   (unsigned long long)d.limits.memory_max,
+			   (unsigned long long)jr.max_in_force, (unsigned long long)jr.usage,
+			   jr.limit_err == -EBUSY && h.version == 1
+			   ? "the kernel refused a limit below usage (EBUSY)" : strerror(-jr.limit_err));
 	if (pam_set_data(pamh, STATE_KEY, st, free_state) != PAM_SUCCESS) {
 		pam_syslog(pamh, LOG_ERR, "cannot keep session state; the cgroup of %s will outlive this session",
 			   who);
