@@ -517,12 +517,24 @@ mc_user_cgroup(const char *parent, uid_t uid, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/* Makes the cgroup name below dirfd: 1 when made here, 0 when it was
+ * there, or a negative errno. */
 static int
 mkdir_at(int dirfd, const char *name)
 {
-	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	if (mkdirat(dirfd, name, 0755) == 0)
+		return 1;
+	return errno == EEXIST ? 0 : -errno;
+}
+
+/* The mode of a cgroup directory made here, fd opened by walk (no
+ * symlinks): 0755 whatever the umask of the process that opens the
+ * session (under su the user's own; root's is often 077, which would keep
+ * every non-root user's memcgctl status out of the parent). */
+static int
+fix_mode(int fd)
+{
+	return fchmod(fd, 0755) < 0 ? -errno : 0;
 }
 
 /* On v2 a child only gets memory.* files when every ancestor enables the
@@ -558,7 +570,7 @@ make_parent(const struct mc_hier *h, const char *parent, const struct mc_log *lo
 	}
 	for (comp = strtok_r(copy, "/", &save); comp != NULL;
 	     comp = strtok_r(NULL, "/", &save)) {
-		int next;
+		int next, made;
 
 		if (h->version == 2 && (r = enable_memory(fd)) < 0) {
 			mc_log(log, LOG_ERR, "cannot enable the memory controller above %s/%s: %s",
@@ -567,7 +579,8 @@ make_parent(const struct mc_hier *h, const char *parent, const struct mc_log *lo
 		}
 		/* -ENOENT: a component was removed under us; the caller retries
 		 * and reports if it keeps happening. */
-		if ((r = mkdir_at(fd, comp)) < 0) {
+		if ((made = mkdir_at(fd, comp)) < 0) {
+			r = made;
 			if (r != -ENOENT)
 				mc_log(log, LOG_ERR, "cannot create cgroup %s/%s (at \"%s\"): %s",
 				       h->mnt, parent, comp, strerror(-r));
@@ -581,6 +594,9 @@ make_parent(const struct mc_hier *h, const char *parent, const struct mc_log *lo
 				       h->mnt, parent, comp, strerror(-r));
 			goto fail;
 		}
+		if (made && (r = fix_mode(next)) < 0)
+			mc_log(log, LOG_WARNING, "cannot set mode 0755 on cgroup %s/%s (at \"%s\"): %s",
+			       h->mnt, parent, comp, strerror(-r));
 		close(fd);
 		fd = next;
 	}
@@ -861,8 +877,8 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 			return r;
 		}
 		/* Made here: its limits are the kernel's defaults. */
-		fresh = mkdirat(pfd, leaf, 0755) == 0;
-		r = fresh || errno == EEXIST ? 0 : -errno;
+		r = mkdir_at(pfd, leaf);
+		fresh = r == 1;
 		if (r < 0) {
 			close(pfd);
 			if (r == -ENOENT)
@@ -881,6 +897,9 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 			       h->mnt, path, strerror(-r));
 			return r;
 		}
+		if (fresh && (r = fix_mode(fd)) < 0)
+			mc_log(log, LOG_WARNING, "cannot set mode 0755 on cgroup %s/%s: %s",
+			       h->mnt, path, strerror(-r));
 limits:
 		r = write_limits(h, fd, path, fresh, lim, log);
 		/* A cgroup in use keeps its old limits when new ones cannot be
@@ -940,23 +959,13 @@ mc_cg_attach(const struct mc_hier *h, const char *rel, pid_t pid)
 }
 
 bool
-mc_pid_exiting(pid_t pid)
+mc_proc_stat_exiting(const char *text)
 {
-	char path[64], buf[1024], *p, *save = NULL, *tok;
+	char buf[1024], *p, *save = NULL, *tok;
 	uint64_t flags = 0;
 	char state;
-	int fd;
-	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return true;	/* gone already */
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
+	snprintf(buf, sizeof(buf), "%s", text);
 	/* The command name may hold spaces and parentheses: fields start after
 	 * the last ')'.  Then state (field 3) ... flags (field 9). */
 	if ((p = strrchr(buf, ')')) == NULL || (tok = strtok_r(p + 1, " ", &save)) == NULL)
@@ -968,6 +977,61 @@ mc_pid_exiting(pid_t pid)
 	if (mc_parse_u64(tok, 0, UINT64_MAX, &flags) < 0)
 		return false;
 	return state == 'Z' || state == 'X' || (flags & 0x4) != 0;	/* PF_EXITING */
+}
+
+/* Reads a /proc stat file: 1 exiting (or gone), 0 live. */
+static bool
+stat_file_exiting(int dirfd, const char *path)
+{
+	char buf[1024];
+	ssize_t n;
+	int fd;
+
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;	/* gone already */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	return mc_proc_stat_exiting(buf);
+}
+
+bool
+mc_pid_exiting(pid_t pid)
+{
+	char path[64], self[24];
+	struct dirent *de;
+	bool exiting = true;
+	DIR *d;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if (!stat_file_exiting(AT_FDCWD, path))
+		return false;
+	/* The stat of a process is its main thread's, which may have exited
+	 * (pthread_exit) while other threads run: a zombie leader with PF_EXITING
+	 * set, in a process that is alive.  Any thread not exiting makes it
+	 * live. */
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
+	snprintf(self, sizeof(self), "%ld", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return true;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return true;
+	}
+	while (exiting && (de = readdir(d)) != NULL) {
+		char stat[300];
+
+		if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0)
+			continue;
+		snprintf(stat, sizeof(stat), "%s/stat", de->d_name);
+		exiting = stat_file_exiting(dirfd(d), stat);
+	}
+	closedir(d);
+	return exiting;
 }
 
 /* The whole of a cgroup.procs file at path below dirfd, into *out (free

@@ -156,8 +156,14 @@ int mc_cg_each_user_in(const struct mc_hier *h, const struct mc_layout *l,
  * closes, or a negative errno. */
 int mc_cg_open_dir(const struct mc_hier *h, const char *rel);
 
-/* Whether pid is gone, a zombie, or exiting (PF_EXITING). */
+/* Whether process pid is gone, a zombie, or exiting (PF_EXITING): its main
+ * thread is, and so is every other thread (a main thread that called
+ * pthread_exit leaves a live process). */
 bool mc_pid_exiting(pid_t pid);
+
+/* Pure: whether the text of one /proc/PID/stat (or task/TID/stat) says
+ * zombie, dead or PF_EXITING.  Unparsable text is not exiting. */
+bool mc_proc_stat_exiting(const char *text);
 
 /* Reads a small cgroup file below rel into buf (NUL-terminated). */
 int mc_cg_read(const struct mc_hier *h, const char *rel, const char *file,

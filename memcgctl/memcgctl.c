@@ -185,6 +185,15 @@ print_size(const char *label, uint64_t v)
 		       mc_size_human(v, h, sizeof(h)));
 }
 
+/* raw as it may go to a terminal: control characters and invalid UTF-8
+ * escaped (lib/sanitize.h).  Returns buf. */
+static const char *
+safe(const char *raw, char *buf, size_t len)
+{
+	mc_sanitize_str(raw, buf, len, 0);
+	return buf;
+}
+
 static int
 cmd_explain(int argc, char **argv)
 {
@@ -196,7 +205,7 @@ cmd_explain(int argc, char **argv)
 	struct mc_log log = { .emit = mc_log_stderr, .ctx = prog };
 	struct mc_layout lay;
 	enum mc_backend backend;
-	char rel[PATH_MAX];
+	char rel[PATH_MAX], name[4 * 256 + 8], buf[4 * 256 + 8];
 	int i, r;
 
 	if ((i = parse_opts(argc, argv, &conf, NULL)) < 0)
@@ -206,7 +215,7 @@ cmd_explain(int argc, char **argv)
 		return EX_USAGE;
 	}
 	if ((r = mc_account_by_name(argv[i], &acct)) < 0) {
-		fprintf(stderr, "%s: user \"%s\": %s\n", prog, argv[i],
+		fprintf(stderr, "%s: user \"%s\": %s\n", prog, safe(argv[i], name, sizeof(name)),
 			r == -ENOENT ? "no such user" : strerror(-r));
 		return EX_PROBLEM;
 	}
@@ -214,8 +223,13 @@ cmd_explain(int argc, char **argv)
 		mc_account_free(&acct);
 		return EX_PROBLEM;
 	}
-	if ((r = mc_account_load_groups(&acct, cfg)) < 0) {
-		fprintf(stderr, "%s: cannot look up the groups of %s: %s\n", prog, acct.name,
+	/* Names from NSS (and the config's rule names) go to the admin's
+	 * terminal: sanitised, as status does. */
+	safe(acct.name, name, sizeof(name));
+	/* As the module: no group look-up for users exempt without one. */
+	if (mc_exempt_by_identity(cfg, &acct.user, NULL) == MC_NOT_EXEMPT &&
+	    (r = mc_account_load_groups(&acct, cfg)) < 0) {
+		fprintf(stderr, "%s: cannot look up the groups of %s: %s\n", prog, name,
 			strerror(-r));
 		mc_config_free(cfg);
 		mc_account_free(&acct);
@@ -223,11 +237,17 @@ cmd_explain(int argc, char **argv)
 	}
 	mc_decide(cfg, &acct.user, mc_ram_bytes(), &d);
 
-	printf("%-13s %s (uid %u)\n", "user:", acct.name, (unsigned)acct.uid);
+	printf("%-13s %s (uid %u)\n", "user:", name, (unsigned)acct.uid);
 	printf("%-13s", "groups:");
 	for (size_t g = 0; g < acct.n_groups; g++)
-		printf("%s%s", g ? ", " : " ", acct.groups[g]);
-	if (cfg->n_groups == 0 && cfg->n_exempt_groups == 0)
+		printf("%s%s", g ? ", " : " ", safe(acct.groups[g], buf, sizeof(buf)));
+	if (acct.n_oversized > 0)
+		printf("%s(%s%s: entry over %d bytes, taken as not listing the user)",
+		       acct.n_groups ? " " : " ", safe(acct.oversized, buf, sizeof(buf)),
+		       acct.n_oversized > 1 ? " and others" : "", MC_NSS_BUF_MAX);
+	if (d.exempt != MC_NOT_EXEMPT && d.exempt != MC_EXEMPT_GROUP)
+		printf(" (not looked up: exempt by uid or exempt_users)");
+	else if (cfg->n_groups == 0 && cfg->n_exempt_groups == 0)
 		printf(" (not looked up: no rule names a group)");
 	else if (cfg->group_lookup == MC_GROUPS_MEMBERS)
 		printf("%s(of the groups the config names; group_lookup = members)",
@@ -235,13 +255,13 @@ cmd_explain(int argc, char **argv)
 	printf("\n%-13s %s\n", "config:", conf);
 	if (d.exempt != MC_NOT_EXEMPT)
 		printf("%-13s yes: %s%s%s%s\n", "exempt:", mc_exempt_reason(d.exempt),
-		       d.exempt_by ? " (" : "", d.exempt_by ? d.exempt_by : "",
+		       d.exempt_by ? " (" : "", d.exempt_by ? safe(d.exempt_by, buf, sizeof(buf)) : "",
 		       d.exempt_by ? ")" : "");
 	else
 		printf("%-13s no\n", "exempt:");
 	if (d.rule->name != NULL)
-		printf("%-13s %s \"%s\" (%s:%d)\n", "rule:", d.rule_kind, d.rule->name,
-		       conf, d.rule->line);
+		printf("%-13s %s \"%s\" (%s:%d)\n", "rule:", d.rule_kind,
+		       safe(d.rule->name, buf, sizeof(buf)), conf, d.rule->line);
 	else
 		printf("%-13s default\n", "rule:");
 	print_size("memory_max:", d.limits.memory_max);

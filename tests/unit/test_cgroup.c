@@ -5,6 +5,9 @@
 
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <sys/types.h>
 
 #include "cgroup.h"
@@ -518,6 +521,37 @@ test_join_v1_creates_path(void **state)
 	assert_false(path_exists(root, "a/b/c/user-1000/cgroup.procs"));
 }
 
+/* Directories the join makes are 0755 whatever the umask (under su the
+ * user's, root's often 077); one that was there keeps its mode. */
+static void
+test_join_mode_ignores_umask(void **state)
+{
+	static const char *const made[] = { "a", "a/b", "a/b/user-1000" };
+	struct fake *f = *state;
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	char root[4096], path[4200];
+	struct stat st;
+	mode_t old;
+
+	fake_root(f, "umask", 1, root, sizeof(root));
+	make_dirs(root, "kept");
+	assert_int_equal(chmod(pathf(path, sizeof(path), "%s/kept", root), 0711), 0);
+	old = umask(077);
+	(void)mc_cg_join(&f->h, "a/b", 1000, &lim, 4242, &f->log, NULL);
+	(void)mc_cg_join(&f->h, "kept", 1000, &lim, 4242, &f->log, NULL);
+	umask(old);
+	for (size_t i = 0; i < NELEM(made); i++) {
+		if (stat(pathf(path, sizeof(path), "%s/%s", root, made[i]), &st) < 0)
+			fail_msg("%s: %s", made[i], strerror(errno));
+		if ((st.st_mode & 07777) != 0755)
+			fail_msg("%s: mode %o, want 755", made[i], (unsigned)(st.st_mode & 07777));
+	}
+	assert_int_equal(stat(pathf(path, sizeof(path), "%s/kept", root), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0711);
+	assert_int_equal(stat(pathf(path, sizeof(path), "%s/kept/user-1000", root), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+}
+
 /* Without swap accounting there is no memory.swap.max: fine for "max". */
 static void
 test_join_v2_no_swap_file(void **state)
@@ -575,6 +609,84 @@ test_join_existing_unlimited_refused(void **state)
 	assert_int_equal(r, 0);
 	assert_int_equal(res.limit_err, -EISDIR);
 	expect_file(root, "pam_memcg/user-1000/cgroup.procs", "99");
+}
+
+/* /proc/PID/stat text: state (field 3) and PF_EXITING in flags (field 9),
+ * after the last ')' of the command name. */
+static void
+test_proc_stat_exiting(void **state)
+{
+	static const struct {
+		const char *text;
+		bool exiting;
+	} t[] = {
+		{ "42 (sleep) S 1 42 42 0 -1 4194560 93 0 1 0 0 0", false },
+		{ "42 (sleep) R 1 42 42 0 -1 4194304 93 0 1 0 0 0", false },
+		{ "42 (sleep) Z 1 42 42 0 -1 4194560 93 0 1 0 0 0", true },
+		{ "42 (sleep) X 1 42 42 0 -1 4194560 93 0 1 0 0 0", true },
+		{ "42 (sleep) D 1 42 42 0 -1 4194572 93 0 1 0 0 0", true },	/* PF_EXITING */
+		/* A main thread after pthread_exit, as this kernel shows it. */
+		{ "6605 (lt) Z 6596 6589 3996 0 -1 4227084 93 0 1 0", true },
+		{ "42 (a) Z (b) S 1 42 42 0 -1 4194560 93", false },
+		{ "42 (x y) R 1 42 42 0 -1 4", true },
+		{ "42 (short) S 1", false },
+		{ "garbage", false },
+		{ "42 (x) S 1 42 42 0 -1 notanumber 93", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(t); i++)
+		if (mc_proc_stat_exiting(t[i].text) != t[i].exiting)
+			fail_msg("row %zu: \"%s\": want %d", i, t[i].text, t[i].exiting);
+}
+
+static void *
+idle_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* A process whose main thread has exited while another runs is live; once
+ * killed it is gone (exiting). */
+static void
+test_pid_exiting_leaderless(void **state)
+{
+	pid_t child;
+	int status;
+
+	(void)state;
+	assert_false(mc_pid_exiting(getpid()));
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, idle_thread, NULL) != 0)
+			_exit(1);
+		pthread_exit(NULL);
+	}
+	/* Until the main thread has exited, it is live anyway. */
+	for (int i = 0; i < 200; i++) {
+		char path[64], buf[512];
+		int fd;
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/%ld/stat", (long)child);
+		if ((fd = open(path, O_RDONLY)) < 0)
+			break;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0 && (buf[n] = '\0', mc_proc_stat_exiting(buf)))
+			break;
+		usleep(10000);
+	}
+	assert_false(mc_pid_exiting(child));
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(mc_pid_exiting(child));
 }
 
 /* In force against configured, up to the kernel's rounding to pages. */
@@ -1021,9 +1133,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_join_v2_enables_memory_along_path,
 						setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_join_v1_creates_path, setup_fake, teardown_fake),
+		cmocka_unit_test_setup_teardown(test_join_mode_ignores_umask, setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_join_v2_no_swap_file, setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_join_existing_unlimited_refused, setup_fake, teardown_fake),
 		cmocka_unit_test(test_limit_differs),
+		cmocka_unit_test(test_proc_stat_exiting),
+		cmocka_unit_test(test_pid_exiting_leaderless),
 		cmocka_unit_test_setup_teardown(test_join_v1, setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_join_v1_no_memsw, setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_join_v1_oom_group_warns_once,
