@@ -13,7 +13,7 @@ conf() {
 	write_conf "$CONF" <<EOF2
 cgroup_parent = "$TEST_PARENT"
 on_error      = fail
-default { memory_max = "$1" }
+default { memory_max = "$1"  swap_max = "${2:-max}" }
 EOF2
 }
 conf 64M
@@ -79,5 +79,44 @@ t_lower_below_usage() {
 	conf 64M
 }
 
+# With a swap limit: v1's memsw (memory + swap) must never be below the
+# memory limit; it follows the limit in force, keeping the swap allowance.
+t_lower_with_swap() {
+	rm -f "$TMP/s1.up" "$TMP/s1.stop" "$TMP/hog.out"
+	conf 64M 16M
+	session svc "$U" sh -c "$HOG 40 120 >$TMP/hog.out & echo \$! >$TMP/hog.pid; touch $TMP/s1.up; while [ ! -e $TMP/s1.stop ]; do sleep 0.05; done; kill \$(cat $TMP/hog.pid) 2>/dev/null; wait" \
+		>/dev/null &
+	local s1=$! hog lim sw
+	T_PIDS+=("$s1")
+	wait_for "[ -e $TMP/s1.up ] && grep -q survived $TMP/hog.out 2>/dev/null" 20 || fail "first session did not start"
+	hog=$(cat "$TMP/hog.pid")
+	T_PIDS+=("$hog")
+	conf 16M 16M
+	session svc "$U" "$TMP/where.sh" "$TMP/w.cg" >"$TMP/w.out"
+	assert_contains "$TMP/w.out" '^open=0$' "login opens"
+	assert_eq "/$TEST_PARENT/user-$UIDU" "$(cat "$TMP/w.cg" 2>/dev/null)" "session is in user-$UIDU"
+	lim=$(cat "$DIR/$F_MAX")
+	if [ "$MC_VERSION" = 1 ] && [ -e "$DIR/memory.memsw.limit_in_bytes" ]; then
+		sw=$(cat "$DIR/memory.memsw.limit_in_bytes")
+		[ "$lim" -lt 67108864 ] && [ "$lim" -gt 41943040 ] || fail "limit in force $lim not stepped down"
+		assert_eq $((lim + 16777216)) "$sw" "memsw = limit in force + swap_max"
+	elif [ "$MC_VERSION" = 2 ]; then
+		assert_eq 16777216 "$lim" "memory.max written"
+		assert_eq 16777216 "$(cat "$DIR/memory.swap.max")" "memory.swap.max written"
+	fi
+	kill "$hog" 2>/dev/null
+	wait_for "! kill -0 $hog 2>/dev/null" 10 || fail "hog did not end"
+	session svc "$U" true >/dev/null
+	assert_eq 16777216 "$(cat "$DIR/$F_MAX")" "16 MiB once usage allows"
+	if [ "$MC_VERSION" = 1 ] && [ -e "$DIR/memory.memsw.limit_in_bytes" ]; then
+		assert_eq 33554432 "$(cat "$DIR/memory.memsw.limit_in_bytes")" "memsw 32 MiB then"
+	fi
+	touch "$TMP/s1.stop"
+	wait "$s1"
+	assert_gone "$DIR" "cgroup removed after the last session"
+	conf 64M
+}
+
 run_test lower_below_usage t_lower_below_usage
+run_test lower_with_swap t_lower_with_swap
 t_done
