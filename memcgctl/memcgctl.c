@@ -242,8 +242,8 @@ cmd_explain(int argc, char **argv)
 	for (size_t g = 0; g < acct.n_groups; g++)
 		printf("%s%s", g ? ", " : " ", safe(acct.groups[g], buf, sizeof(buf)));
 	if (acct.n_oversized > 0)
-		printf("%s(%s%s: entry over %d bytes, taken as not listing the user)",
-		       acct.n_groups ? " " : " ", safe(acct.oversized, buf, sizeof(buf)),
+		printf(" (%s%s: entry over %d bytes, taken as not listing the user)",
+		       safe(acct.oversized, buf, sizeof(buf)),
 		       acct.n_oversized > 1 ? " and others" : "", MC_NSS_BUF_MAX);
 	if (d.exempt != MC_NOT_EXEMPT && d.exempt != MC_EXEMPT_GROUP)
 		printf(" (not looked up: exempt by uid or exempt_users)");
