@@ -117,7 +117,7 @@ one(int c, const char *conf, const char *user, bool record)
 	if (mc_hier_find_self(cfg->cgroup_version, &h, orig, sizeof(orig), &log) < 0)
 		goto out;
 	t[6] = bench_now_ns();
-	if (mc_cg_join(&h, cfg->cgroup_parent, acct.uid, &d.limits, getpid(), &log) < 0)
+	if (mc_cg_join(&h, cfg->cgroup_parent, acct.uid, &d.limits, getpid(), &log, NULL) < 0)
 		goto out;
 	t[7] = bench_now_ns();
 	/* What the module keeps for close_session. */

@@ -10,8 +10,6 @@
 #include "account.h"
 #include "config.h"
 
-/* NSS buffers grow until the entry fits, up to this. */
-#define NSS_BUF_MAX (1024 * 1024)
 
 static int
 by(const char *name, uid_t uid, struct mc_account *a)
@@ -30,9 +28,12 @@ by(const char *name, uid_t uid, struct mc_account *a)
 			return -ENOMEM;
 		}
 		buf = n;
+		errno = 0;
 		r = name != NULL ? getpwnam_r(name, &pw, buf, len, &res)
 				 : getpwuid_r(uid, &pw, buf, len, &res);
-		if (r != ERANGE || len >= NSS_BUF_MAX)
+		if (r < 0)
+			r = errno > 0 ? errno : EIO;
+		if (r != ERANGE || len >= MC_NSS_BUF_MAX)
 			break;
 		len *= 2;
 	}
@@ -53,7 +54,7 @@ by(const char *name, uid_t uid, struct mc_account *a)
 
 /* The group entry called name (or, name NULL, with gid), into gr with its
  * strings in *buf (free it).  Returns 1, 0 for a group NSS does not know,
- * or a negative errno. */
+ * or a negative errno (-ERANGE: larger than MC_NSS_BUF_MAX). */
 static int
 group_entry(const char *name, gid_t gid, struct group *gr, char **buf)
 {
@@ -71,9 +72,14 @@ group_entry(const char *name, gid_t gid, struct group *gr, char **buf)
 			return -ENOMEM;
 		}
 		*buf = n;
+		errno = 0;
 		r = name != NULL ? getgrnam_r(name, gr, *buf, len, &res)
 				 : getgrgid_r(gid, gr, *buf, len, &res);
-		if (r != ERANGE || len >= NSS_BUF_MAX)
+		/* The error number is the result; some wrappers return -1 and
+		 * set errno instead, which must not read as "found". */
+		if (r < 0)
+			r = errno > 0 ? errno : EIO;
+		if (r != ERANGE || len >= MC_NSS_BUF_MAX)
 			break;
 		len *= 2;
 	}
@@ -85,20 +91,28 @@ group_entry(const char *name, gid_t gid, struct group *gr, char **buf)
 	return r == 0 || r == ENOENT || r == ESRCH ? 0 : -r;
 }
 
-/* The name of gid, or "#<gid>" for a gid without one. */
+/* Counts a group whose entry is over the cap; keeps the first name. */
 static int
-group_name(gid_t gid, char **out)
+note_oversized(struct mc_account *a, const char *name)
+{
+	if (a->n_oversized++ == 0 && (a->oversized = strdup(name)) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+/* The name of gid into *out, or "#<gid>" for a gid without one (or whose
+ * entry is over the cap, which is noted in a). */
+static int
+group_name(struct mc_account *a, gid_t gid, char **out)
 {
 	struct group gr;
 	char *buf, tmp[32];
 	int r = group_entry(NULL, gid, &gr, &buf);
 
-	if (r > 0) {
-		*out = strdup(gr.gr_name);
-	} else {
-		snprintf(tmp, sizeof(tmp), "#%u", (unsigned)gid);
-		*out = strdup(tmp);
-	}
+	snprintf(tmp, sizeof(tmp), "#%u", (unsigned)gid);
+	if (r == -ERANGE && note_oversized(a, tmp) < 0)
+		return -ENOMEM;
+	*out = strdup(r > 0 ? gr.gr_name : tmp);
 	free(buf);
 	return *out == NULL ? -ENOMEM : 0;
 }
@@ -137,7 +151,7 @@ all_groups(struct mc_account *a)
 		goto out;
 	}
 	for (int i = 0; i < ngroups; i++) {
-		if ((r = group_name(gids[i], &a->groups[i])) < 0)
+		if ((r = group_name(a, gids[i], &a->groups[i])) < 0)
 			goto out;
 		a->n_groups++;
 	}
@@ -205,7 +219,11 @@ named_groups(struct mc_account *a, const struct mc_config *cfg)
 		const char *name = i < cfg->n_exempt_groups ? cfg->exempt_groups[i]
 			: cfg->groups[i - cfg->n_exempt_groups].name;
 
-		if ((r = in_group(a, name)) > 0)
+		/* Over the cap: no match (the caller logs it), rather than no
+		 * session for everyone the config names groups for. */
+		if ((r = in_group(a, name)) == -ERANGE)
+			r = note_oversized(a, name);
+		else if (r > 0)
 			r = add_group(a, name, cap);
 	}
 	return r < 0 ? r : 0;
@@ -245,5 +263,6 @@ mc_account_free(struct mc_account *a)
 	for (size_t i = 0; i < a->n_groups; i++)
 		free(a->groups[i]);
 	free(a->groups);
+	free(a->oversized);
 	memset(a, 0, sizeof(*a));
 }

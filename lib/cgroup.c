@@ -517,12 +517,24 @@ mc_user_cgroup(const char *parent, uid_t uid, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/* Makes the cgroup name below dirfd: 1 when made here, 0 when it was
+ * there, or a negative errno. */
 static int
 mkdir_at(int dirfd, const char *name)
 {
-	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	if (mkdirat(dirfd, name, 0755) == 0)
+		return 1;
+	return errno == EEXIST ? 0 : -errno;
+}
+
+/* The mode of a cgroup directory made here, fd opened by walk (no
+ * symlinks): 0755 whatever the umask of the process that opens the
+ * session (under su the user's own; root's is often 077, which would keep
+ * every non-root user's memcgctl status out of the parent). */
+static int
+fix_mode(int fd)
+{
+	return fchmod(fd, 0755) < 0 ? -errno : 0;
 }
 
 /* On v2 a child only gets memory.* files when every ancestor enables the
@@ -558,7 +570,7 @@ make_parent(const struct mc_hier *h, const char *parent, const struct mc_log *lo
 	}
 	for (comp = strtok_r(copy, "/", &save); comp != NULL;
 	     comp = strtok_r(NULL, "/", &save)) {
-		int next;
+		int next, made;
 
 		if (h->version == 2 && (r = enable_memory(fd)) < 0) {
 			mc_log(log, LOG_ERR, "cannot enable the memory controller above %s/%s: %s",
@@ -567,7 +579,8 @@ make_parent(const struct mc_hier *h, const char *parent, const struct mc_log *lo
 		}
 		/* -ENOENT: a component was removed under us; the caller retries
 		 * and reports if it keeps happening. */
-		if ((r = mkdir_at(fd, comp)) < 0) {
+		if ((made = mkdir_at(fd, comp)) < 0) {
+			r = made;
 			if (r != -ENOENT)
 				mc_log(log, LOG_ERR, "cannot create cgroup %s/%s (at \"%s\"): %s",
 				       h->mnt, parent, comp, strerror(-r));
@@ -581,6 +594,9 @@ make_parent(const struct mc_hier *h, const char *parent, const struct mc_log *lo
 				       h->mnt, parent, comp, strerror(-r));
 			goto fail;
 		}
+		if (made && (r = fix_mode(next)) < 0)
+			mc_log(log, LOG_WARNING, "cannot set mode 0755 on cgroup %s/%s (at \"%s\"): %s",
+			       h->mnt, parent, comp, strerror(-r));
 		close(fd);
 		fd = next;
 	}
@@ -607,6 +623,63 @@ fmt_limit(int version, uint64_t v, char *buf, size_t len)
 }
 
 static atomic_bool warned_oom_group_v1;
+
+/* v1's memsw for a memory limit and a swap limit: their sum, unlimited
+ * when either is or the sum is past the largest size. */
+static uint64_t
+memsw_of(uint64_t max, uint64_t swap)
+{
+	if (max != MC_UNLIMITED && swap != MC_UNLIMITED && swap <= MC_SIZE_LIMIT - max)
+		return max + swap;
+	return MC_UNLIMITED;
+}
+
+/* How many limits lower_v1 tries. */
+#define LOWER_TRIES 4
+
+/* After v1 refused a memory limit below usage (EBUSY; the write already
+ * reclaimed what it could), the lowest limit it takes between that and
+ * old (the limit in force): a MiB above usage, then half-way up to old
+ * each time usage grew past the try.  *set gets the limit in force.
+ * Returns 0 when one was written, -EBUSY when none was (old stays), or
+ * another negative errno. */
+static int
+lower_v1(int fd, uint64_t old, uint64_t *set)
+{
+	uint64_t usage, c;
+	char v[32];
+	int r;
+
+	*set = old;
+	if ((r = read_u64_at(fd, "memory.usage_in_bytes", &usage)) < 0)
+		return r;
+	if (usage >= MC_SIZE_LIMIT / 2)
+		return -EBUSY;
+	c = ((usage >> 20) + 2) << 20;
+	for (int i = 0; i < LOWER_TRIES && c < old; i++) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)c);
+		if ((r = write_at(fd, "memory.limit_in_bytes", v)) == 0) {
+			*set = c;
+			return 0;
+		}
+		if (r != -EBUSY)
+			return r;
+		if (old == MC_UNLIMITED && c >= MC_SIZE_LIMIT / 4)
+			break;
+		c = old == MC_UNLIMITED ? 2 * c : c + (old - c) / 2;
+	}
+	return -EBUSY;
+}
+
+bool
+mc_limit_differs(uint64_t configured, uint64_t in_force, uint64_t page_size)
+{
+	if (configured == MC_UNLIMITED || in_force == MC_UNLIMITED)
+		return configured != in_force;
+	if (page_size == 0)
+		page_size = 1;
+	return configured / page_size != in_force / page_size;
+}
 
 /* The limit files of one user cgroup.  A file the kernel lacks (swap
  * accounting off) is fine when the limit is "max".  -ENOENT/-ENODEV from
@@ -648,31 +721,53 @@ write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
 	 * current limit the kernel says EINVAL, and the limit goes first (at
 	 * once for a fresh cgroup, whose limit is unlimited).  No memsw file:
 	 * no swap accounting (or the cgroup is gone, which the limit write
-	 * tells). */
-	uint64_t memsw = MC_UNLIMITED;
+	 * tells).  A limit below usage is EBUSY once reclaim cannot get there
+	 * (anonymous memory without swap): on a cgroup in use the limit goes
+	 * as low as the kernel takes it, memsw follows it, and -EBUSY tells
+	 * the caller that less than asked is in force. */
+	uint64_t set = lim->memory_max, old = MC_UNLIMITED;
+	bool memsw_done = false, no_memsw = false, busy = false;
 
-	if (lim->memory_max != MC_UNLIMITED && lim->swap_max != MC_UNLIMITED &&
-	    lim->swap_max <= MC_SIZE_LIMIT - lim->memory_max)
-		memsw = lim->memory_max + lim->swap_max;
+	if (!fresh)
+		(void)read_u64_at(fd, "memory.limit_in_bytes", &old);
 	fmt_limit(1, lim->memory_max, v, sizeof(v));
-	fmt_limit(1, memsw, sw, sizeof(sw));
+	fmt_limit(1, memsw_of(lim->memory_max, lim->swap_max), sw, sizeof(sw));
 	r = fresh ? -EINVAL : write_at(fd, what = "memory.memsw.limit_in_bytes", sw);
-	if (r == 0) {
-		if ((r = write_at(fd, what = "memory.limit_in_bytes", v)) < 0)
+	if (r == 0)
+		memsw_done = true;
+	else if (r == -ENOENT)
+		no_memsw = true;
+	else if (r == -EBUSY && !fresh)
+		busy = true;	/* swap in use above it: after the limit, again */
+	else if (r != -EINVAL)
+		goto fail;
+	r = write_at(fd, what = "memory.limit_in_bytes", v);
+	if (r == -EBUSY && !fresh) {
+		busy = true;
+		if ((r = lower_v1(fd, old, &set)) < 0 && r != -EBUSY)
 			goto fail;
-	} else if (r == -EINVAL) {
-		if ((r = write_at(fd, what = "memory.limit_in_bytes", v)) < 0 ||
-		    (r = write_at(fd, what = "memory.memsw.limit_in_bytes", sw)) < 0)
-			goto fail;
-	} else if (r == -ENOENT) {
-		if ((r = write_at(fd, what = "memory.limit_in_bytes", v)) < 0)
-			goto fail;
-		if (lim->swap_max != MC_UNLIMITED) {
-			what = "memory.memsw.limit_in_bytes";
-			r = -EOPNOTSUPP;
-			goto fail;
+		r = 0;
+	}
+	if (r < 0)
+		goto fail;
+	if (!memsw_done && !no_memsw) {
+		fmt_limit(1, memsw_of(set, lim->swap_max), sw, sizeof(sw));
+		r = write_at(fd, what = "memory.memsw.limit_in_bytes", sw);
+		if (r == -ENOENT && faccessat(fd, "memory.limit_in_bytes", F_OK, 0) == 0) {
+			no_memsw = true;
+			r = 0;
+		} else if (r == -EBUSY && !fresh) {
+			/* The old memsw stays, at or above the old limit and so
+			 * above the one now in force. */
+			busy = true;
+			r = 0;
 		}
-	} else {
+		if (r < 0)
+			goto fail;
+	}
+	if (no_memsw && lim->swap_max != MC_UNLIMITED) {
+		what = "memory.memsw.limit_in_bytes";
+		r = -EOPNOTSUPP;
 		goto fail;
 	}
 	fmt_limit(1, lim->memory_high, v, sizeof(v));
@@ -681,7 +776,7 @@ write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
 	if (lim->oom_group && !atomic_exchange(&warned_oom_group_v1, true))
 		mc_log(log, LOG_WARNING, "oom_group is not supported on cgroup v1; ignored for %s/%s",
 		       h->mnt, path);
-	return 0;
+	return busy ? -EBUSY : 0;
 fail:
 	if (r != -ENOENT && r != -ENODEV)
 		mc_log(log, LOG_ERR, "cannot write %s/%s/%s: %s", h->mnt, path,
@@ -700,14 +795,56 @@ attach_fd(int fd, pid_t pid)
 	return write_at(fd, "cgroup.procs", v);
 }
 
+/* After a limit write failed (r) on a cgroup that existed: whether to join
+ * it anyway, which is when a memory limit is in force (or none is asked
+ * for); fills res. */
+static bool
+join_anyway(const struct mc_hier *h, int fd, const char *path, const struct mc_limits *lim,
+	    int r, const struct mc_log *log, struct mc_join_result *res)
+{
+	bool v2 = h->version == 2;
+
+	res->limit_err = r;
+	if (read_u64_at(fd, v2 ? "memory.max" : "memory.limit_in_bytes", &res->max_in_force) < 0)
+		res->max_in_force = MC_UNLIMITED;
+	if (read_u64_at(fd, v2 ? "memory.current" : "memory.usage_in_bytes", &res->usage) < 0)
+		res->usage = 0;
+	if (res->max_in_force == MC_UNLIMITED && lim->memory_max != MC_UNLIMITED) {
+		mc_log(log, LOG_ERR, "%s/%s has no memory limit in force and memory_max %llu cannot be written (%s): not joined",
+		       h->mnt, path, (unsigned long long)lim->memory_max, strerror(-r));
+		return false;
+	}
+	return true;
+}
+
+/* Removes the cgroup leaf of parent made by this join, whose limits could
+ * not be written (best effort: a session that joined it meanwhile keeps
+ * it). */
+static void
+unmake(const struct mc_hier *h, const char *parent, const char *leaf)
+{
+	int pfd = open_dir(h->rootfd, parent);
+
+	if (pfd >= 0) {
+		(void)unlinkat(pfd, leaf, AT_REMOVEDIR);
+		close(pfd);
+	}
+}
+
 int
 mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
-	   const struct mc_limits *lim, pid_t pid, const struct mc_log *log)
+	   const struct mc_limits *lim, pid_t pid, const struct mc_log *log,
+	   struct mc_join_result *res)
 {
+	struct mc_join_result ignored;
 	char path[PATH_MAX], leaf[32];
 	bool fresh;
 	int r;
 
+	if (res == NULL)
+		res = &ignored;
+	memset(res, 0, sizeof(*res));
+	res->max_in_force = lim->memory_max;
 	if ((r = mc_user_cgroup(parent, uid, path, sizeof(path))) < 0)
 		return r;
 	snprintf(leaf, sizeof(leaf), "user-%u", (unsigned)uid);
@@ -740,8 +877,8 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 			return r;
 		}
 		/* Made here: its limits are the kernel's defaults. */
-		fresh = mkdirat(pfd, leaf, 0755) == 0;
-		r = fresh || errno == EEXIST ? 0 : -errno;
+		r = mkdir_at(pfd, leaf);
+		fresh = r == 1;
 		if (r < 0) {
 			close(pfd);
 			if (r == -ENOENT)
@@ -760,8 +897,16 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 			       h->mnt, path, strerror(-r));
 			return r;
 		}
+		if (fresh && (r = fix_mode(fd)) < 0)
+			mc_log(log, LOG_WARNING, "cannot set mode 0755 on cgroup %s/%s: %s",
+			       h->mnt, path, strerror(-r));
 limits:
 		r = write_limits(h, fd, path, fresh, lim, log);
+		/* A cgroup in use keeps its old limits when new ones cannot be
+		 * written: better there than out of any. */
+		if (r < 0 && r != -ENOENT && r != -ENODEV && !fresh &&
+		    join_anyway(h, fd, path, lim, r, log, res))
+			r = 0;
 		if (r == 0) {
 			r = attach_fd(fd, pid);
 			if (r < 0 && r != -ENOENT && r != -ENODEV)
@@ -773,6 +918,10 @@ limits:
 		 * by the last session's close: start over. */
 		if (r == -ENOENT || r == -ENODEV)
 			continue;
+		/* Made here without its limits: nobody may join it later and
+		 * find it unlimited. */
+		if (r < 0 && fresh)
+			unmake(h, parent, leaf);
 		return r;
 	}
 	mc_log(log, LOG_ERR, "gave up on %s/%s after %d attempts: %s",
@@ -810,23 +959,13 @@ mc_cg_attach(const struct mc_hier *h, const char *rel, pid_t pid)
 }
 
 bool
-mc_pid_exiting(pid_t pid)
+mc_proc_stat_exiting(const char *text)
 {
-	char path[64], buf[1024], *p, *save = NULL, *tok;
+	char buf[1024], *p, *save = NULL, *tok;
 	uint64_t flags = 0;
 	char state;
-	int fd;
-	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return true;	/* gone already */
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
+	snprintf(buf, sizeof(buf), "%s", text);
 	/* The command name may hold spaces and parentheses: fields start after
 	 * the last ')'.  Then state (field 3) ... flags (field 9). */
 	if ((p = strrchr(buf, ')')) == NULL || (tok = strtok_r(p + 1, " ", &save)) == NULL)
@@ -838,6 +977,61 @@ mc_pid_exiting(pid_t pid)
 	if (mc_parse_u64(tok, 0, UINT64_MAX, &flags) < 0)
 		return false;
 	return state == 'Z' || state == 'X' || (flags & 0x4) != 0;	/* PF_EXITING */
+}
+
+/* Reads a /proc stat file: 1 exiting (or gone), 0 live. */
+static bool
+stat_file_exiting(int dirfd, const char *path)
+{
+	char buf[1024];
+	ssize_t n;
+	int fd;
+
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;	/* gone already */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	return mc_proc_stat_exiting(buf);
+}
+
+bool
+mc_pid_exiting(pid_t pid)
+{
+	char path[64], self[24];
+	struct dirent *de;
+	bool exiting = true;
+	DIR *d;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if (!stat_file_exiting(AT_FDCWD, path))
+		return false;
+	/* The stat of a process is its main thread's, which may have exited
+	 * (pthread_exit) while other threads run: a zombie leader with PF_EXITING
+	 * set, in a process that is alive.  Any thread not exiting makes it
+	 * live. */
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
+	snprintf(self, sizeof(self), "%ld", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return true;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return true;
+	}
+	while (exiting && (de = readdir(d)) != NULL) {
+		char stat[300];
+
+		if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0)
+			continue;
+		snprintf(stat, sizeof(stat), "%s/stat", de->d_name);
+		exiting = stat_file_exiting(dirfd(d), stat);
+	}
+	closedir(d);
+	return exiting;
 }
 
 /* The whole of a cgroup.procs file at path below dirfd, into *out (free

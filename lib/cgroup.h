@@ -70,12 +70,33 @@ int mc_layout_user_cgroup(const struct mc_layout *l, uid_t uid, char *buf, size_
  * "user-1000.slice", no leading zeros), and whose. */
 bool mc_layout_user_leaf(const struct mc_layout *l, const char *name, uid_t *uid);
 
+/* What a join did with the limits, for the caller to report. */
+struct mc_join_result {
+	/* 0, or the negative errno of a limit write that failed on a cgroup
+	 * that existed already and was joined anyway: its old limits stay,
+	 * and on v1 a memory limit below usage (EBUSY) is lowered as far as
+	 * the kernel takes it. */
+	int limit_err;
+	uint64_t max_in_force;	/* memory limit in force after the join */
+	uint64_t usage;		/* usage when limit_err was set */
+};
+
 /* Puts pid into <parent>/user-<uid>, creating it (and the parent path; on
  * v2 enabling the memory controller along it) and writing the limits
- * first.  Retries when a concurrent close removes the cgroup in between.
- * Returns 0 or a negative errno, with the reason logged. */
+ * first.  Directories made here get mode 0755 whatever the umask.  A
+ * cgroup made here whose limits cannot be written is removed, never
+ * joined.  One that existed (another session's) still has limits: it is
+ * joined even when a write fails, unless no memory limit is in force while
+ * lim has one.  Retries when a concurrent close removes the cgroup in
+ * between.  Returns 0 (res, which may be NULL, says what is in force) or a
+ * negative errno, with the reason logged. */
 int mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
-	       const struct mc_limits *lim, pid_t pid, const struct mc_log *log);
+	       const struct mc_limits *lim, pid_t pid, const struct mc_log *log,
+	       struct mc_join_result *res);
+
+/* Pure: whether a limit in force differs from the configured one beyond
+ * the kernel's rounding down to whole pages of page_size bytes. */
+bool mc_limit_differs(uint64_t configured, uint64_t in_force, uint64_t page_size);
 
 /* Moves pid to the cgroup rel (relative to the mount point, as returned by
  * mc_cg_of_pid).  Returns 0 or a negative errno. */
@@ -135,8 +156,14 @@ int mc_cg_each_user_in(const struct mc_hier *h, const struct mc_layout *l,
  * closes, or a negative errno. */
 int mc_cg_open_dir(const struct mc_hier *h, const char *rel);
 
-/* Whether pid is gone, a zombie, or exiting (PF_EXITING). */
+/* Whether process pid is gone, a zombie, or exiting (PF_EXITING): its main
+ * thread is, and so is every other thread (a main thread that called
+ * pthread_exit leaves a live process). */
 bool mc_pid_exiting(pid_t pid);
+
+/* Pure: whether the text of one /proc/PID/stat (or task/TID/stat) says
+ * zombie, dead or PF_EXITING.  Unparsable text is not exiting. */
+bool mc_proc_stat_exiting(const char *text);
 
 /* Reads a small cgroup file below rel into buf (NUL-terminated). */
 int mc_cg_read(const struct mc_hier *h, const char *rel, const char *file,

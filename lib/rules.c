@@ -34,26 +34,34 @@ mc_rule_limits(const struct mc_rule *r, uint64_t ram_bytes,
 	out->warn_at = r->warn_at;
 }
 
+enum mc_exempt
+mc_exempt_by_identity(const struct mc_config *cfg, const struct mc_user *u,
+		      const char **by)
+{
+	if (by != NULL)
+		*by = NULL;
+	if (u->uid == 0)
+		return MC_EXEMPT_ROOT;
+	if (u->uid < cfg->min_uid)
+		return MC_EXEMPT_MIN_UID;
+	if (in_list(cfg->exempt_users, cfg->n_exempt_users, u->name)) {
+		if (by != NULL)
+			*by = u->name;
+		return MC_EXEMPT_USER;
+	}
+	return MC_NOT_EXEMPT;
+}
+
 void
 mc_decide(const struct mc_config *cfg, const struct mc_user *u,
 	  uint64_t ram_bytes, struct mc_decision *d)
 {
 	memset(d, 0, sizeof(*d));
-	d->exempt = MC_NOT_EXEMPT;
-	if (u->uid == 0) {
-		d->exempt = MC_EXEMPT_ROOT;
-	} else if (u->uid < cfg->min_uid) {
-		d->exempt = MC_EXEMPT_MIN_UID;
-	} else if (in_list(cfg->exempt_users, cfg->n_exempt_users, u->name)) {
-		d->exempt = MC_EXEMPT_USER;
-		d->exempt_by = u->name;
-	} else {
-		for (size_t i = 0; i < cfg->n_exempt_groups; i++) {
-			if (member_of(u, cfg->exempt_groups[i])) {
-				d->exempt = MC_EXEMPT_GROUP;
-				d->exempt_by = cfg->exempt_groups[i];
-				break;
-			}
+	d->exempt = mc_exempt_by_identity(cfg, u, &d->exempt_by);
+	for (size_t i = 0; d->exempt == MC_NOT_EXEMPT && i < cfg->n_exempt_groups; i++) {
+		if (member_of(u, cfg->exempt_groups[i])) {
+			d->exempt = MC_EXEMPT_GROUP;
+			d->exempt_by = cfg->exempt_groups[i];
 		}
 	}
 

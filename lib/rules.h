@@ -42,9 +42,19 @@ struct mc_decision {
 	struct mc_limits limits;
 };
 
-/* Decides for user u.  Pointers in *d point into cfg and u. */
+/* Decides for user u.  Pointers in *d point into cfg and u.  The
+ * exemptions that need no group (uid 0, min_uid, exempt_users) are decided
+ * as mc_exempt_by_identity() does, before any group is looked at. */
 void mc_decide(const struct mc_config *cfg, const struct mc_user *u,
 	       uint64_t ram_bytes, struct mc_decision *d);
+
+/* The exemption of u that needs no group: uid 0, a uid below min_uid, a
+ * name in exempt_users; MC_NOT_EXEMPT otherwise (exempt_groups may still
+ * exempt u).  u->groups is not read, so callers decide this before any
+ * group look-up, whose failure must not refuse such users.  *by (by may be
+ * NULL) gets the exempt_users entry that matched, or NULL. */
+enum mc_exempt mc_exempt_by_identity(const struct mc_config *cfg, const struct mc_user *u,
+				     const char **by);
 
 /* Limits of one rule on a machine with ram_bytes of RAM. */
 void mc_rule_limits(const struct mc_rule *r, uint64_t ram_bytes,

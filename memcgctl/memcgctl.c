@@ -35,10 +35,12 @@ usage(FILE *fp)
 		"                                  FILE:LINE: MESSAGE and exit 1 if there are any;\n"
 		"                                  warn about users and groups NSS does not know\n"
 		"  explain [-c CONF] USER          show which rule applies to USER, the limits\n"
-		"                                  in bytes, the cgroup path, and any exemption\n"
+		"                                  in bytes, the cgroup path, any exemption, and\n"
+		"                                  the limit in force when it is not the configured one\n"
 		"  status [-c CONF] [USER] [--json]\n"
 		"                                  show each user cgroup: processes, usage, peak,\n"
-		"                                  limits and OOM kills (non-root: own line only)\n"
+		"                                  limits in force and OOM kills, and the configured\n"
+		"                                  memory_max where it differs (non-root: own line only)\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config CONF  config file (default %s)\n"
@@ -183,6 +185,15 @@ print_size(const char *label, uint64_t v)
 		       mc_size_human(v, h, sizeof(h)));
 }
 
+/* raw as it may go to a terminal: control characters and invalid UTF-8
+ * escaped (lib/sanitize.h).  Returns buf. */
+static const char *
+safe(const char *raw, char *buf, size_t len)
+{
+	mc_sanitize_str(raw, buf, len, 0);
+	return buf;
+}
+
 static int
 cmd_explain(int argc, char **argv)
 {
@@ -194,7 +205,7 @@ cmd_explain(int argc, char **argv)
 	struct mc_log log = { .emit = mc_log_stderr, .ctx = prog };
 	struct mc_layout lay;
 	enum mc_backend backend;
-	char rel[PATH_MAX];
+	char rel[PATH_MAX], name[4 * 256 + 8], buf[4 * 256 + 8];
 	int i, r;
 
 	if ((i = parse_opts(argc, argv, &conf, NULL)) < 0)
@@ -204,7 +215,7 @@ cmd_explain(int argc, char **argv)
 		return EX_USAGE;
 	}
 	if ((r = mc_account_by_name(argv[i], &acct)) < 0) {
-		fprintf(stderr, "%s: user \"%s\": %s\n", prog, argv[i],
+		fprintf(stderr, "%s: user \"%s\": %s\n", prog, safe(argv[i], name, sizeof(name)),
 			r == -ENOENT ? "no such user" : strerror(-r));
 		return EX_PROBLEM;
 	}
@@ -212,8 +223,13 @@ cmd_explain(int argc, char **argv)
 		mc_account_free(&acct);
 		return EX_PROBLEM;
 	}
-	if ((r = mc_account_load_groups(&acct, cfg)) < 0) {
-		fprintf(stderr, "%s: cannot look up the groups of %s: %s\n", prog, acct.name,
+	/* Names from NSS (and the config's rule names) go to the admin's
+	 * terminal: sanitised, as status does. */
+	safe(acct.name, name, sizeof(name));
+	/* As the module: no group look-up for users exempt without one. */
+	if (mc_exempt_by_identity(cfg, &acct.user, NULL) == MC_NOT_EXEMPT &&
+	    (r = mc_account_load_groups(&acct, cfg)) < 0) {
+		fprintf(stderr, "%s: cannot look up the groups of %s: %s\n", prog, name,
 			strerror(-r));
 		mc_config_free(cfg);
 		mc_account_free(&acct);
@@ -221,11 +237,17 @@ cmd_explain(int argc, char **argv)
 	}
 	mc_decide(cfg, &acct.user, mc_ram_bytes(), &d);
 
-	printf("%-13s %s (uid %u)\n", "user:", acct.name, (unsigned)acct.uid);
+	printf("%-13s %s (uid %u)\n", "user:", name, (unsigned)acct.uid);
 	printf("%-13s", "groups:");
 	for (size_t g = 0; g < acct.n_groups; g++)
-		printf("%s%s", g ? ", " : " ", acct.groups[g]);
-	if (cfg->n_groups == 0 && cfg->n_exempt_groups == 0)
+		printf("%s%s", g ? ", " : " ", safe(acct.groups[g], buf, sizeof(buf)));
+	if (acct.n_oversized > 0)
+		printf(" (%s%s: entry over %d bytes, taken as not listing the user)",
+		       safe(acct.oversized, buf, sizeof(buf)),
+		       acct.n_oversized > 1 ? " and others" : "", MC_NSS_BUF_MAX);
+	if (d.exempt != MC_NOT_EXEMPT && d.exempt != MC_EXEMPT_GROUP)
+		printf(" (not looked up: exempt by uid or exempt_users)");
+	else if (cfg->n_groups == 0 && cfg->n_exempt_groups == 0)
 		printf(" (not looked up: no rule names a group)");
 	else if (cfg->group_lookup == MC_GROUPS_MEMBERS)
 		printf("%s(of the groups the config names; group_lookup = members)",
@@ -233,13 +255,13 @@ cmd_explain(int argc, char **argv)
 	printf("\n%-13s %s\n", "config:", conf);
 	if (d.exempt != MC_NOT_EXEMPT)
 		printf("%-13s yes: %s%s%s%s\n", "exempt:", mc_exempt_reason(d.exempt),
-		       d.exempt_by ? " (" : "", d.exempt_by ? d.exempt_by : "",
+		       d.exempt_by ? " (" : "", d.exempt_by ? safe(d.exempt_by, buf, sizeof(buf)) : "",
 		       d.exempt_by ? ")" : "");
 	else
 		printf("%-13s no\n", "exempt:");
 	if (d.rule->name != NULL)
-		printf("%-13s %s \"%s\" (%s:%d)\n", "rule:", d.rule_kind, d.rule->name,
-		       conf, d.rule->line);
+		printf("%-13s %s \"%s\" (%s:%d)\n", "rule:", d.rule_kind,
+		       safe(d.rule->name, buf, sizeof(buf)), conf, d.rule->line);
 	else
 		printf("%-13s default\n", "rule:");
 	print_size("memory_max:", d.limits.memory_max);
@@ -251,9 +273,25 @@ cmd_explain(int argc, char **argv)
 	mc_layout_for(cfg, backend, &lay);
 	mc_layout_user_cgroup(&lay, acct.uid, rel, sizeof(rel));
 	if (mc_hier_find(backend == MC_BACKEND_SYSTEMD ? MC_CG_V2 : cfg->cgroup_version,
-			 &h, &log) == 0)
+			 &h, &log) == 0) {
+		struct mc_cg_stats st;
+		char h1[32], h2[32], h3[32];
+
 		printf("%-13s %s/%s (cgroup v%d)\n", "cgroup:", h.mnt, rel, h.version);
-	else
+		/* What the kernel has in force, when a session is open. */
+		if (mc_cg_stats(&h, rel, &st) == 0) {
+			printf("%-13s memory_max %s, usage %s", "in force:",
+			       mc_size_human(st.max, h1, sizeof(h1)),
+			       mc_size_human(st.current, h2, sizeof(h2)));
+			if (d.exempt == MC_NOT_EXEMPT &&
+			    mc_limit_differs(d.limits.memory_max, st.max, (uint64_t)sysconf(_SC_PAGESIZE)))
+				printf(" (not the %s configured%s)",
+				       mc_size_human(d.limits.memory_max, h3, sizeof(h3)),
+				       st.max > d.limits.memory_max
+				       ? ": usage was above it when it was set; the next login lowers it again" : "");
+			printf("\n");
+		}
+	} else
 		printf("%-13s <memory hierarchy>/%s (no usable hierarchy found)\n",
 		       "cgroup:", rel);
 	if (backend == MC_BACKEND_SYSTEMD)
@@ -272,6 +310,8 @@ cmd_explain(int argc, char **argv)
 
 struct status_ctx {
 	const struct mc_hier *h;
+	const struct mc_config *cfg;
+	uint64_t ram;
 	struct mc_layout lay;
 	uid_t only;		/* (uid_t)-1: everyone */
 	int json;
@@ -308,6 +348,29 @@ json_string(const char *raw)
 	putchar('"');
 }
 
+/* The memory_max the config gives uid (MC_UNLIMITED when exempt), as the
+ * module decides it.  Returns 0 or a negative errno (unknown user, group
+ * look-up failed). */
+static int
+configured_max(const struct mc_config *cfg, uid_t uid, uint64_t ram, uint64_t *out)
+{
+	struct mc_account acct;
+	struct mc_decision d;
+	int r;
+
+	if ((r = mc_account_by_uid(uid, &acct)) < 0)
+		return r;
+	if (mc_exempt_by_identity(cfg, &acct.user, NULL) == MC_NOT_EXEMPT &&
+	    (r = mc_account_load_groups(&acct, cfg)) < 0) {
+		mc_account_free(&acct);
+		return r;
+	}
+	mc_decide(cfg, &acct.user, ram, &d);
+	*out = d.exempt != MC_NOT_EXEMPT ? MC_UNLIMITED : d.limits.memory_max;
+	mc_account_free(&acct);
+	return 0;
+}
+
 static int
 status_one(void *vctx, uid_t uid)
 {
@@ -315,6 +378,8 @@ status_one(void *vctx, uid_t uid)
 	struct mc_cg_stats st;
 	struct mc_account acct;
 	char rel[PATH_MAX], raw[256], name[64], h1[32], h2[32], h3[32], h4[32], h5[32];
+	uint64_t cfg_max = MC_UNLIMITED;
+	bool have_cfg, differs;
 	int r;
 
 	if (ctx->only != (uid_t)-1 && uid != ctx->only)
@@ -336,6 +401,10 @@ status_one(void *vctx, uid_t uid)
 	}
 	/* NSS data on a terminal: sanitised (json_string does its own). */
 	mc_sanitize_str(raw, name, sizeof(name), 0);
+	/* The limit in force can differ from the configured one: on v1 the
+	 * kernel keeps a higher one while usage is above the new one. */
+	have_cfg = configured_max(ctx->cfg, uid, ctx->ram, &cfg_max) == 0;
+	differs = have_cfg && mc_limit_differs(cfg_max, st.max, (uint64_t)sysconf(_SC_PAGESIZE));
 	if (ctx->json) {
 		printf("%s{\"uid\":%u,\"user\":", ctx->rows ? "," : "", (unsigned)uid);
 		json_string(raw);
@@ -348,6 +417,10 @@ status_one(void *vctx, uid_t uid)
 		else
 			printf("\"peak\":null,");
 		json_size("limit", st.max, ",");
+		if (have_cfg) {
+			json_size("limit_configured", cfg_max, ",");
+			printf("\"limit_differs\":%s,", differs ? "true" : "false");
+		}
 		json_size("high", st.high, ",");
 		json_size("swap", st.swap_max, ",");
 		printf("\"oom_kills\":%llu}", (unsigned long long)st.oom_kills);
@@ -362,6 +435,10 @@ status_one(void *vctx, uid_t uid)
 		       mc_size_human(st.high, h4, sizeof(h4)),
 		       mc_size_human(st.swap_max, h5, sizeof(h5)),
 		       (unsigned long long)st.oom_kills);
+		if (differs)
+			printf("%-8s limit in force %s, configured memory_max %s%s\n", "", h3,
+			       mc_size_human(cfg_max, h4, sizeof(h4)),
+			       st.max > cfg_max ? " (usage was above it; the next login lowers it again)" : "");
 	}
 	ctx->rows++;
 	return 0;
@@ -410,6 +487,8 @@ cmd_status(int argc, char **argv)
 			 &h, &log) < 0)
 		goto out;
 	ctx.h = &h;
+	ctx.cfg = cfg;
+	ctx.ram = mc_ram_bytes();
 	mc_layout_for(cfg, backend, &ctx.lay);
 	if (ctx.json)
 		printf("[");

@@ -147,6 +147,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct mc_config *cfg = NULL;
 	struct mc_hier h = { .rootfd = -1 };
 	struct mc_decision d;
+	struct mc_join_result jr;
 	enum mc_backend backend = MC_BACKEND_CGROUPFS;
 	struct state *st = NULL;
 	const void *item = NULL;
@@ -199,12 +200,25 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 
-	/* Group look-ups only when a rule names a group. */
-	if ((r = mc_account_load_groups(&acct, cfg)) < 0) {
-		pam_syslog(pamh, LOG_ERR, "cannot look up the groups of %s: %s",
-			   who, strerror(-r));
+	/* Group look-ups only when a rule names a group, and only for users
+	 * no exemption without groups (uid, exempt_users) covers: a failing
+	 * NSS back-end must not refuse a system account or an exempt admin. */
+	if (mc_exempt_by_identity(cfg, &acct.user, NULL) == MC_NOT_EXEMPT &&
+	    (r = mc_account_load_groups(&acct, cfg)) < 0) {
 		ret = failed(cfg);
+		pam_syslog(pamh, LOG_ERR, "cannot look up the groups of %s (uid %u): %s; exempt_groups and group rules cannot be decided: %s",
+			   who, (unsigned)acct.uid, strerror(-r), ret == PAM_SESSION_ERR
+			   ? "session refused (on_error = fail)"
+			   : "session not limited (on_error = ignore)");
 		goto out;
+	}
+	if (acct.n_oversized > 0) {
+		char grp[4 * 64 + 8];
+
+		mc_sanitize_str(acct.oversized, grp, sizeof(grp), 0);
+		pam_syslog(pamh, LOG_WARNING, "user %s (uid %u): group %s%s: entry larger than %d bytes, taken as not listing the user",
+			   who, (unsigned)acct.uid, grp, acct.n_oversized > 1 ? " and others" : "",
+			   MC_NSS_BUF_MAX);
 	}
 	mc_decide(cfg, &acct.user, ram, &d);
 	if (d.exempt != MC_NOT_EXEMPT) {
@@ -250,13 +264,22 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	snprintf(st->mnt_root, sizeof(st->mnt_root), "%s", h.mnt_root);
 	st->uid = acct.uid;
 	snprintf(st->parent, sizeof(st->parent), "%s", cfg->cgroup_parent);
-	r = mc_cg_join(&h, cfg->cgroup_parent, acct.uid, &d.limits, getpid(), &log);
+	r = mc_cg_join(&h, cfg->cgroup_parent, acct.uid, &d.limits, getpid(), &log, &jr);
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "user %s (uid %u): limits not applied (%s rule%s%s)",
 			   who, (unsigned)acct.uid, d.rule_kind,
 			   d.rule->name ? " " : "", d.rule->name ? d.rule->name : "");
 		goto out;
 	}
+	/* Another session's cgroup, whose old limits the kernel kept (v1: a
+	 * limit below usage, lowered as far as it would go): joined anyway. */
+	if (jr.limit_err < 0)
+		pam_syslog(pamh, LOG_WARNING, "user %s (uid %u): %s/%s/user-%u: memory_max configured %llu, in force %llu (usage %llu): %s; session joined with the limit in force, the next login tries again",
+			   who, (unsigned)acct.uid, h.mnt, cfg->cgroup_parent, (unsigned)acct.uid,
+			   (unsigned long long)d.limits.memory_max,
+			   (unsigned long long)jr.max_in_force, (unsigned long long)jr.usage,
+			   jr.limit_err == -EBUSY && h.version == 1
+			   ? "the kernel refused a limit below usage (EBUSY)" : strerror(-jr.limit_err));
 	if (pam_set_data(pamh, STATE_KEY, st, free_state) != PAM_SUCCESS) {
 		pam_syslog(pamh, LOG_ERR, "cannot keep session state; the cgroup of %s will outlive this session",
 			   who);

@@ -21,6 +21,11 @@ static const char group_text[] =
 	"lab:x:2001:\n"
 	"ops:x:2002:bob2,ada,carol\n"
 	"web:x:2003:bobby\n";
+/* Appended to group_text: "huge" lists ada after more than MC_NSS_BUF_MAX
+ * bytes of other members (few, long names: nss_wrapper's parsing is slow
+ * per member, very much so under ASan). */
+#define HUGE_MEMBERS 1100
+#define HUGE_NAME 1000
 
 static struct mc_config *
 conf(const char *text)
@@ -129,12 +134,48 @@ test_initgroups(void **state)
 	(void)state;
 	assert_int_equal(mc_account_by_name("ada", &a), 0);
 	assert_int_equal(mc_account_load_groups(&a, c), 0);
-	assert_int_equal(a.n_groups, 2);
+	assert_int_equal(a.n_groups, 3);
 	assert_true(has(&a, "lab"));
 	assert_true(has(&a, "ops"));
+	assert_true(has(&a, "#2004"));	/* "huge", over the cap */
 	/* Loaded once: a second call keeps what is there. */
 	assert_int_equal(mc_account_load_groups(&a, c), 0);
-	assert_int_equal(a.n_groups, 2);
+	assert_int_equal(a.n_groups, 3);
+	mc_account_free(&a);
+	mc_config_free(c);
+}
+
+/* A group entry over the buffer cap is no match and counted, not an error
+ * (before, the whole look-up failed and with on_error = fail nobody the
+ * config names groups for could log in); the others still match. */
+static void
+test_oversized_group(void **state)
+{
+	struct mc_config *c = conf("exempt_groups = {\"huge\"}\n"
+				   "group \"ops\" { memory_max = \"3G\" }\n");
+	struct mc_account a;
+	struct mc_decision d;
+
+	(void)state;
+	assert_int_equal(mc_account_by_name("ada", &a), 0);
+	assert_int_equal(mc_account_load_groups(&a, c), 0);
+	assert_int_equal(a.n_oversized, 1);
+	assert_string_equal(a.oversized, "huge");
+	assert_false(has(&a, "huge"));
+	assert_true(has(&a, "ops"));
+	mc_decide(c, &a.user, 1ULL << 30, &d);
+	assert_int_equal(d.exempt, MC_NOT_EXEMPT);
+	assert_string_equal(d.rule->name, "ops");
+	mc_account_free(&a);
+	mc_config_free(c);
+
+	/* initgroups: the gid is named "#<gid>" and counted. */
+	c = conf("group_lookup = initgroups\ngroup \"ops\" { memory_max = \"3G\" }\n");
+	assert_int_equal(mc_account_by_name("ada", &a), 0);
+	assert_int_equal(mc_account_load_groups(&a, c), 0);
+	assert_int_equal(a.n_oversized, 1);
+	assert_string_equal(a.oversized, "#2004");
+	assert_true(has(&a, "ops"));
 	mc_account_free(&a);
 	mc_config_free(c);
 }
@@ -153,8 +194,15 @@ reexec_wrapped(char **argv)
 	snprintf(pw, sizeof(pw), "%s/passwd", dir);
 	snprintf(gr, sizeof(gr), "%s/group", dir);
 	if ((f = fopen(pw, "w")) == NULL || fputs(passwd_text, f) < 0 || fclose(f) != 0 ||
-	    (f = fopen(gr, "w")) == NULL || fputs(group_text, f) < 0 || fclose(f) != 0) {
+	    (f = fopen(gr, "w")) == NULL || fputs(group_text, f) < 0) {
 		perror(dir);
+		exit(1);
+	}
+	fputs("huge:x:2004:", f);
+	for (int i = 0; i < HUGE_MEMBERS; i++)
+		fprintf(f, "m%0*d,", HUGE_NAME - 1, i);
+	if (fputs("ada\n", f) < 0 || fclose(f) != 0) {
+		perror(gr);
 		exit(1);
 	}
 	/* Under ASan (make asan) the preloaded library comes before ASan's
@@ -184,6 +232,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_members),
 		cmocka_unit_test(test_no_group_rules),
 		cmocka_unit_test(test_initgroups),
+		cmocka_unit_test(test_oversized_group),
 	};
 	const char *dir = getenv("MEMCG_TEST_NSS_DIR");
 	char path[96];

@@ -5,6 +5,9 @@
 
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <sys/types.h>
 
 #include "cgroup.h"
@@ -450,7 +453,7 @@ test_join_v2(void **state)
 		pathf(name, sizeof(name), "v2-%zu", i);
 		fake_root(f, name, 2, root, sizeof(root));
 		fake_v2_user(root, t[i].parent, t[i].uid, true);
-		r = mc_cg_join(&f->h, t[i].parent, t[i].uid, &t[i].lim, t[i].pid, &f->log);
+		r = mc_cg_join(&f->h, t[i].parent, t[i].uid, &t[i].lim, t[i].pid, &f->log, NULL);
 		if (r != 0) {
 			dump_log(f);
 			fail_msg("row %zu: mc_cg_join returned %d", i, r);
@@ -481,7 +484,7 @@ test_join_v2_enables_memory_along_path(void **state)
 	fake_root(f, "enable", 2, root, sizeof(root));
 	put_str(root, "cgroup.subtree_control", "cpu memory pids\n");
 	fake_parent(root, "a/b", 2, "");
-	r = mc_cg_join(&f->h, "a/b", 1000, &lim, 4242, &f->log);
+	r = mc_cg_join(&f->h, "a/b", 1000, &lim, 4242, &f->log, NULL);
 	if (r >= 0) {
 		dump_log(f);
 		fail_msg("joined a cgroup that has no memory.max");
@@ -496,7 +499,7 @@ test_join_v2_enables_memory_along_path(void **state)
 
 	/* No parent at all: memory is enabled in the root before it is made. */
 	fake_root(f, "enable-root", 2, root, sizeof(root));
-	r = mc_cg_join(&f->h, "pam_memcg", 1000, &lim, 4242, &f->log);
+	r = mc_cg_join(&f->h, "pam_memcg", 1000, &lim, 4242, &f->log, NULL);
 	assert_true(r < 0);
 	expect_file(root, "cgroup.subtree_control", "+memory");
 	assert_true(path_exists(root, "pam_memcg"));
@@ -513,9 +516,40 @@ test_join_v1_creates_path(void **state)
 
 	fake_root(f, "v1-create", 1, root, sizeof(root));
 	/* The fake user cgroup gets no files, so the join cannot finish. */
-	assert_true(mc_cg_join(&f->h, "a/b/c", 1000, &lim, 4242, &f->log) < 0);
+	assert_true(mc_cg_join(&f->h, "a/b/c", 1000, &lim, 4242, &f->log, NULL) < 0);
 	assert_true(path_exists(root, "a/b/c/user-1000"));
 	assert_false(path_exists(root, "a/b/c/user-1000/cgroup.procs"));
+}
+
+/* Directories the join makes are 0755 whatever the umask (under su the
+ * user's, root's often 077); one that was there keeps its mode. */
+static void
+test_join_mode_ignores_umask(void **state)
+{
+	static const char *const made[] = { "a", "a/b", "a/b/user-1000" };
+	struct fake *f = *state;
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	char root[4096], path[4200];
+	struct stat st;
+	mode_t old;
+
+	fake_root(f, "umask", 1, root, sizeof(root));
+	make_dirs(root, "kept");
+	assert_int_equal(chmod(pathf(path, sizeof(path), "%s/kept", root), 0711), 0);
+	old = umask(077);
+	(void)mc_cg_join(&f->h, "a/b", 1000, &lim, 4242, &f->log, NULL);
+	(void)mc_cg_join(&f->h, "kept", 1000, &lim, 4242, &f->log, NULL);
+	umask(old);
+	for (size_t i = 0; i < NELEM(made); i++) {
+		if (stat(pathf(path, sizeof(path), "%s/%s", root, made[i]), &st) < 0)
+			fail_msg("%s: %s", made[i], strerror(errno));
+		if ((st.st_mode & 07777) != 0755)
+			fail_msg("%s: mode %o, want 755", made[i], (unsigned)(st.st_mode & 07777));
+	}
+	assert_int_equal(stat(pathf(path, sizeof(path), "%s/kept", root), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0711);
+	assert_int_equal(stat(pathf(path, sizeof(path), "%s/kept/user-1000", root), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
 }
 
 /* Without swap accounting there is no memory.swap.max: fine for "max". */
@@ -524,22 +558,163 @@ test_join_v2_no_swap_file(void **state)
 {
 	struct fake *f = *state;
 	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	struct mc_join_result res;
 	char root[4096];
 	int r;
 
 	fake_root(f, "noswap-ok", 2, root, sizeof(root));
 	fake_v2_user(root, "pam_memcg", 1000, false);
-	assert_int_equal(mc_cg_join(&f->h, "pam_memcg", 1000, &lim, 99, &f->log), 0);
+	assert_int_equal(mc_cg_join(&f->h, "pam_memcg", 1000, &lim, 99, &f->log, NULL), 0);
 	expect_file(root, "pam_memcg/user-1000/memory.max", "1073741824");
 	expect_file(root, "pam_memcg/user-1000/cgroup.procs", "99");
 
+	/* A swap limit cannot be written: the cgroup existed (another
+	 * session's) and has a memory limit in force, so it is joined, and
+	 * the caller told. */
 	fake_root(f, "noswap-limit", 2, root, sizeof(root));
 	fake_v2_user(root, "pam_memcg", 1000, false);
 	lim.swap_max = GiB;
-	r = mc_cg_join(&f->h, "pam_memcg", 1000, &lim, 99, &f->log);
-	assert_int_equal(r, -EOPNOTSUPP);
+	r = mc_cg_join(&f->h, "pam_memcg", 1000, &lim, 99, &f->log, &res);
+	assert_int_equal(r, 0);
+	assert_int_equal(res.limit_err, -EOPNOTSUPP);
+	assert_int_equal(res.max_in_force, GiB);
 	assert_true(logrec_has(&f->rec, LOG_ERR, "swap"));
+	expect_file(root, "pam_memcg/user-1000/cgroup.procs", "99");
+}
+
+/* A cgroup that existed with no memory limit in force, whose memory.max
+ * cannot be written (a directory here), is never joined: the session
+ * would run unlimited. */
+static void
+test_join_existing_unlimited_refused(void **state)
+{
+	struct fake *f = *state;
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	struct mc_join_result res;
+	char root[4096], max[4200];
+	int r;
+
+	fake_root(f, "unlimited-refused", 2, root, sizeof(root));
+	fake_v2_user(root, "pam_memcg", 1000, true);
+	assert_int_equal(unlink(pathf(max, sizeof(max), "%s/pam_memcg/user-1000/memory.max", root)), 0);
+	make_dirs(root, "pam_memcg/user-1000/memory.max");
+	r = mc_cg_join(&f->h, "pam_memcg", 1000, &lim, 99, &f->log, &res);
+	assert_int_equal(r, -EISDIR);
+	assert_true(logrec_has(&f->rec, LOG_ERR, "no memory limit in force"));
 	expect_file(root, "pam_memcg/user-1000/cgroup.procs", "");
+
+	/* Nothing asked for: joined, whatever the write said. */
+	lim.memory_max = MC_UNLIMITED;
+	r = mc_cg_join(&f->h, "pam_memcg", 1000, &lim, 99, &f->log, &res);
+	assert_int_equal(r, 0);
+	assert_int_equal(res.limit_err, -EISDIR);
+	expect_file(root, "pam_memcg/user-1000/cgroup.procs", "99");
+}
+
+/* /proc/PID/stat text: state (field 3) and PF_EXITING in flags (field 9),
+ * after the last ')' of the command name. */
+static void
+test_proc_stat_exiting(void **state)
+{
+	static const struct {
+		const char *text;
+		bool exiting;
+	} t[] = {
+		{ "42 (sleep) S 1 42 42 0 -1 4194560 93 0 1 0 0 0", false },
+		{ "42 (sleep) R 1 42 42 0 -1 4194304 93 0 1 0 0 0", false },
+		{ "42 (sleep) Z 1 42 42 0 -1 4194560 93 0 1 0 0 0", true },
+		{ "42 (sleep) X 1 42 42 0 -1 4194560 93 0 1 0 0 0", true },
+		{ "42 (sleep) D 1 42 42 0 -1 4194572 93 0 1 0 0 0", true },	/* PF_EXITING */
+		/* A main thread after pthread_exit, as this kernel shows it. */
+		{ "6605 (lt) Z 6596 6589 3996 0 -1 4227084 93 0 1 0", true },
+		{ "42 (a) Z (b) S 1 42 42 0 -1 4194560 93", false },
+		{ "42 (x y) R 1 42 42 0 -1 4", true },
+		{ "42 (short) S 1", false },
+		{ "garbage", false },
+		{ "42 (x) S 1 42 42 0 -1 notanumber 93", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(t); i++)
+		if (mc_proc_stat_exiting(t[i].text) != t[i].exiting)
+			fail_msg("row %zu: \"%s\": want %d", i, t[i].text, t[i].exiting);
+}
+
+static void *
+idle_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* A process whose main thread has exited while another runs is live; once
+ * killed it is gone (exiting). */
+static void
+test_pid_exiting_leaderless(void **state)
+{
+	pid_t child;
+	int status;
+
+	(void)state;
+	assert_false(mc_pid_exiting(getpid()));
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, idle_thread, NULL) != 0)
+			_exit(1);
+		pthread_exit(NULL);
+	}
+	/* Until the main thread has exited, it is live anyway. */
+	for (int i = 0; i < 200; i++) {
+		char path[64], buf[512];
+		int fd;
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/%ld/stat", (long)child);
+		if ((fd = open(path, O_RDONLY)) < 0)
+			break;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0 && (buf[n] = '\0', mc_proc_stat_exiting(buf)))
+			break;
+		usleep(10000);
+	}
+	assert_false(mc_pid_exiting(child));
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(mc_pid_exiting(child));
+}
+
+/* In force against configured, up to the kernel's rounding to pages. */
+static void
+test_limit_differs(void **state)
+{
+	static const struct {
+		uint64_t cfg, in_force;
+		bool differs;
+	} t[] = {
+		{ 64 * MiB, 64 * MiB, false },
+		{ 16 * MiB, 64 * MiB, true },
+		{ 64 * MiB, 16 * MiB, true },
+		{ MC_UNLIMITED, MC_UNLIMITED, false },
+		{ MC_UNLIMITED, GiB, true },
+		{ GiB, MC_UNLIMITED, true },
+		/* 10% of some RAM: the kernel keeps whole pages. */
+		{ 838860800 + 4095, 838860800, false },
+		{ 838860800 + 4096, 838860800, true },
+		{ 4095, 0, false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(t); i++)
+		if (mc_limit_differs(t[i].cfg, t[i].in_force, 4096) != t[i].differs)
+			fail_msg("row %zu: %llu vs %llu", i, (unsigned long long)t[i].cfg,
+				 (unsigned long long)t[i].in_force);
+	assert_false(mc_limit_differs(5, 5, 0));
 }
 
 static void
@@ -576,7 +751,7 @@ test_join_v1(void **state)
 		pathf(name, sizeof(name), "v1-%zu", i);
 		fake_root(f, name, 1, root, sizeof(root));
 		fake_v1_user(root, "pam_memcg", 2000, true);
-		r = mc_cg_join(&f->h, "pam_memcg", 2000, &t[i].lim, 31337, &f->log);
+		r = mc_cg_join(&f->h, "pam_memcg", 2000, &t[i].lim, 31337, &f->log, NULL);
 		if (r != 0) {
 			dump_log(f);
 			fail_msg("row %zu: mc_cg_join returned %d", i, r);
@@ -598,22 +773,26 @@ test_join_v1_no_memsw(void **state)
 {
 	struct fake *f = *state;
 	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	struct mc_join_result res;
 	char root[4096];
 
 	fake_root(f, "v1-nomemsw-ok", 1, root, sizeof(root));
 	fake_v1_user(root, "pam_memcg", 1000, false);
-	assert_int_equal(mc_cg_join(&f->h, "pam_memcg", 1000, &lim, 5, &f->log), 0);
+	assert_int_equal(mc_cg_join(&f->h, "pam_memcg", 1000, &lim, 5, &f->log, NULL), 0);
 	expect_written(root, "pam_memcg/user-1000/memory.limit_in_bytes", V1_UNLIMITED,
 		       "1073741824");
 	expect_file(root, "pam_memcg/user-1000/cgroup.procs", "5");
 	assert_false(path_exists(root, "pam_memcg/user-1000/memory.memsw.limit_in_bytes"));
 
+	/* The cgroup existed and has its memory limit: joined, told. */
 	fake_root(f, "v1-nomemsw-limit", 1, root, sizeof(root));
 	fake_v1_user(root, "pam_memcg", 1000, false);
 	lim.swap_max = 0;
-	assert_int_equal(mc_cg_join(&f->h, "pam_memcg", 1000, &lim, 5, &f->log), -EOPNOTSUPP);
+	assert_int_equal(mc_cg_join(&f->h, "pam_memcg", 1000, &lim, 5, &f->log, &res), 0);
+	assert_int_equal(res.limit_err, -EOPNOTSUPP);
+	assert_true(res.max_in_force != MC_UNLIMITED);
 	assert_true(logrec_has(&f->rec, LOG_ERR, "swap"));
-	expect_file(root, "pam_memcg/user-1000/cgroup.procs", "");
+	expect_file(root, "pam_memcg/user-1000/cgroup.procs", "5");
 }
 
 /* v1 has no oom_group: one warning per process, and the join goes on.
@@ -627,13 +806,13 @@ test_join_v1_oom_group_warns_once(void **state)
 
 	fake_root(f, "v1-oom", 1, root, sizeof(root));
 	fake_v1_user(root, "pam_memcg", 1000, true);
-	assert_int_equal(mc_cg_join(&f->h, "pam_memcg", 1000, &lim, 5, &f->log), 0);
+	assert_int_equal(mc_cg_join(&f->h, "pam_memcg", 1000, &lim, 5, &f->log, NULL), 0);
 	assert_true(logrec_has(&f->rec, LOG_WARNING, "oom_group"));
 	expect_file(root, "pam_memcg/user-1000/cgroup.procs", "5");
 
 	fake_v1_user(root, "pam_memcg", 1001, true);
 	f->log = logrec_sink(&f->rec);
-	assert_int_equal(mc_cg_join(&f->h, "pam_memcg", 1001, &lim, 6, &f->log), 0);
+	assert_int_equal(mc_cg_join(&f->h, "pam_memcg", 1001, &lim, 6, &f->log, NULL), 0);
 	assert_int_equal(f->rec.n, 0);
 }
 
@@ -681,7 +860,7 @@ test_join_refuses_symlinks(void **state)
 		if (symlink(t[i].target, link) < 0)
 			fail_msg("%s: symlink %s: %s", t[i].what, link, strerror(errno));
 
-		r = mc_cg_join(&f->h, t[i].parent, 1000, &lim, 4242, &f->log);
+		r = mc_cg_join(&f->h, t[i].parent, 1000, &lim, 4242, &f->log, NULL);
 		if (r >= 0) {
 			dump_log(f);
 			fail_msg("%s: join returned %d", t[i].what, r);
@@ -954,7 +1133,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_join_v2_enables_memory_along_path,
 						setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_join_v1_creates_path, setup_fake, teardown_fake),
+		cmocka_unit_test_setup_teardown(test_join_mode_ignores_umask, setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_join_v2_no_swap_file, setup_fake, teardown_fake),
+		cmocka_unit_test_setup_teardown(test_join_existing_unlimited_refused, setup_fake, teardown_fake),
+		cmocka_unit_test(test_limit_differs),
+		cmocka_unit_test(test_proc_stat_exiting),
+		cmocka_unit_test(test_pid_exiting_leaderless),
 		cmocka_unit_test_setup_teardown(test_join_v1, setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_join_v1_no_memsw, setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_join_v1_oom_group_warns_once,

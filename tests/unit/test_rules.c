@@ -120,6 +120,58 @@ test_exemptions(void **state)
 	mc_config_free(cfg);
 }
 
+/* The exemptions that need no group, decided before groups are looked up
+ * (a failing look-up must not refuse these users): the same answer as
+ * mc_decide for them, and "not exempt" for those only exempt_groups
+ * covers, whatever their groups.  The groups passed are poison: a look at
+ * them would match "wheel". */
+static void
+test_exempt_by_identity(void **state)
+{
+	static const struct {
+		const char *name;
+		uid_t uid;
+		enum mc_exempt want;
+		const char *by;
+	} t[] = {
+		{ "root", 0, MC_EXEMPT_ROOT, NULL },
+		{ "toor", 0, MC_EXEMPT_ROOT, NULL },
+		{ "daemon", 1, MC_EXEMPT_MIN_UID, NULL },
+		{ "sys", 999, MC_EXEMPT_MIN_UID, NULL },
+		{ "svc", 500, MC_EXEMPT_MIN_UID, NULL },
+		{ "svc", 1500, MC_EXEMPT_USER, "svc" },
+		{ "backup", 1000, MC_EXEMPT_USER, "backup" },
+		{ "first", 1000, MC_NOT_EXEMPT, NULL },
+		{ "ann", 1200, MC_NOT_EXEMPT, NULL },
+		{ "Svc", 1500, MC_NOT_EXEMPT, NULL },
+	};
+	static const char *const wheel[] = { "wheel", "nolimit" };
+	struct mc_config *cfg;
+
+	(void)state;
+	cfg = config(exempt_conf);
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct mc_user u = { .name = t[i].name, .uid = t[i].uid, .groups = wheel,
+				     .n_groups = NELEM(wheel) };
+		const char *by = "poison";
+		enum mc_exempt e = mc_exempt_by_identity(cfg, &u, &by);
+		struct mc_decision d;
+
+		if (e != t[i].want)
+			fail_msg("row %zu (%s, uid %u): %d, want %d", i, t[i].name,
+				 (unsigned)t[i].uid, e, t[i].want);
+		if ((by == NULL) != (t[i].by == NULL) || (by != NULL && strcmp(by, t[i].by) != 0))
+			fail_msg("row %zu: by \"%s\", want \"%s\"", i, by ? by : "(none)",
+				 t[i].by ? t[i].by : "(none)");
+		assert_int_equal(mc_exempt_by_identity(cfg, &u, NULL), e);
+		/* mc_decide agrees wherever identity settles it, and only then
+		 * looks at the groups. */
+		mc_decide(cfg, &u, 16 * GiB, &d);
+		assert_int_equal(d.exempt, e != MC_NOT_EXEMPT ? e : MC_EXEMPT_GROUP);
+	}
+	mc_config_free(cfg);
+}
+
 /* min_uid = 0 exempts nobody by uid, but uid 0 stays exempt. */
 static void
 test_min_uid_zero(void **state)
@@ -361,6 +413,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exemptions),
+		cmocka_unit_test(test_exempt_by_identity),
 		cmocka_unit_test(test_min_uid_zero),
 		cmocka_unit_test(test_rule_choice),
 		cmocka_unit_test(test_limits_inherited),
