@@ -1,7 +1,8 @@
 /* The systemd backend: when systemd and logind manage the user's sessions,
- * the limits go onto logind's user-<uid>.slice as runtime unit properties
- * through systemd's D-Bus API, and no process is moved.  Also the choice
- * between this backend and the cgroupfs one (cgroup_backend = auto). */
+ * the limits go onto the user's user-<uid>.slice as runtime unit properties
+ * through systemd's D-Bus API; a session outside that slice gets a scope of
+ * its own inside it.  Also the choice between this backend and the
+ * cgroupfs one (cgroup_backend = auto). */
 #ifndef MEMCG_SYSTEMD_H
 #define MEMCG_SYSTEMD_H
 
@@ -67,22 +68,37 @@ int mc_sd_unit_in_slice(const char *cgpath, uid_t uid, char *unit, size_t len);
  * pam_systemd puts a session). */
 bool mc_sd_in_user_slice(uid_t uid);
 
-/* What mc_sd_open_session() found out about the session's scope. */
+/* Pure: "memcg-<uid>-<pid>.scope", the transient scope a session outside
+ * the user's slice is given; with n > 0 "memcg-<uid>-<pid>-<n>.scope" (for
+ * when a scope of that name still runs: its processes outlived the session
+ * of an earlier process with the same pid).  Returns 0 or -ENAMETOOLONG. */
+int mc_sd_scope_name(uid_t uid, pid_t pid, unsigned n, char *buf, size_t len);
+
+/* Pure: the result JobRemoved gives for a job ("done", "failed",
+ * "timeout", ...) as 0 for "done" or a negative errno. */
+int mc_sd_job_result(const char *result);
+
+/* What mc_sd_open_session() found out about the session's unit. */
 struct mc_sd_session {
-	char unit[256];		/* "session-3.scope" */
-	char oom_policy[32];	/* the scope's OOMPolicy; "" when unreadable */
+	char unit[256];		/* "session-3.scope", or our "memcg-1000-42.scope" */
+	bool new_scope;		/* unit is a scope mc_sd_open_session() started */
+	char oom_policy[32];	/* the unit's OOMPolicy; "" when unreadable */
 };
 
-/* The two calls below load MC_SD_LIBRARY for the time of the call and fail
+/* The calls below load MC_SD_LIBRARY for the time of the call and fail
  * with -ELIBACC (logged, naming the library) when it does not load. */
 
-/* For a session pam_systemd has just opened for uid (the calling process
- * is in user.slice/user-<uid>.slice/<scope>): sets the limits on
- * user-<uid>.slice as runtime properties (MemoryMax, MemoryHigh,
- * MemorySwapMax) and reads the scope's OOMPolicy into out.  Returns 0;
- * -ENOENT when the caller is not in the user's slice (pam_systemd did not
- * run before us); another negative errno when systemd refused.  Every
- * failure is logged. */
+/* A session of uid shares the limits on user-<uid>.slice.  When the calling
+ * process is in user.slice/user-<uid>.slice/<unit> (pam_systemd put it
+ * there), nothing is moved.  Otherwise (a stack without pam_systemd, such
+ * as cron's, or su from another user's session) it is moved into a new
+ * transient scope in user-<uid>.slice (systemd starts the slice when it
+ * does not run), named by mc_sd_scope_name(), with OOMPolicy=continue; the
+ * scope ends when its processes have exited.  Then sets the limits on the
+ * slice as runtime properties (MemoryMax, MemoryHigh, MemorySwapMax) and
+ * reads the unit's OOMPolicy into out.  Returns 0, or a negative errno
+ * when systemd refused or did not answer in time; every failure is
+ * logged. */
 int mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
 		       const struct mc_log *log, struct mc_sd_session *out);
 
