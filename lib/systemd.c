@@ -20,6 +20,7 @@
 #include <systemd/sd-bus.h>
 
 #include "parse.h"
+#include "sanitize.h"
 #include "systemd.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
@@ -458,7 +459,7 @@ join_new_scope(const struct sd_api *sd, sd_bus *bus, uid_t uid, const char *slic
 	sd_bus_message *reply = NULL;
 	sd_bus_slot *slot = NULL;
 	struct job_wait w = { .sd = sd };
-	char cg[4096] = "";
+	char cg[4096] = "", unit[256], shown[512];
 	pid_t pid = getpid();
 	int r;
 
@@ -483,16 +484,22 @@ join_new_scope(const struct sd_api *sd, sd_bus *bus, uid_t uid, const char *slic
 		       out->unit, slice, (long)pid, from, bus_why(sd, &err, r));
 		goto out;
 	}
-	if ((r = wait_job(sd, bus, &w)) < 0 || (r = mc_sd_job_result(w.result)) < 0) {
-		mc_log(log, LOG_ERR, "scope %s in %s for pid %ld: job %s %s", out->unit, slice,
-		       (long)pid, w.path, w.result[0] != '\0' ? w.result : "did not finish in time");
+	if ((r = wait_job(sd, bus, &w)) < 0) {
+		mc_log(log, LOG_ERR, "scope %s in %s for pid %ld: no end of job %s: %s", out->unit,
+		       slice, (long)pid, w.path, strerror(-r));
+		goto out;
+	}
+	if ((r = mc_sd_job_result(w.result)) < 0) {
+		mc_log(log, LOG_ERR, "scope %s in %s for pid %ld: job %s ended with result \"%s\"",
+		       out->unit, slice, (long)pid, w.path, w.result);
 		goto out;
 	}
 	/* systemd says done: the process must now be where it asked to be. */
-	if ((r = own_cgroup(cg, sizeof(cg))) < 0 ||
-	    (r = mc_sd_unit_in_slice(cg, uid, out->unit, sizeof(out->unit))) < 0) {
+	if (own_cgroup(cg, sizeof(cg)) < 0 ||
+	    mc_sd_unit_in_slice(cg, uid, unit, sizeof(unit)) < 0 || strcmp(unit, out->unit) != 0) {
+		mc_sanitize_str(cg[0] != '\0' ? cg : "(unknown)", shown, sizeof(shown), 0);
 		mc_log(log, LOG_ERR, "scope %s in %s started, but pid %ld is in cgroup %s",
-		       out->unit, slice, (long)pid, cg[0] != '\0' ? cg : "(unknown)");
+		       out->unit, slice, (long)pid, shown);
 		r = -ESRCH;
 		goto out;
 	}
@@ -512,7 +519,7 @@ mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
 	sd_bus_error err = SD_BUS_ERROR_NULL;
 	struct sd_api sd;
 	sd_bus *bus = NULL;
-	char cg[4096] = "", slice[64], what[128], *path = NULL, *policy = NULL;
+	char cg[4096] = "", from[512], slice[64], what[128], *path = NULL, *policy = NULL;
 	bool in_slice;
 	int r;
 
@@ -527,8 +534,9 @@ mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
 		mc_log(log, LOG_ERR, "cannot connect to the system bus: %s", strerror(-r));
 		goto out;
 	}
-	if (!in_slice &&
-	    (r = join_new_scope(&sd, bus, uid, slice, cg[0] != '\0' ? cg : "(unknown)", log, out)) < 0)
+	/* A cgroup's name may be anyone's text: logged only sanitised. */
+	mc_sanitize_str(cg[0] != '\0' ? cg : "(unknown)", from, sizeof(from), 0);
+	if (!in_slice && (r = join_new_scope(&sd, bus, uid, slice, from, log, out)) < 0)
 		goto out;
 	/* After the scope: where logind has not made the slice yet (the user
 	 * has no login session), starting the scope has. */
