@@ -414,31 +414,48 @@ wait_job(const struct sd_api *sd, sd_bus *bus, struct job_wait *w)
 	return 0;
 }
 
-/* StartTransientUnit(scope, "fail", {Slice, PIDs = [pid], ...}, {}): the
- * job's object path (owned by reply) in *job. */
+int
+mc_sd_scope_props(uid_t uid, pid_t pid, unsigned n, struct mc_sd_scope *out)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (pid < 1)
+		return -EINVAL;
+	if ((r = mc_sd_scope_name(uid, pid, n, out->name, sizeof(out->name))) < 0 ||
+	    (r = mc_sd_slice_name(uid, out->slice, sizeof(out->slice))) < 0)
+		return r;
+	snprintf(out->description, sizeof(out->description),
+		 "Session of uid %u outside logind (pam_memcg)", (unsigned)uid);
+	out->pid = (uint32_t)pid;
+	/* One process killed at the user's limit must not stop the scope and
+	 * so kill the rest of the session. */
+	out->oom_policy = "continue";
+	/* A scope that failed is unloaded too, and its name free again. */
+	out->collect_mode = "inactive-or-failed";
+	return 0;
+}
+
+/* StartTransientUnit(sc->name, "fail", {Slice, Description, PIDs,
+ * OOMPolicy, CollectMode}, {}): the job's object path (owned by reply) in
+ * *job. */
 static int
-start_scope(const struct sd_api *sd, sd_bus *bus, const char *scope, const char *slice,
-	    uid_t uid, pid_t pid, sd_bus_message **reply, const char **job, sd_bus_error *err)
+start_scope(const struct sd_api *sd, sd_bus *bus, const struct mc_sd_scope *sc,
+	    sd_bus_message **reply, const char **job, sd_bus_error *err)
 {
 	sd_bus_message *m = NULL;
-	char desc[96];
 	int r;
 
 	*reply = NULL;
-	snprintf(desc, sizeof(desc), "Session of uid %u outside logind (pam_memcg)",
-		 (unsigned)uid);
 	r = sd->sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER,
 					       "StartTransientUnit");
-	/* OOMPolicy=continue: one process killed at the user's limit must not
-	 * stop the scope and so kill the rest of the session.  CollectMode:
-	 * a scope that failed is unloaded too, and its name free again. */
 	if (r >= 0)
-		r = sd->sd_bus_message_append(m, "ssa(sv)a(sa(sv))", scope, "fail", 5,
-					      "Slice", "s", slice,
-					      "Description", "s", desc,
-					      "PIDs", "au", 1, (uint32_t)pid,
-					      "OOMPolicy", "s", "continue",
-					      "CollectMode", "s", "inactive-or-failed",
+		r = sd->sd_bus_message_append(m, "ssa(sv)a(sa(sv))", sc->name, "fail", 5,
+					      "Slice", "s", sc->slice,
+					      "Description", "s", sc->description,
+					      "PIDs", "au", 1, sc->pid,
+					      "OOMPolicy", "s", sc->oom_policy,
+					      "CollectMode", "s", sc->collect_mode,
 					      0);
 	if (r >= 0)
 		r = sd->sd_bus_call(bus, m, 0, err, reply);
@@ -459,6 +476,7 @@ join_new_scope(const struct sd_api *sd, sd_bus *bus, uid_t uid, const char *slic
 	sd_bus_message *reply = NULL;
 	sd_bus_slot *slot = NULL;
 	struct job_wait w = { .sd = sd };
+	struct mc_sd_scope sc;
 	char cg[4096] = "", unit[256], shown[512];
 	pid_t pid = getpid();
 	int r;
@@ -472,10 +490,12 @@ join_new_scope(const struct sd_api *sd, sd_bus *bus, uid_t uid, const char *slic
 		goto out;
 	}
 	for (unsigned n = 0; n < SCOPE_TRIES; n++) {
-		mc_sd_scope_name(uid, pid, n, out->unit, sizeof(out->unit));
+		if ((r = mc_sd_scope_props(uid, pid, n, &sc)) < 0)
+			break;
+		snprintf(out->unit, sizeof(out->unit), "%s", sc.name);
 		sd->sd_bus_error_free(&err);
-		sd->sd_bus_message_unref(reply);
-		r = start_scope(sd, bus, out->unit, slice, uid, pid, &reply, &w.path, &err);
+		reply = sd->sd_bus_message_unref(reply);
+		r = start_scope(sd, bus, &sc, &reply, &w.path, &err);
 		if (r >= 0 || !sd->sd_bus_error_has_name(&err, "org.freedesktop.systemd1.UnitExists"))
 			break;
 	}

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -73,6 +74,20 @@ bool mc_sd_in_user_slice(uid_t uid);
  * when a scope of that name still runs: its processes outlived the session
  * of an earlier process with the same pid).  Returns 0 or -ENAMETOOLONG. */
 int mc_sd_scope_name(uid_t uid, pid_t pid, unsigned n, char *buf, size_t len);
+
+/* What the StartTransientUnit call for such a scope asks of systemd. */
+struct mc_sd_scope {
+	char name[64];		/* mc_sd_scope_name() */
+	char slice[64];		/* Slice=: "user-<uid>.slice" */
+	char description[96];	/* Description= */
+	uint32_t pid;		/* PIDs=[pid]: the process moved into it */
+	const char *oom_policy;	/* OOMPolicy=: "continue" */
+	const char *collect_mode; /* CollectMode=: "inactive-or-failed" */
+};
+
+/* Pure: fills out for the scope of pid (the n-th name tried) of uid.
+ * Returns 0, -EINVAL for a pid below 1, or -ENAMETOOLONG. */
+int mc_sd_scope_props(uid_t uid, pid_t pid, unsigned n, struct mc_sd_scope *out);
 
 /* Pure: the result JobRemoved gives for a job ("done", "failed",
  * "timeout", ...) as 0 for "done" or a negative errno. */

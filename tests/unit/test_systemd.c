@@ -171,6 +171,48 @@ test_scope_name(void **state)
 	assert_int_equal(mc_sd_scope_name(1000, 42, 0, buf, 0), -ENAMETOOLONG);
 }
 
+/* What StartTransientUnit asks for: the scope in the user's slice, with the
+ * calling process, surviving an OOM kill, unloaded even when it failed. */
+static void
+test_scope_props(void **state)
+{
+	static const struct {
+		uid_t uid;
+		pid_t pid;
+		unsigned n;
+		int r;
+		const char *name, *slice, *desc;
+	} t[] = {
+		{ 1000, 42, 0, 0, "memcg-1000-42.scope", "user-1000.slice",
+		  "Session of uid 1000 outside logind (pam_memcg)" },
+		{ 1000, 42, 2, 0, "memcg-1000-42-2.scope", "user-1000.slice",
+		  "Session of uid 1000 outside logind (pam_memcg)" },
+		{ 4294967294u, 2147483647, 4294967295u, 0,
+		  "memcg-4294967294-2147483647-4294967295.scope", "user-4294967294.slice",
+		  "Session of uid 4294967294 outside logind (pam_memcg)" },
+		/* No process to move. */
+		{ 1000, 0, 0, -EINVAL, "", "", "" },
+		{ 1000, -1, 0, -EINVAL, "", "", "" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct mc_sd_scope sc;
+		int r = mc_sd_scope_props(t[i].uid, t[i].pid, t[i].n, &sc);
+
+		if (r != t[i].r)
+			fail_msg("case %zu: %d, want %d", i, r, t[i].r);
+		if (r < 0)
+			continue;
+		assert_string_equal(sc.name, t[i].name);
+		assert_string_equal(sc.slice, t[i].slice);
+		assert_string_equal(sc.description, t[i].desc);
+		assert_int_equal(sc.pid, (uint32_t)t[i].pid);
+		assert_string_equal(sc.oom_policy, "continue");
+		assert_string_equal(sc.collect_mode, "inactive-or-failed");
+	}
+}
+
 /* JobRemoved's result for the scope's start job: only "done" is success. */
 static void
 test_job_result(void **state)
@@ -367,6 +409,7 @@ main(void)
 		cmocka_unit_test(test_auto_without_systemd_loads_nothing),
 		cmocka_unit_test(test_slice_name),
 		cmocka_unit_test(test_scope_name),
+		cmocka_unit_test(test_scope_props),
 		cmocka_unit_test(test_job_result),
 		cmocka_unit_test(test_unit_in_slice),
 		cmocka_unit_test(test_layouts),
