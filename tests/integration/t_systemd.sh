@@ -56,7 +56,7 @@ PWDIR=$LDIR/pam.d-wrapper
 SSHD_DIR=$LDIR/sshd
 SSHD_NAME=sshd-memcg-test-$$
 SSHD_PID="" SSHD_PORT="" RUN_SSHD_MADE=0 NPID="" NLOG=$TMP/notifier.log
-UID_U="" SLICE="" SLICE_DIR=""
+UID_U="" SLICE="" SLICE_DIR="" SD_HOLDER=""
 
 # --- terminals (as in t_logins.sh): one private tmux server ------------------
 
@@ -97,6 +97,7 @@ show() {
 
 sd_cleanup() {
 	tm kill-server 2>/dev/null
+	[ -n "$SD_HOLDER" ] && kill "$SD_HOLDER" 2>/dev/null
 	[ -n "$NPID" ] && kill "$NPID" 2>/dev/null
 	if [ -n "$SSHD_PID" ]; then
 		kill "$SSHD_PID" 2>/dev/null
@@ -405,6 +406,41 @@ t_cron_like_alone() {
 	write_config
 }
 
+# A scope of the name the module would pick still runs (the processes of an
+# earlier session whose caller had the same pid): the next name is taken.
+# The kernel's next pid is set through ns_last_pid; another fork in
+# between spoils a try, so up to five are made.
+t_cron_like_name_taken() {
+	local p try got="" cg holder
+	write_config
+	pam_service cron3 "conf=$CONF debug"
+	p=$(($(cat /proc/sys/kernel/ns_last_pid) + 1000))
+	systemd-run --quiet --scope --unit="memcg-$UID_U-$p" --slice="$SLICE" sleep 300 &
+	holder=$!
+	SD_HOLDER=$holder
+	wait_for "systemctl is-active -q memcg-$UID_U-$p.scope" 20 || { fail "memcg-$UID_U-$p.scope did not start"; kill "$holder"; return; }
+	for try in 1 2 3 4 5; do
+		: >"$MEMCG_TEST_SYSLOG"
+		echo $((p - 1)) >/proc/sys/kernel/ns_last_pid
+		LD_PRELOAD=$SHIM "$PAMTEST" -d "$TMP/pam.d" cron3 "$U" sh -c 'echo caller=$PPID; cat /proc/self/cgroup' >"$TMP/cron3.out" 2>&1
+		got=$(sed -n 's/^caller=//p' "$TMP/cron3.out")
+		[ "$got" = "$p" ] && break
+	done
+	if [ "$got" != "$p" ]; then
+		fail "pamtest never got pid $p in $try tries (last $got)"
+	else
+		cg=$(sed -n 's/^0:://p' "$TMP/cron3.out")
+		assert_eq "/user.slice/$SLICE/memcg-$UID_U-$p-1.scope" "$cg" "the cron-like session's cgroup, its first name taken"
+		assert_contains "$MEMCG_TEST_SYSLOG" "moved to new scope memcg-$UID_U-$p-1\\.scope" "the module took the next name"
+	fi
+	assert_eq active "$(systemctl is-active "memcg-$UID_U-$p.scope")" "the scope that had the name"
+	kill "$holder"
+	wait "$holder" 2>/dev/null
+	SD_HOLDER=""
+	wait_for "[ -z \"\$(scopes_left)\" ]" 20 || fail "scopes left: $(scopes_left | tr '\n' ' ')"
+	[ "$T_CUR_FAILED" -eq 0 ] || sed 's/^/      | /' "$TMP/cron3.out" "$MEMCG_TEST_SYSLOG" >&2
+}
+
 run_test su_l t_su_l
 run_test daemon_reload t_daemon_reload
 run_test ssh_second_session t_ssh_second_session
@@ -413,5 +449,6 @@ run_test oom_ssh_notice t_oom_ssh_notice
 run_test cron_like_shares_slice t_cron_like_shares_slice
 run_test logout_removes_slice t_logout
 run_test cron_like_alone t_cron_like_alone
+run_test cron_like_name_taken t_cron_like_name_taken
 run_test exempt_lifts_old_limits t_exempt_lifts_old_limits
 t_done
