@@ -13,19 +13,24 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Types and prototypes only: nothing links libsystemd. */
 #include <systemd/sd-bus.h>
 
 #include "parse.h"
+#include "sanitize.h"
 #include "systemd.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
 #define SD_MANAGER "org.freedesktop.systemd1.Manager"
-/* A login waits for this at most per call (sd-bus's default is 25 s). */
+/* A login waits for this at most per call (sd-bus's default is 25 s), and
+ * as long again for the job that starts a scope. */
 #define BUS_TIMEOUT_USEC (10ULL * 1000 * 1000)
+/* Names tried for a new scope before giving up (see mc_sd_scope_name). */
+#define SCOPE_TRIES 4
 
 /* Every libsystemd function the backend calls, resolved at load time into
  * struct sd_api under its own name, with the type of its prototype. */
@@ -34,7 +39,9 @@
 	X(sd_bus_flush_close_unref) X(sd_bus_message_new_method_call)       \
 	X(sd_bus_message_append) X(sd_bus_message_unref) X(sd_bus_call)     \
 	X(sd_bus_get_property_string) X(sd_bus_path_encode)                 \
-	X(sd_bus_error_is_set) X(sd_bus_error_free)
+	X(sd_bus_error_is_set) X(sd_bus_error_has_name) X(sd_bus_error_free) \
+	X(sd_bus_message_read) X(sd_bus_match_signal) X(sd_bus_slot_unref)  \
+	X(sd_bus_process) X(sd_bus_wait)
 
 struct sd_api {
 	void *dl;
@@ -320,23 +327,226 @@ bus_why(const struct sd_api *sd, const sd_bus_error *err, int r)
 }
 
 int
+mc_sd_scope_name(uid_t uid, pid_t pid, unsigned n, char *buf, size_t len)
+{
+	int k = n == 0 ? snprintf(buf, len, "memcg-%u-%ld.scope", (unsigned)uid, (long)pid)
+		       : snprintf(buf, len, "memcg-%u-%ld-%u.scope", (unsigned)uid, (long)pid, n);
+
+	return k < 0 || (size_t)k >= len ? -ENAMETOOLONG : 0;
+}
+
+int
+mc_sd_job_result(const char *result)
+{
+	/* The results systemd 252 knows (job_result_table in job.c). */
+	static const struct {
+		const char *name;
+		int err;
+	} t[] = {
+		{ "done", 0 },
+		{ "canceled", -ECANCELED },
+		{ "timeout", -ETIMEDOUT },
+		{ "failed", -EIO },
+		{ "dependency", -ENOLINK },
+		{ "skipped", -EALREADY },
+		{ "invalid", -EINVAL },
+		{ "assert", -EPROTO },
+		{ "unsupported", -EOPNOTSUPP },
+		{ "collected", -ENOMEDIUM },
+		{ "once", -ESTALE },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(result, t[i].name) == 0)
+			return t[i].err;
+	return -EIO;
+}
+
+/* A job being waited for: its object path and, once JobRemoved has come
+ * for it, its result. */
+struct job_wait {
+	const struct sd_api *sd;
+	const char *path;
+	char result[32];
+};
+
+static int
+on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+	struct job_wait *w = userdata;
+	const char *path = NULL, *unit = NULL, *result = NULL;
+	uint32_t id;
+
+	(void)err;
+	if (w->sd->sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) >= 0 &&
+	    strcmp(path, w->path) == 0)
+		snprintf(w->result, sizeof(w->result), "%s", result[0] != '\0' ? result : "?");
+	return 0;
+}
+
+static uint64_t
+now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Dispatches the bus until w has its result or BUS_TIMEOUT_USEC passed.
+ * Returns 0 or a negative errno (-ETIMEDOUT). */
+static int
+wait_job(const struct sd_api *sd, sd_bus *bus, struct job_wait *w)
+{
+	uint64_t deadline = now_usec() + BUS_TIMEOUT_USEC, now;
+	int r;
+
+	while (w->result[0] == '\0') {
+		if ((r = sd->sd_bus_process(bus, NULL)) < 0)
+			return r;
+		if (r > 0)
+			continue;
+		if ((now = now_usec()) >= deadline)
+			return -ETIMEDOUT;
+		if ((r = sd->sd_bus_wait(bus, deadline - now)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+mc_sd_scope_props(uid_t uid, pid_t pid, unsigned n, struct mc_sd_scope *out)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (pid < 1)
+		return -EINVAL;
+	if ((r = mc_sd_scope_name(uid, pid, n, out->name, sizeof(out->name))) < 0 ||
+	    (r = mc_sd_slice_name(uid, out->slice, sizeof(out->slice))) < 0)
+		return r;
+	snprintf(out->description, sizeof(out->description),
+		 "Session of uid %u outside logind (pam_memcg)", (unsigned)uid);
+	out->pid = (uint32_t)pid;
+	/* One process killed at the user's limit must not stop the scope and
+	 * so kill the rest of the session. */
+	out->oom_policy = "continue";
+	/* A scope that failed is unloaded too, and its name free again. */
+	out->collect_mode = "inactive-or-failed";
+	return 0;
+}
+
+/* StartTransientUnit(sc->name, "fail", {Slice, Description, PIDs,
+ * OOMPolicy, CollectMode}, {}): the job's object path (owned by reply) in
+ * *job. */
+static int
+start_scope(const struct sd_api *sd, sd_bus *bus, const struct mc_sd_scope *sc,
+	    sd_bus_message **reply, const char **job, sd_bus_error *err)
+{
+	sd_bus_message *m = NULL;
+	int r;
+
+	*reply = NULL;
+	r = sd->sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER,
+					       "StartTransientUnit");
+	if (r >= 0)
+		r = sd->sd_bus_message_append(m, "ssa(sv)a(sa(sv))", sc->name, "fail", 5,
+					      "Slice", "s", sc->slice,
+					      "Description", "s", sc->description,
+					      "PIDs", "au", 1, sc->pid,
+					      "OOMPolicy", "s", sc->oom_policy,
+					      "CollectMode", "s", sc->collect_mode,
+					      0);
+	if (r >= 0)
+		r = sd->sd_bus_call(bus, m, 0, err, reply);
+	if (r >= 0)
+		r = sd->sd_bus_message_read(*reply, "o", job);
+	sd->sd_bus_message_unref(m);
+	return r;
+}
+
+/* Moves the calling process into a new scope in slice and waits until
+ * systemd has started it; its name in out->unit.  Returns 0 or a negative
+ * errno, logged. */
+static int
+join_new_scope(const struct sd_api *sd, sd_bus *bus, uid_t uid, const char *slice,
+	       const char *from, const struct mc_log *log, struct mc_sd_session *out)
+{
+	sd_bus_error err = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	sd_bus_slot *slot = NULL;
+	struct job_wait w = { .sd = sd };
+	struct mc_sd_scope sc;
+	char cg[4096] = "", unit[256], shown[512];
+	pid_t pid = getpid();
+	int r;
+
+	/* Before the job exists: its JobRemoved may follow the reply at once. */
+	r = sd->sd_bus_match_signal(bus, &slot, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved",
+				    on_job_removed, &w);
+	if (r < 0) {
+		mc_log(log, LOG_ERR, "cannot subscribe to systemd's JobRemoved signal: %s",
+		       strerror(-r));
+		goto out;
+	}
+	for (unsigned n = 0; n < SCOPE_TRIES; n++) {
+		if ((r = mc_sd_scope_props(uid, pid, n, &sc)) < 0)
+			break;
+		snprintf(out->unit, sizeof(out->unit), "%s", sc.name);
+		sd->sd_bus_error_free(&err);
+		reply = sd->sd_bus_message_unref(reply);
+		r = start_scope(sd, bus, &sc, &reply, &w.path, &err);
+		if (r >= 0 || !sd->sd_bus_error_has_name(&err, "org.freedesktop.systemd1.UnitExists"))
+			break;
+	}
+	if (r < 0) {
+		mc_log(log, LOG_ERR, "cannot start scope %s in %s for pid %ld (in cgroup %s): %s",
+		       out->unit, slice, (long)pid, from, bus_why(sd, &err, r));
+		goto out;
+	}
+	if ((r = wait_job(sd, bus, &w)) < 0) {
+		mc_log(log, LOG_ERR, "scope %s in %s for pid %ld: no end of job %s: %s", out->unit,
+		       slice, (long)pid, w.path, strerror(-r));
+		goto out;
+	}
+	if ((r = mc_sd_job_result(w.result)) < 0) {
+		mc_log(log, LOG_ERR, "scope %s in %s for pid %ld: job %s ended with result \"%s\"",
+		       out->unit, slice, (long)pid, w.path, w.result);
+		goto out;
+	}
+	/* systemd says done: the process must now be where it asked to be. */
+	if (own_cgroup(cg, sizeof(cg)) < 0 ||
+	    mc_sd_unit_in_slice(cg, uid, unit, sizeof(unit)) < 0 || strcmp(unit, out->unit) != 0) {
+		mc_sanitize_str(cg[0] != '\0' ? cg : "(unknown)", shown, sizeof(shown), 0);
+		mc_log(log, LOG_ERR, "scope %s in %s started, but pid %ld is in cgroup %s",
+		       out->unit, slice, (long)pid, shown);
+		r = -ESRCH;
+		goto out;
+	}
+	out->new_scope = true;
+	r = 0;
+out:
+	sd->sd_bus_slot_unref(slot);
+	sd->sd_bus_message_unref(reply);
+	sd->sd_bus_error_free(&err);
+	return r;
+}
+
+int
 mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
 		   const struct mc_log *log, struct mc_sd_session *out)
 {
 	sd_bus_error err = SD_BUS_ERROR_NULL;
 	struct sd_api sd;
 	sd_bus *bus = NULL;
-	char cg[4096] = "", slice[64], what[128], *path = NULL, *policy = NULL;
+	char cg[4096] = "", from[512], slice[64], what[128], *path = NULL, *policy = NULL;
+	bool in_slice;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	mc_sd_slice_name(uid, slice, sizeof(slice));
-	if ((r = own_cgroup(cg, sizeof(cg))) < 0 ||
-	    (r = mc_sd_unit_in_slice(cg, uid, out->unit, sizeof(out->unit))) < 0) {
-		mc_log(log, LOG_ERR, "pid %ld is in cgroup %s, not in %s: pam_systemd must open the session before pam_memcg",
-		       (long)getpid(), cg[0] != '\0' ? cg : "(unknown)", slice);
-		return -ENOENT;
-	}
+	in_slice = own_cgroup(cg, sizeof(cg)) == 0 &&
+		   mc_sd_unit_in_slice(cg, uid, out->unit, sizeof(out->unit)) == 0;
 	snprintf(what, sizeof(what), "set the limits on %s", slice);
 	if ((r = sd_api_load(&sd, log, what)) < 0)
 		return r;
@@ -344,6 +554,12 @@ mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
 		mc_log(log, LOG_ERR, "cannot connect to the system bus: %s", strerror(-r));
 		goto out;
 	}
+	/* A cgroup's name may be anyone's text: logged only sanitised. */
+	mc_sanitize_str(cg[0] != '\0' ? cg : "(unknown)", from, sizeof(from), 0);
+	if (!in_slice && (r = join_new_scope(&sd, bus, uid, slice, from, log, out)) < 0)
+		goto out;
+	/* After the scope: where logind has not made the slice yet (the user
+	 * has no login session), starting the scope has. */
 	r = set_slice(&sd, bus, slice, sd_value(lim->memory_max), sd_value(lim->memory_high),
 		      sd_value(lim->swap_max), &err);
 	if (r < 0) {

@@ -1,12 +1,14 @@
 /* The systemd backend: when systemd and logind manage the user's sessions,
- * the limits go onto logind's user-<uid>.slice as runtime unit properties
- * through systemd's D-Bus API, and no process is moved.  Also the choice
- * between this backend and the cgroupfs one (cgroup_backend = auto). */
+ * the limits go onto the user's user-<uid>.slice as runtime unit properties
+ * through systemd's D-Bus API; a session outside that slice gets a scope of
+ * its own inside it.  Also the choice between this backend and the
+ * cgroupfs one (cgroup_backend = auto). */
 #ifndef MEMCG_SYSTEMD_H
 #define MEMCG_SYSTEMD_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -67,22 +69,51 @@ int mc_sd_unit_in_slice(const char *cgpath, uid_t uid, char *unit, size_t len);
  * pam_systemd puts a session). */
 bool mc_sd_in_user_slice(uid_t uid);
 
-/* What mc_sd_open_session() found out about the session's scope. */
-struct mc_sd_session {
-	char unit[256];		/* "session-3.scope" */
-	char oom_policy[32];	/* the scope's OOMPolicy; "" when unreadable */
+/* Pure: "memcg-<uid>-<pid>.scope", the transient scope a session outside
+ * the user's slice is given; with n > 0 "memcg-<uid>-<pid>-<n>.scope" (for
+ * when a scope of that name still runs: its processes outlived the session
+ * of an earlier process with the same pid).  Returns 0 or -ENAMETOOLONG. */
+int mc_sd_scope_name(uid_t uid, pid_t pid, unsigned n, char *buf, size_t len);
+
+/* What the StartTransientUnit call for such a scope asks of systemd. */
+struct mc_sd_scope {
+	char name[64];		/* mc_sd_scope_name() */
+	char slice[64];		/* Slice=: "user-<uid>.slice" */
+	char description[96];	/* Description= */
+	uint32_t pid;		/* PIDs=[pid]: the process moved into it */
+	const char *oom_policy;	/* OOMPolicy=: "continue" */
+	const char *collect_mode; /* CollectMode=: "inactive-or-failed" */
 };
 
-/* The two calls below load MC_SD_LIBRARY for the time of the call and fail
+/* Pure: fills out for the scope of pid (the n-th name tried) of uid.
+ * Returns 0, -EINVAL for a pid below 1, or -ENAMETOOLONG. */
+int mc_sd_scope_props(uid_t uid, pid_t pid, unsigned n, struct mc_sd_scope *out);
+
+/* Pure: the result JobRemoved gives for a job ("done", "failed",
+ * "timeout", ...) as 0 for "done" or a negative errno. */
+int mc_sd_job_result(const char *result);
+
+/* What mc_sd_open_session() found out about the session's unit. */
+struct mc_sd_session {
+	char unit[256];		/* "session-3.scope", or our "memcg-1000-42.scope" */
+	bool new_scope;		/* unit is a scope mc_sd_open_session() started */
+	char oom_policy[32];	/* the unit's OOMPolicy; "" when unreadable */
+};
+
+/* The calls below load MC_SD_LIBRARY for the time of the call and fail
  * with -ELIBACC (logged, naming the library) when it does not load. */
 
-/* For a session pam_systemd has just opened for uid (the calling process
- * is in user.slice/user-<uid>.slice/<scope>): sets the limits on
- * user-<uid>.slice as runtime properties (MemoryMax, MemoryHigh,
- * MemorySwapMax) and reads the scope's OOMPolicy into out.  Returns 0;
- * -ENOENT when the caller is not in the user's slice (pam_systemd did not
- * run before us); another negative errno when systemd refused.  Every
- * failure is logged. */
+/* A session of uid shares the limits on user-<uid>.slice.  When the calling
+ * process is in user.slice/user-<uid>.slice/<unit> (pam_systemd put it
+ * there), nothing is moved.  Otherwise (a stack without pam_systemd, such
+ * as cron's, or su from another user's session) it is moved into a new
+ * transient scope in user-<uid>.slice (systemd starts the slice when it
+ * does not run), named by mc_sd_scope_name(), with OOMPolicy=continue; the
+ * scope ends when its processes have exited.  Then sets the limits on the
+ * slice as runtime properties (MemoryMax, MemoryHigh, MemorySwapMax) and
+ * reads the unit's OOMPolicy into out.  Returns 0, or a negative errno
+ * when systemd refused or did not answer in time; every failure is
+ * logged. */
 int mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
 		       const struct mc_log *log, struct mc_sd_session *out);
 

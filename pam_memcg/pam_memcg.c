@@ -1,6 +1,7 @@
 /* pam_memcg: the PAM session entry points.  open_session puts the calling
  * process into the user's memory cgroup, or with the systemd backend sets
- * the limits on logind's user-<uid>.slice; close_session (cgroupfs only)
+ * the limits on the user's user-<uid>.slice (and gives a session outside it
+ * a scope there); close_session (cgroupfs only)
  * takes the process back out and removes the cgroup when the user's last
  * session ends. */
 #define PAM_SM_SESSION
@@ -94,26 +95,22 @@ failed(const struct mc_config *cfg)
 	return cfg->on_error == MC_ON_ERROR_FAIL ? PAM_SESSION_ERR : PAM_IGNORE;
 }
 
-/* The systemd backend: pam_systemd has put this process into a session
- * scope below user-<uid>.slice; the limits go onto the slice, nothing is
- * moved and close_session has nothing to undo.  Returns 0, -EAGAIN when
- * cgroup_backend = auto and this session is not in the user's slice (a
- * stack without pam_systemd, such as cron's: the caller falls back to
- * cgroupfs), or another negative errno (logged).  who: the user's name
- * as it may be logged (sanitised). */
+/* The systemd backend: the limits go onto user-<uid>.slice.  A session
+ * pam_systemd has put into a scope there stays where it is; any other (a
+ * stack without pam_systemd, such as cron's, or su from another user's
+ * session) is moved into a new scope of its own in that slice, so that it
+ * shares the user's one limit and systemd knows where it is.  close_session
+ * has nothing to undo: the scope ends when its processes have exited.
+ * Returns 0 or a negative errno (logged).  who: the user's name as it may
+ * be logged (sanitised). */
 static int
-open_systemd(pam_handle_t *pamh, const struct mc_log *log, const struct mc_config *cfg,
-	     const struct mc_account *acct, const char *who, const struct mc_decision *d)
+open_systemd(pam_handle_t *pamh, const struct mc_log *log, const struct mc_account *acct,
+	     const char *who, const struct mc_decision *d)
 {
 	struct mc_sd_session s;
 	char slice[64];
 	int r;
 
-	if (cfg->cgroup_backend == MC_BACKEND_AUTO && !mc_sd_in_user_slice(acct->uid)) {
-		mc_log(log, LOG_DEBUG, "user %s (uid %u): session not in a user slice (no pam_systemd before pam_memcg?): using cgroupfs",
-		       who, (unsigned)acct->uid);
-		return -EAGAIN;
-	}
 	mc_sd_slice_name(acct->uid, slice, sizeof(slice));
 	if ((r = mc_sd_open_session(acct->uid, &d->limits, log, &s)) < 0) {
 		pam_syslog(pamh, LOG_ERR, "user %s (uid %u): limits not applied to %s (%s rule%s%s)",
@@ -130,8 +127,9 @@ open_systemd(pam_handle_t *pamh, const struct mc_log *log, const struct mc_confi
 	if (d->limits.oom_group && !atomic_exchange(&told_oom_group, true))
 		pam_syslog(pamh, LOG_WARNING, "oom_group is ignored with cgroup_backend = systemd: systemd keeps memory.oom.group of %s at 0 (see pam_memcg.conf(5))",
 			   slice);
-	mc_log(log, LOG_DEBUG, "user %s (uid %u): runtime limits set on %s (session %s, OOMPolicy=%s): memory_max %llu, %s rule%s%s",
-	       who, (unsigned)acct->uid, slice, s.unit,
+	mc_log(log, LOG_DEBUG, "user %s (uid %u): runtime limits set on %s (%s %s, OOMPolicy=%s): memory_max %llu, %s rule%s%s",
+	       who, (unsigned)acct->uid, slice,
+	       s.new_scope ? "session outside logind, moved to new scope" : "session", s.unit,
 	       s.oom_policy[0] ? s.oom_policy : "unknown",
 	       (unsigned long long)d->limits.memory_max, d->rule_kind,
 	       d->rule->name ? " " : "", d->rule->name ? d->rule->name : "");
@@ -240,12 +238,9 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 	if (backend == MC_BACKEND_SYSTEMD) {
-		r = open_systemd(pamh, &log, cfg, &acct, who, &d);
-		if (r != -EAGAIN) {
-			if (r == 0)
-				ret = PAM_SUCCESS;
-			goto out;
-		}
+		if (open_systemd(pamh, &log, &acct, who, &d) == 0)
+			ret = PAM_SUCCESS;
+		goto out;
 	}
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		pam_syslog(pamh, LOG_CRIT, "out of memory");

@@ -1,5 +1,6 @@
 /* Unit tests for the pure parts of the systemd backend (lib/systemd.c: the
- * auto choice, the slice and unit names), for how it loads libsystemd, and
+ * auto choice, the slice, scope and unit names, job results), for how it
+ * loads libsystemd, and
  * for the cgroup layouts of both backends (lib/cgroup.c), the systemd one
  * against a fake user.slice. */
 #include "unit.h"
@@ -129,6 +130,123 @@ test_slice_name(void **state)
 	/* "user-1000.slice" and its NUL need 16 bytes. */
 	assert_int_equal(mc_sd_slice_name(1000, buf, 16), 0);
 	assert_int_equal(mc_sd_slice_name(1000, buf, 15), -ENAMETOOLONG);
+}
+
+/* The scope a session outside the user's slice gets. */
+static void
+test_scope_name(void **state)
+{
+	static const struct {
+		uid_t uid;
+		pid_t pid;
+		unsigned n;
+		const char *name;
+	} t[] = {
+		{ 1000, 42, 0, "memcg-1000-42.scope" },
+		{ 1000, 42, 1, "memcg-1000-42-1.scope" },
+		{ 1000, 42, 3, "memcg-1000-42-3.scope" },
+		{ 0, 1, 0, "memcg-0-1.scope" },
+		{ 4294967294u, 4194304, 0, "memcg-4294967294-4194304.scope" },
+		{ 4294967294u, 2147483647, 4294967295u, "memcg-4294967294-2147483647-4294967295.scope" },
+	};
+	char buf[64], unit[64], path[128];
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(t); i++) {
+		int r = mc_sd_scope_name(t[i].uid, t[i].pid, t[i].n, buf, sizeof(buf));
+
+		if (r != 0 || strcmp(buf, t[i].name) != 0)
+			fail_msg("uid %u pid %ld n %u: %d \"%s\", want \"%s\"", (unsigned)t[i].uid,
+				 (long)t[i].pid, t[i].n, r, buf, t[i].name);
+		/* The process is then found in it, as below a session scope. */
+		snprintf(path, sizeof(path), "/user.slice/user-%u.slice/%s", (unsigned)t[i].uid, buf);
+		assert_int_equal(mc_sd_unit_in_slice(path, t[i].uid, unit, sizeof(unit)), 0);
+		assert_string_equal(unit, t[i].name);
+	}
+	/* "memcg-1000-42.scope" and its NUL need 20 bytes. */
+	assert_int_equal(mc_sd_scope_name(1000, 42, 0, buf, 20), 0);
+	assert_int_equal(mc_sd_scope_name(1000, 42, 0, buf, 19), -ENAMETOOLONG);
+	assert_int_equal(mc_sd_scope_name(1000, 42, 1, buf, 22), 0);
+	assert_int_equal(mc_sd_scope_name(1000, 42, 1, buf, 21), -ENAMETOOLONG);
+	assert_int_equal(mc_sd_scope_name(1000, 42, 0, buf, 0), -ENAMETOOLONG);
+}
+
+/* What StartTransientUnit asks for: the scope in the user's slice, with the
+ * calling process, surviving an OOM kill, unloaded even when it failed. */
+static void
+test_scope_props(void **state)
+{
+	static const struct {
+		uid_t uid;
+		pid_t pid;
+		unsigned n;
+		int r;
+		const char *name, *slice, *desc;
+	} t[] = {
+		{ 1000, 42, 0, 0, "memcg-1000-42.scope", "user-1000.slice",
+		  "Session of uid 1000 outside logind (pam_memcg)" },
+		{ 1000, 42, 2, 0, "memcg-1000-42-2.scope", "user-1000.slice",
+		  "Session of uid 1000 outside logind (pam_memcg)" },
+		{ 4294967294u, 2147483647, 4294967295u, 0,
+		  "memcg-4294967294-2147483647-4294967295.scope", "user-4294967294.slice",
+		  "Session of uid 4294967294 outside logind (pam_memcg)" },
+		/* No process to move. */
+		{ 1000, 0, 0, -EINVAL, "", "", "" },
+		{ 1000, -1, 0, -EINVAL, "", "", "" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct mc_sd_scope sc;
+		int r = mc_sd_scope_props(t[i].uid, t[i].pid, t[i].n, &sc);
+
+		if (r != t[i].r)
+			fail_msg("case %zu: %d, want %d", i, r, t[i].r);
+		if (r < 0)
+			continue;
+		assert_string_equal(sc.name, t[i].name);
+		assert_string_equal(sc.slice, t[i].slice);
+		assert_string_equal(sc.description, t[i].desc);
+		assert_int_equal(sc.pid, (uint32_t)t[i].pid);
+		assert_string_equal(sc.oom_policy, "continue");
+		assert_string_equal(sc.collect_mode, "inactive-or-failed");
+	}
+}
+
+/* JobRemoved's result for the scope's start job: only "done" is success. */
+static void
+test_job_result(void **state)
+{
+	static const struct {
+		const char *result;
+		int r;
+	} t[] = {
+		{ "done", 0 },
+		{ "canceled", -ECANCELED },
+		{ "timeout", -ETIMEDOUT },
+		{ "failed", -EIO },
+		{ "dependency", -ENOLINK },
+		{ "skipped", -EALREADY },
+		{ "invalid", -EINVAL },
+		{ "assert", -EPROTO },
+		{ "unsupported", -EOPNOTSUPP },
+		{ "collected", -ENOMEDIUM },
+		{ "once", -ESTALE },
+		/* Unknown or near misses are failures, never success. */
+		{ "", -EIO },
+		{ "Done", -EIO },
+		{ "done ", -EIO },
+		{ "don", -EIO },
+		{ "?", -EIO },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(t); i++) {
+		int r = mc_sd_job_result(t[i].result);
+
+		if (r != t[i].r)
+			fail_msg("\"%s\": %d, want %d", t[i].result, r, t[i].r);
+	}
 }
 
 static void
@@ -290,6 +408,9 @@ main(void)
 		cmocka_unit_test(test_lib_check),
 		cmocka_unit_test(test_auto_without_systemd_loads_nothing),
 		cmocka_unit_test(test_slice_name),
+		cmocka_unit_test(test_scope_name),
+		cmocka_unit_test(test_scope_props),
+		cmocka_unit_test(test_job_result),
 		cmocka_unit_test(test_unit_in_slice),
 		cmocka_unit_test(test_layouts),
 		cmocka_unit_test(test_layout_leaf),

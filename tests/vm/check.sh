@@ -2,7 +2,9 @@
 # Runs the integration suite inside the VM lane in one cgroup mode (v2: pure
 # cgroup v2; v1: the v1 memory controller on Debian's stable kernel; systemd:
 # systemd as PID 1 with logind, where t_systemd.sh runs) and records each
-# result in build/results/vm-MODE, prefixed with the lane.
+# result in build/results/vm-MODE, prefixed with the lane.  The lane's
+# output is kept in build/results/logs/vm-MODE.log; when it fails, the
+# guest's journal, kernel log and console are kept in logs/vm-MODE-guest/.
 #   tests/vm/check.sh v2|v1|systemd [TEST_FILE...]
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -10,7 +12,11 @@ mode=${1:?usage: check.sh v2|v1|systemd [TEST_FILE...]}
 shift
 cd "$top"
 results=$top/build/results
-mkdir -p "$results"
+# A directory: summary.sh adds up the files directly in results/ only.
+logs=$results/logs
+mkdir -p "$results" "$logs"
+log=$logs/vm-$mode.log
+guest_logs=$logs/vm-$mode-guest
 files=("$@")
 extra_env=()
 if [ "$mode" = systemd ]; then
@@ -56,8 +62,16 @@ esac
 env "${extra_env[@]}" MEMCG_RESULTS=/mnt/vmout/results MEMCG_CONC_CYCLES=${MEMCG_VM_CONC_CYCLES:-25} \
 	MEMCG_TEST_RATE_LIMIT=${MEMCG_TEST_RATE_LIMIT:-30} \
 	"$top/tests/vm/run.sh" --mode "$mode" --out "$out" --timeout "${MEMCG_VM_TIMEOUT:-900}" \
-	-- tests/integration/run.sh "${files[@]}"
-rc=$?
+	-- tests/integration/run.sh "${files[@]}" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+rm -rf "$guest_logs"
+if [ "$rc" -ne 0 ]; then
+	mkdir -p "$guest_logs"
+	for f in journal.txt dmesg.txt console.log; do
+		[ -f "$out/.vm/$f" ] && cp "$out/.vm/$f" "$guest_logs/"
+	done
+	echo "vm-$mode: failed (exit status $rc); output kept in ${log#"$top"/}, the guest's logs in ${guest_logs#"$top"/}/"
+fi
 : >"$results/vm-$mode"
 if [ -f "$out/results/integration" ]; then
 	sed "s|^\(PASS\|FAIL\) |\1 vm-$mode:|" "$out/results/integration" >>"$results/vm-$mode"

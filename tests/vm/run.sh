@@ -154,7 +154,7 @@ if [ "$verbose" = 1 ]; then
 else
 	# Shows only what lies between the markers, one line at a time as it
 	# comes; firmware and boot noise before and the power-off note after stay
-	# in the console log for error reports.
+	# in the console log (.vm/console.log in the output directory).
 	awk -v start="$token:start" -v end="$token:end" '
 		state == 0 { if (index($0, start)) state = 1; next }
 		state == 1 {
@@ -177,7 +177,7 @@ timeout --kill-after=10 "$timeout_s" \
 	qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu max -smp 2 -m "$mem_mb" \
 	-nographic -nodefaults -no-reboot \
-	-chardev "stdio,id=con,signal=off,logfile=${tmp//,/,,}/console.log" -serial chardev:con \
+	-chardev "stdio,id=con,signal=off,logfile=${ctl//,/,,}/console.log" -serial chardev:con \
 	-kernel "$VM_KERNEL" -initrd "$VM_INITRD" -append "$append" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=${out//,/,,},mount_tag=vmout,security_model=none,multidevs=remap" \
@@ -194,10 +194,10 @@ t_end=$(date +%s.%N)
 # Once the command has started its output, panic included, is already on
 # stdout; before that, the console log is the only account of what went wrong.
 console_tail() {
-	if [ -s "$tmp/console.log" ] && ! grep -q -e "$token:start" "$tmp/console.log"; then
+	if [ -s "$ctl/console.log" ] && ! grep -q -e "$token:start" "$ctl/console.log"; then
 		echo "vm: the command never started; last lines of the console:" >&2
 		# Firmware writes terminal escapes and the serial line CRLF.
-		sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[A-Za-z]//g; s/\r$//' "$tmp/console.log" |
+		sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[A-Za-z]//g; s/\r$//' "$ctl/console.log" |
 			tail -n 40 | awk '{ print "vm: | " $0 }' >&2
 	fi
 }
@@ -218,8 +218,8 @@ if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
 	printf 'vm: timed out after %s s; qemu killed\n' "$timeout_s" >&2
 	exit "$EXIT_TIMEOUT"
 fi
-if grep -q 'Kernel panic' "$tmp/console.log" 2>/dev/null; then
-	die "the guest kernel panicked: $(grep -m1 'Kernel panic' "$tmp/console.log" | tr -d '\r')"
+if grep -q 'Kernel panic' "$ctl/console.log" 2>/dev/null; then
+	die "the guest kernel panicked: $(grep -m1 'Kernel panic' "$ctl/console.log" | tr -d '\r')"
 fi
 if [ -s "$ctl/init-error" ]; then
 	die "guest init failed: $(cat "$ctl/init-error")"
