@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "dupes.h"
+#include "machine.h"
 
 /* libconfuse's lexer keeps global state: one parse at a time per process. */
 static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -1287,15 +1288,4 @@ mc_config_free(struct mc_config *c)
 	free(c->notify.mail_from);
 	free(c->notify.metrics_file);
 	free(c);
-}
-
-uint64_t
-mc_ram_bytes(void)
-{
-	long pages = sysconf(_SC_PHYS_PAGES);
-	long psize = sysconf(_SC_PAGESIZE);
-
-	if (pages <= 0 || psize <= 0)
-		return 0;
-	return (uint64_t)pages * (uint64_t)psize;
 }

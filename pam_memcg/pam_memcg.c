@@ -21,6 +21,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "log.h"
+#include "machine.h"
 #include "rules.h"
 #include "sanitize.h"
 #include "systemd.h"
