@@ -135,67 +135,64 @@ cb_bool(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	return 0;
 }
 
-static int
-cb_cgroup_version(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
-{
-	check_repeat(cfg, opt);
-	if (strcmp(value, "auto") == 0)
-		*(long *)result = MC_CG_AUTO;
-	else if (strcmp(value, "v1") == 0)
-		*(long *)result = MC_CG_V1;
-	else if (strcmp(value, "v2") == 0)
-		*(long *)result = MC_CG_V2;
-	else {
-		bad(cfg, "cgroup_version must be auto, v1 or v2, not \"%s\"", value);
-		*(long *)result = MC_CG_AUTO;
-	}
-	return 0;
-}
+/* The options whose value is one word from a fixed list.  libconfuse hands
+ * a callback no data of its own, so cb_enum finds the list by the option's
+ * name.  The first word is the default, and what a wrong word leaves. */
+struct enum_word {
+	const char *word;
+	long value;
+};
+
+static const struct enum_opt {
+	const char *name;
+	struct enum_word words[4];	/* ends at the first NULL word */
+} enum_opts[] = {
+	{ "cgroup_version", { { "auto", MC_CG_AUTO }, { "v1", MC_CG_V1 },
+			      { "v2", MC_CG_V2 } } },
+	{ "cgroup_backend", { { "auto", MC_BACKEND_AUTO },
+			      { "cgroupfs", MC_BACKEND_CGROUPFS },
+			      { "systemd", MC_BACKEND_SYSTEMD } } },
+	{ "group_lookup", { { "members", MC_GROUPS_MEMBERS },
+			    { "initgroups", MC_GROUPS_INITGROUPS } } },
+	{ "on_error", { { "ignore", MC_ON_ERROR_IGNORE },
+			{ "fail", MC_ON_ERROR_FAIL } } },
+};
 
 static int
-cb_cgroup_backend(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+cb_enum(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
-	check_repeat(cfg, opt);
-	if (strcmp(value, "auto") == 0)
-		*(long *)result = MC_BACKEND_AUTO;
-	else if (strcmp(value, "cgroupfs") == 0)
-		*(long *)result = MC_BACKEND_CGROUPFS;
-	else if (strcmp(value, "systemd") == 0)
-		*(long *)result = MC_BACKEND_SYSTEMD;
-	else {
-		bad(cfg, "cgroup_backend must be auto, cgroupfs or systemd, not \"%s\"", value);
-		*(long *)result = MC_BACKEND_AUTO;
-	}
-	return 0;
-}
+	const struct enum_opt *e = NULL;
+	char choices[128];
+	size_t n = 0, len = 0;
 
-static int
-cb_group_lookup(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
-{
 	check_repeat(cfg, opt);
-	if (strcmp(value, "members") == 0)
-		*(long *)result = MC_GROUPS_MEMBERS;
-	else if (strcmp(value, "initgroups") == 0)
-		*(long *)result = MC_GROUPS_INITGROUPS;
-	else {
-		bad(cfg, "group_lookup must be members or initgroups, not \"%s\"", value);
-		*(long *)result = MC_GROUPS_MEMBERS;
+	for (size_t i = 0; i < sizeof(enum_opts) / sizeof(enum_opts[0]); i++)
+		if (strcmp(enum_opts[i].name, opt->name) == 0)
+			e = &enum_opts[i];
+	if (e == NULL) {
+		bad(cfg, "'%s' has no list of values", opt->name);
+		return -1;
 	}
-	return 0;
-}
+	while (n < sizeof(e->words) / sizeof(e->words[0]) && e->words[n].word != NULL) {
+		if (strcmp(value, e->words[n].word) == 0) {
+			*(long *)result = e->words[n].value;
+			return 0;
+		}
+		n++;
+	}
+	/* "a, b or c" */
+	choices[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(choices + len, sizeof(choices) - len, "%s%s",
+				 i == 0 ? "" : i + 1 < n ? ", " : " or ",
+				 e->words[i].word);
 
-static int
-cb_on_error(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
-{
-	check_repeat(cfg, opt);
-	if (strcmp(value, "ignore") == 0)
-		*(long *)result = MC_ON_ERROR_IGNORE;
-	else if (strcmp(value, "fail") == 0)
-		*(long *)result = MC_ON_ERROR_FAIL;
-	else {
-		bad(cfg, "on_error must be ignore or fail, not \"%s\"", value);
-		*(long *)result = MC_ON_ERROR_IGNORE;
+		if (w < 0 || (size_t)w >= sizeof(choices) - len)
+			break;
+		len += (size_t)w;
 	}
+	bad(cfg, "%s must be %s, not \"%s\"", opt->name, choices, value);
+	*(long *)result = e->words[0].value;
 	return 0;
 }
 
@@ -435,14 +432,14 @@ static cfg_opt_t notify_opts[] = {
 };
 
 static cfg_opt_t top_opts[] = {
-	CFG_INT_CB("cgroup_version", 0, CFGF_NODEFAULT, cb_cgroup_version),
-	CFG_INT_CB("cgroup_backend", 0, CFGF_NODEFAULT, cb_cgroup_backend),
+	CFG_INT_CB("cgroup_version", 0, CFGF_NODEFAULT, cb_enum),
+	CFG_INT_CB("cgroup_backend", 0, CFGF_NODEFAULT, cb_enum),
 	CFG_PTR_CB("cgroup_parent", NULL, CFGF_NODEFAULT, cb_cgroup_parent, free),
 	CFG_INT_CB("min_uid", 0, CFGF_NODEFAULT, cb_min_uid),
 	CFG_PTR_LIST_CB("exempt_users", NULL, CFGF_NODEFAULT, cb_name_elem, free),
 	CFG_PTR_LIST_CB("exempt_groups", NULL, CFGF_NODEFAULT, cb_name_elem, free),
-	CFG_INT_CB("on_error", 0, CFGF_NODEFAULT, cb_on_error),
-	CFG_INT_CB("group_lookup", 0, CFGF_NODEFAULT, cb_group_lookup),
+	CFG_INT_CB("on_error", 0, CFGF_NODEFAULT, cb_enum),
+	CFG_INT_CB("group_lookup", 0, CFGF_NODEFAULT, cb_enum),
 	CFG_SEC("default", default_opts, CFGF_NONE),
 	/* No CFGF_NO_TITLE_DUPES: libconfuse holds one section of each at a
 	 * time (cb_rule_section); find_dupes reports repeated titles. */
