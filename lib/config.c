@@ -1,10 +1,9 @@
-/* Reads and validates the configuration file.  libconfuse does the syntax;
- * every value goes through a callback here so that each problem is reported
- * with its line, and parsing goes on to find the next one. */
+/* Reads and validates the configuration file: libconfuse does the syntax
+ * (confuse_guard.c works around it), a callback here checks each value, so
+ * every problem is reported with its line and parsing goes on to the next. */
 #include <confuse.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +12,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "confuse_guard.h"
 #include "dupes.h"
 #include "machine.h"
-
-/* libconfuse's lexer keeps global state: one parse at a time per process. */
-static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* A user or group section as taken out of libconfuse when it closes: the
  * keys it gave (r.set), not yet merged with the default section, which may
@@ -32,7 +29,8 @@ struct rule_list {
 	size_t n, cap;
 };
 
-/* State of the parse in progress; only touched with parse_lock held. */
+/* State of the parse in progress, which libconfuse's callbacks reach
+ * through mc_confuse_ctx() (they get no data of their own). */
 struct parse_ctx {
 	const char *file;
 	const struct mc_errsink *errs;
@@ -44,7 +42,6 @@ struct parse_ctx {
 	int ndefault, nnotify;
 	struct rule_list users, groups;
 };
-static struct parse_ctx *cur;
 
 /* A size or share as parsed, with the line it came from. */
 struct size_val {
@@ -76,6 +73,7 @@ bad(cfg_t *cfg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void
 bad(cfg_t *cfg, const char *fmt, ...)
 {
+	struct parse_ctx *cur = mc_confuse_ctx();
 	char msg[512];
 	va_list ap;
 
@@ -93,6 +91,7 @@ confuse_error(cfg_t *cfg, const char *fmt, va_list ap) __attribute__((format(pri
 static void
 confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
+	struct parse_ctx *cur = mc_confuse_ctx();
 	char msg[512];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -107,6 +106,7 @@ confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 static void
 check_repeat(cfg_t *cfg, cfg_opt_t *opt)
 {
+	struct parse_ctx *cur = mc_confuse_ctx();
 	unsigned *seen = cfg == cur->top ? &cur->top_seen : &cur->sec_seen;
 	ptrdiff_t i = opt - cfg->opts;
 	unsigned bit;
@@ -343,6 +343,8 @@ cb_name_elem(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 static int
 cb_default_section(cfg_t *cfg, cfg_opt_t *opt)
 {
+	struct parse_ctx *cur = mc_confuse_ctx();
+
 	(void)opt;
 	cur->sec_seen = 0;
 	if (++cur->ndefault > 1)
@@ -353,6 +355,8 @@ cb_default_section(cfg_t *cfg, cfg_opt_t *opt)
 static int
 cb_notify_section(cfg_t *cfg, cfg_opt_t *opt)
 {
+	struct parse_ctx *cur = mc_confuse_ctx();
+
 	(void)opt;
 	cur->sec_seen = 0;
 	if (++cur->nnotify > 1)
@@ -370,6 +374,7 @@ static int fill_rule(cfg_t *sec, bool notify_keys, struct rule_src *s);
 static int
 cb_rule_section(cfg_t *cfg, cfg_opt_t *opt)
 {
+	struct parse_ctx *cur = mc_confuse_ctx();
 	struct rule_list *l = strcmp(opt->name, "user") == 0 ? &cur->users : &cur->groups;
 	unsigned nsec = cfg_opt_size(opt), last = nsec - 1;
 	struct rule_src *s;
@@ -448,68 +453,6 @@ static cfg_opt_t top_opts[] = {
 	CFG_SEC("notify", notify_opts, CFGF_NONE),
 	CFG_END()
 };
-
-/* Where a text must be refused before libconfuse sees it.  Returns the line
- * of the first problem and sets *why, or returns 0. */
-static int
-screen_text(const char *text, size_t len, const char **why)
-{
-	int line = 1;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i], next;
-		size_t extra = 0;
-
-		if (c == '\n') {
-			line++;
-			continue;
-		}
-		if (c == '\0') {
-			*why = "contains a NUL byte (binary file?)";
-			return line;
-		}
-		if (c == '$' && i + 1 < len && text[i + 1] == '{') {
-			/* libconfuse would expand it from the environment, which
-			 * under su belongs to the user. */
-			*why = "\"${\" is not allowed (no environment expansion)";
-			return line;
-		}
-		if (c < 0x80)
-			continue;
-		if (c >= 0xc2 && c <= 0xdf)
-			extra = 1;
-		else if (c >= 0xe0 && c <= 0xef)
-			extra = 2;
-		else if (c >= 0xf0 && c <= 0xf4)
-			extra = 3;
-		else {
-			*why = "is not valid UTF-8";
-			return line;
-		}
-		if (i + extra >= len) {
-			*why = "is not valid UTF-8";
-			return line;
-		}
-		for (size_t k = 1; k <= extra; k++) {
-			if (((unsigned char)text[i + k] & 0xc0) != 0x80) {
-				*why = "is not valid UTF-8";
-				return line;
-			}
-		}
-		/* Overlong forms, surrogates and code points above U+10FFFF
-		 * (RFC 3629, section 4): names and addresses reach terminals
-		 * and mail headers, where a lenient decoder could see other
-		 * characters than the ones checked. */
-		next = (unsigned char)text[i + 1];
-		if ((c == 0xe0 && next < 0xa0) || (c == 0xed && next > 0x9f) ||
-		    (c == 0xf0 && next < 0x90) || (c == 0xf4 && next > 0x8f)) {
-			*why = "is not valid UTF-8";
-			return line;
-		}
-		i += extra;
-	}
-	return 0;
-}
 
 static int
 normalise_parent(const char *in, char **out, const char **why)
@@ -864,156 +807,7 @@ build(struct parse_ctx *ctx, cfg_t *cfg, uint64_t ram, struct mc_config *c)
 	return 0;
 }
 
-/* libconfuse takes the end of the text for the '}' of a section left open,
- * and lets a comment opened with slash-star swallow the rest of the text.
- * Follow its lexer just far enough (quoted strings, comments, braces) to
- * tell whether the text ends inside a section or a comment.  Returns the
- * last line when it does, else 0. */
-static int
-ends_open(const char *text, size_t len)
-{
-	int depth = 0, line = 1;
-	bool comment = false;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = text[i];
-
-		if (c == '\n')
-			line++;
-		if (comment) {
-			if (c == '*' && i + 1 < len && text[i + 1] == '/') {
-				comment = false;
-				i++;
-			}
-			continue;
-		}
-		if (c == '"' || c == '\'') {
-			/* An unterminated string is libconfuse's own error. */
-			for (i++; i < len && text[i] != c; i++) {
-				if (text[i] == '\\' && i + 1 < len)
-					i++;
-				if (text[i] == '\n')
-					line++;
-			}
-		} else if (c == '#' || (c == '/' && i + 1 < len && text[i + 1] == '/')) {
-			while (i + 1 < len && text[i + 1] != '\n')
-				i++;
-		} else if (c == '/' && i + 1 < len && text[i + 1] == '*') {
-			comment = true;
-			i++;
-		} else if (c == '{') {
-			depth++;
-		} else if (c == '}' && depth > 0) {
-			depth--;
-		}
-	}
-	return depth > 0 || comment ? line : 0;
-}
-
-/* A character libconfuse's lexer takes into an unquoted word. */
-static bool
-word_char(char c)
-{
-	return c != '\0' && strchr(" #\"'\t\n\r={}()+,*", c) == NULL;
-}
-
-/* libconfuse 3.3 miscounts lines after comments (two extra for each '#'
- * or '//' line, one for each block comment), which put every file:line
- * after the first comment out, and it refuses comments inside lists.  So
- * comments are blanked out (newlines kept) before it sees the text, found
- * the way its 3.3 lexer finds them: outside quoted strings, '#' starts one
- * to the end of the line, and at the start of a token so do two slashes,
- * and slash-star starts one up to the first star-slash ("a//b" and "a/x"
- * are words). */
-static void
-blank_comments(char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		char c = s[i];
-
-		if (c == '"' || c == '\'') {
-			for (i++; i < len && s[i] != c; i++)
-				if (s[i] == '\\')
-					i++;
-			i++;
-		} else if (c == '/' && i + 1 < len && s[i + 1] == '*') {
-			/* Up to and with the first star-slash after the opening. */
-			size_t e = i + 2;
-
-			while (e + 1 < len && !(s[e] == '*' && s[e + 1] == '/'))
-				e++;
-			e = e + 1 < len ? e + 2 : len;
-			for (; i < e; i++)
-				if (s[i] != '\n')
-					s[i] = ' ';
-		} else if (c == '#' || (c == '/' && i + 1 < len && s[i + 1] == '/')) {
-			while (i < len && s[i] != '\n')
-				s[i++] = ' ';
-		} else if (word_char(c)) {
-			while (i < len && word_char(s[i]))
-				i++;
-		} else {
-			i++;
-		}
-	}
-}
-
-/* The line of the '{' of each `kind "title" {` section at the top level of
- * text (comments blanked out), in file order, into lines[0..max): where
- * libconfuse reported a repeated title when it looked for them.  Follows
- * its lexer as far as quoted strings, words and braces.  Returns how many
- * were found. */
-static size_t
-section_lines(const char *s, size_t len, const char *kind, int *lines,
-	      size_t max)
-{
-	size_t klen = strlen(kind), n = 0, i = 0;
-	int line = 1, depth = 0;
-	int seen = 0;	/* 1: the word kind; 2: kind and a title */
-
-	while (i < len && n < max) {
-		char c = s[i];
-
-		if (c == '"' || c == '\'') {
-			for (i++; i < len && s[i] != c; i++) {
-				if (s[i] == '\\' && i + 1 < len)
-					i++;
-				if (s[i] == '\n')
-					line++;
-			}
-			i++;
-			seen = seen == 1 ? 2 : 0;
-		} else if (word_char(c)) {
-			size_t b = i;
-
-			while (i < len && word_char(s[i]))
-				i++;
-			if (seen == 1)
-				seen = 2;
-			else
-				seen = depth == 0 && i - b == klen &&
-				       memcmp(s + b, kind, klen) == 0;
-		} else {
-			if (c == '\n')
-				line++;
-			else if (c == '{') {
-				if (seen == 2 && depth == 0)
-					lines[n++] = line;
-				depth++;
-			} else if (c == '}' && depth > 0) {
-				depth--;
-			}
-			if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-				seen = 0;
-			i++;
-		}
-	}
-	return n;
-}
-
-/* Where section i of l opens: from section_lines when it found that many
+/* Where section i of l opens: from mc_confuse_section_lines when it found that many
  * (and agrees with libconfuse's closing line), else where it closes. */
 static int
 open_line(const struct rule_list *l, const int *open, size_t nopen, size_t i)
@@ -1052,7 +846,7 @@ find_dupes(struct parse_ctx *ctx, const struct rule_list *l, const char *kind,
 				r = -ENOMEM;
 				goto out;
 			}
-			nopen = section_lines(text, len, kind, open, l->n);
+			nopen = mc_confuse_section_lines(text, len, kind, open, l->n);
 		}
 		ctx->nerrors++;
 		report(ctx->errs, ctx->file, open_line(l, open, nopen, i),
@@ -1090,7 +884,7 @@ mc_config_parse(const char *name, const char *text, size_t len,
 	*out = NULL;
 	if (ram_bytes == 0)
 		ram_bytes = mc_ram_bytes();
-	if ((line = screen_text(text, len, &why)) > 0) {
+	if ((line = mc_confuse_screen(text, len, &why)) > 0) {
 		report(errs, name, line, "%s", why);
 		return -EINVAL;
 	}
@@ -1099,10 +893,9 @@ mc_config_parse(const char *name, const char *text, size_t len,
 		return -ENOMEM;
 	memcpy(buf, text, len);
 	buf[len] = '\0';
-	blank_comments(buf, len);
+	mc_confuse_blank_comments(buf, len);
 
-	pthread_mutex_lock(&parse_lock);
-	cur = &ctx;
+	mc_confuse_lock(&ctx);
 	r = -ENOMEM;
 	if ((cfg = cfg_init(top_opts, CFGF_NONE)) == NULL)
 		goto out;
@@ -1116,7 +909,7 @@ mc_config_parse(const char *name, const char *text, size_t len,
 		ctx.nerrors++;
 		report(errs, name, 0, "could not be parsed");
 	}
-	if (ctx.nerrors == 0 && (line = ends_open(text, len)) > 0) {
+	if (ctx.nerrors == 0 && (line = mc_confuse_ends_open(text, len)) > 0) {
 		ctx.nerrors++;
 		report(errs, name, line,
 		       "ends inside a section or a comment (a closing '}' or '*/' is missing)");
@@ -1142,8 +935,7 @@ mc_config_parse(const char *name, const char *text, size_t len,
 out:
 	if (cfg != NULL)
 		cfg_free(cfg);
-	cur = NULL;
-	pthread_mutex_unlock(&parse_lock);
+	mc_confuse_unlock();
 	free_rule_list(&ctx.users);
 	free_rule_list(&ctx.groups);
 	free(buf);
