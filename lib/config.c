@@ -173,7 +173,8 @@ cb_enum(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 		bad(cfg, "'%s' has no list of values", opt->name);
 		return -1;
 	}
-	while (n < sizeof(e->words) / sizeof(e->words[0]) && e->words[n].word != NULL) {
+	while (n < sizeof(e->words) / sizeof(e->words[0]) &&
+	       e->words[n].word != NULL) {
 		if (strcmp(value, e->words[n].word) == 0) {
 			*(long *)result = e->words[n].value;
 			return 0;
@@ -807,8 +808,9 @@ build(struct parse_ctx *ctx, cfg_t *cfg, uint64_t ram, struct mc_config *c)
 	return 0;
 }
 
-/* Where section i of l opens: from mc_confuse_section_lines when it found that many
- * (and agrees with libconfuse's closing line), else where it closes. */
+/* Where section i of l opens: from mc_confuse_section_lines when it found
+ * that many (and agrees with libconfuse's closing line), else where it
+ * closes. */
 static int
 open_line(const struct rule_list *l, const int *open, size_t nopen, size_t i)
 {
