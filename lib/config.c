@@ -1,10 +1,9 @@
-/* Reads and validates the configuration file.  libconfuse does the syntax;
- * every value goes through a callback here so that each problem is reported
- * with its line, and parsing goes on to find the next one. */
+/* Reads and validates the configuration file: libconfuse does the syntax
+ * (confuse_guard.c works around it), a callback here checks each value, so
+ * every problem is reported with its line and parsing goes on to the next. */
 #include <confuse.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +12,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "confuse_guard.h"
 #include "dupes.h"
-
-/* libconfuse's lexer keeps global state: one parse at a time per process. */
-static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
+#include "machine.h"
 
 /* A user or group section as taken out of libconfuse when it closes: the
  * keys it gave (r.set), not yet merged with the default section, which may
@@ -31,7 +29,8 @@ struct rule_list {
 	size_t n, cap;
 };
 
-/* State of the parse in progress; only touched with parse_lock held. */
+/* State of the parse in progress, which libconfuse's callbacks reach
+ * through mc_confuse_ctx() (they get no data of their own). */
 struct parse_ctx {
 	const char *file;
 	const struct mc_errsink *errs;
@@ -43,7 +42,6 @@ struct parse_ctx {
 	int ndefault, nnotify;
 	struct rule_list users, groups;
 };
-static struct parse_ctx *cur;
 
 /* A size or share as parsed, with the line it came from. */
 struct size_val {
@@ -75,6 +73,7 @@ bad(cfg_t *cfg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void
 bad(cfg_t *cfg, const char *fmt, ...)
 {
+	struct parse_ctx *cur = mc_confuse_ctx();
 	char msg[512];
 	va_list ap;
 
@@ -92,6 +91,7 @@ confuse_error(cfg_t *cfg, const char *fmt, va_list ap) __attribute__((format(pri
 static void
 confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
+	struct parse_ctx *cur = mc_confuse_ctx();
 	char msg[512];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -106,6 +106,7 @@ confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 static void
 check_repeat(cfg_t *cfg, cfg_opt_t *opt)
 {
+	struct parse_ctx *cur = mc_confuse_ctx();
 	unsigned *seen = cfg == cur->top ? &cur->top_seen : &cur->sec_seen;
 	ptrdiff_t i = opt - cfg->opts;
 	unsigned bit;
@@ -134,67 +135,65 @@ cb_bool(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	return 0;
 }
 
-static int
-cb_cgroup_version(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
-{
-	check_repeat(cfg, opt);
-	if (strcmp(value, "auto") == 0)
-		*(long *)result = MC_CG_AUTO;
-	else if (strcmp(value, "v1") == 0)
-		*(long *)result = MC_CG_V1;
-	else if (strcmp(value, "v2") == 0)
-		*(long *)result = MC_CG_V2;
-	else {
-		bad(cfg, "cgroup_version must be auto, v1 or v2, not \"%s\"", value);
-		*(long *)result = MC_CG_AUTO;
-	}
-	return 0;
-}
+/* The options whose value is one word from a fixed list.  libconfuse hands
+ * a callback no data of its own, so cb_enum finds the list by the option's
+ * name.  The first word is the default, and what a wrong word leaves. */
+struct enum_word {
+	const char *word;
+	long value;
+};
+
+static const struct enum_opt {
+	const char *name;
+	struct enum_word words[4];	/* ends at the first NULL word */
+} enum_opts[] = {
+	{ "cgroup_version", { { "auto", MC_CG_AUTO }, { "v1", MC_CG_V1 },
+			      { "v2", MC_CG_V2 } } },
+	{ "cgroup_backend", { { "auto", MC_BACKEND_AUTO },
+			      { "cgroupfs", MC_BACKEND_CGROUPFS },
+			      { "systemd", MC_BACKEND_SYSTEMD } } },
+	{ "group_lookup", { { "members", MC_GROUPS_MEMBERS },
+			    { "initgroups", MC_GROUPS_INITGROUPS } } },
+	{ "on_error", { { "ignore", MC_ON_ERROR_IGNORE },
+			{ "fail", MC_ON_ERROR_FAIL } } },
+};
 
 static int
-cb_cgroup_backend(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+cb_enum(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
-	check_repeat(cfg, opt);
-	if (strcmp(value, "auto") == 0)
-		*(long *)result = MC_BACKEND_AUTO;
-	else if (strcmp(value, "cgroupfs") == 0)
-		*(long *)result = MC_BACKEND_CGROUPFS;
-	else if (strcmp(value, "systemd") == 0)
-		*(long *)result = MC_BACKEND_SYSTEMD;
-	else {
-		bad(cfg, "cgroup_backend must be auto, cgroupfs or systemd, not \"%s\"", value);
-		*(long *)result = MC_BACKEND_AUTO;
-	}
-	return 0;
-}
+	const struct enum_opt *e = NULL;
+	char choices[128];
+	size_t n = 0, len = 0;
 
-static int
-cb_group_lookup(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
-{
 	check_repeat(cfg, opt);
-	if (strcmp(value, "members") == 0)
-		*(long *)result = MC_GROUPS_MEMBERS;
-	else if (strcmp(value, "initgroups") == 0)
-		*(long *)result = MC_GROUPS_INITGROUPS;
-	else {
-		bad(cfg, "group_lookup must be members or initgroups, not \"%s\"", value);
-		*(long *)result = MC_GROUPS_MEMBERS;
+	for (size_t i = 0; i < sizeof(enum_opts) / sizeof(enum_opts[0]); i++)
+		if (strcmp(enum_opts[i].name, opt->name) == 0)
+			e = &enum_opts[i];
+	if (e == NULL) {
+		bad(cfg, "'%s' has no list of values", opt->name);
+		return -1;
 	}
-	return 0;
-}
+	while (n < sizeof(e->words) / sizeof(e->words[0]) &&
+	       e->words[n].word != NULL) {
+		if (strcmp(value, e->words[n].word) == 0) {
+			*(long *)result = e->words[n].value;
+			return 0;
+		}
+		n++;
+	}
+	/* "a, b or c" */
+	choices[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(choices + len, sizeof(choices) - len, "%s%s",
+				 i == 0 ? "" : i + 1 < n ? ", " : " or ",
+				 e->words[i].word);
 
-static int
-cb_on_error(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
-{
-	check_repeat(cfg, opt);
-	if (strcmp(value, "ignore") == 0)
-		*(long *)result = MC_ON_ERROR_IGNORE;
-	else if (strcmp(value, "fail") == 0)
-		*(long *)result = MC_ON_ERROR_FAIL;
-	else {
-		bad(cfg, "on_error must be ignore or fail, not \"%s\"", value);
-		*(long *)result = MC_ON_ERROR_IGNORE;
+		if (w < 0 || (size_t)w >= sizeof(choices) - len)
+			break;
+		len += (size_t)w;
 	}
+	bad(cfg, "%s must be %s, not \"%s\"", opt->name, choices, value);
+	*(long *)result = e->words[0].value;
 	return 0;
 }
 
@@ -345,6 +344,8 @@ cb_name_elem(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 static int
 cb_default_section(cfg_t *cfg, cfg_opt_t *opt)
 {
+	struct parse_ctx *cur = mc_confuse_ctx();
+
 	(void)opt;
 	cur->sec_seen = 0;
 	if (++cur->ndefault > 1)
@@ -355,6 +356,8 @@ cb_default_section(cfg_t *cfg, cfg_opt_t *opt)
 static int
 cb_notify_section(cfg_t *cfg, cfg_opt_t *opt)
 {
+	struct parse_ctx *cur = mc_confuse_ctx();
+
 	(void)opt;
 	cur->sec_seen = 0;
 	if (++cur->nnotify > 1)
@@ -372,6 +375,7 @@ static int fill_rule(cfg_t *sec, bool notify_keys, struct rule_src *s);
 static int
 cb_rule_section(cfg_t *cfg, cfg_opt_t *opt)
 {
+	struct parse_ctx *cur = mc_confuse_ctx();
 	struct rule_list *l = strcmp(opt->name, "user") == 0 ? &cur->users : &cur->groups;
 	unsigned nsec = cfg_opt_size(opt), last = nsec - 1;
 	struct rule_src *s;
@@ -434,14 +438,14 @@ static cfg_opt_t notify_opts[] = {
 };
 
 static cfg_opt_t top_opts[] = {
-	CFG_INT_CB("cgroup_version", 0, CFGF_NODEFAULT, cb_cgroup_version),
-	CFG_INT_CB("cgroup_backend", 0, CFGF_NODEFAULT, cb_cgroup_backend),
+	CFG_INT_CB("cgroup_version", 0, CFGF_NODEFAULT, cb_enum),
+	CFG_INT_CB("cgroup_backend", 0, CFGF_NODEFAULT, cb_enum),
 	CFG_PTR_CB("cgroup_parent", NULL, CFGF_NODEFAULT, cb_cgroup_parent, free),
 	CFG_INT_CB("min_uid", 0, CFGF_NODEFAULT, cb_min_uid),
 	CFG_PTR_LIST_CB("exempt_users", NULL, CFGF_NODEFAULT, cb_name_elem, free),
 	CFG_PTR_LIST_CB("exempt_groups", NULL, CFGF_NODEFAULT, cb_name_elem, free),
-	CFG_INT_CB("on_error", 0, CFGF_NODEFAULT, cb_on_error),
-	CFG_INT_CB("group_lookup", 0, CFGF_NODEFAULT, cb_group_lookup),
+	CFG_INT_CB("on_error", 0, CFGF_NODEFAULT, cb_enum),
+	CFG_INT_CB("group_lookup", 0, CFGF_NODEFAULT, cb_enum),
 	CFG_SEC("default", default_opts, CFGF_NONE),
 	/* No CFGF_NO_TITLE_DUPES: libconfuse holds one section of each at a
 	 * time (cb_rule_section); find_dupes reports repeated titles. */
@@ -450,68 +454,6 @@ static cfg_opt_t top_opts[] = {
 	CFG_SEC("notify", notify_opts, CFGF_NONE),
 	CFG_END()
 };
-
-/* Where a text must be refused before libconfuse sees it.  Returns the line
- * of the first problem and sets *why, or returns 0. */
-static int
-screen_text(const char *text, size_t len, const char **why)
-{
-	int line = 1;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i], next;
-		size_t extra = 0;
-
-		if (c == '\n') {
-			line++;
-			continue;
-		}
-		if (c == '\0') {
-			*why = "contains a NUL byte (binary file?)";
-			return line;
-		}
-		if (c == '$' && i + 1 < len && text[i + 1] == '{') {
-			/* libconfuse would expand it from the environment, which
-			 * under su belongs to the user. */
-			*why = "\"${\" is not allowed (no environment expansion)";
-			return line;
-		}
-		if (c < 0x80)
-			continue;
-		if (c >= 0xc2 && c <= 0xdf)
-			extra = 1;
-		else if (c >= 0xe0 && c <= 0xef)
-			extra = 2;
-		else if (c >= 0xf0 && c <= 0xf4)
-			extra = 3;
-		else {
-			*why = "is not valid UTF-8";
-			return line;
-		}
-		if (i + extra >= len) {
-			*why = "is not valid UTF-8";
-			return line;
-		}
-		for (size_t k = 1; k <= extra; k++) {
-			if (((unsigned char)text[i + k] & 0xc0) != 0x80) {
-				*why = "is not valid UTF-8";
-				return line;
-			}
-		}
-		/* Overlong forms, surrogates and code points above U+10FFFF
-		 * (RFC 3629, section 4): names and addresses reach terminals
-		 * and mail headers, where a lenient decoder could see other
-		 * characters than the ones checked. */
-		next = (unsigned char)text[i + 1];
-		if ((c == 0xe0 && next < 0xa0) || (c == 0xed && next > 0x9f) ||
-		    (c == 0xf0 && next < 0x90) || (c == 0xf4 && next > 0x8f)) {
-			*why = "is not valid UTF-8";
-			return line;
-		}
-		i += extra;
-	}
-	return 0;
-}
 
 static int
 normalise_parent(const char *in, char **out, const char **why)
@@ -866,157 +808,9 @@ build(struct parse_ctx *ctx, cfg_t *cfg, uint64_t ram, struct mc_config *c)
 	return 0;
 }
 
-/* libconfuse takes the end of the text for the '}' of a section left open,
- * and lets a comment opened with slash-star swallow the rest of the text.
- * Follow its lexer just far enough (quoted strings, comments, braces) to
- * tell whether the text ends inside a section or a comment.  Returns the
- * last line when it does, else 0. */
-static int
-ends_open(const char *text, size_t len)
-{
-	int depth = 0, line = 1;
-	bool comment = false;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = text[i];
-
-		if (c == '\n')
-			line++;
-		if (comment) {
-			if (c == '*' && i + 1 < len && text[i + 1] == '/') {
-				comment = false;
-				i++;
-			}
-			continue;
-		}
-		if (c == '"' || c == '\'') {
-			/* An unterminated string is libconfuse's own error. */
-			for (i++; i < len && text[i] != c; i++) {
-				if (text[i] == '\\' && i + 1 < len)
-					i++;
-				if (text[i] == '\n')
-					line++;
-			}
-		} else if (c == '#' || (c == '/' && i + 1 < len && text[i + 1] == '/')) {
-			while (i + 1 < len && text[i + 1] != '\n')
-				i++;
-		} else if (c == '/' && i + 1 < len && text[i + 1] == '*') {
-			comment = true;
-			i++;
-		} else if (c == '{') {
-			depth++;
-		} else if (c == '}' && depth > 0) {
-			depth--;
-		}
-	}
-	return depth > 0 || comment ? line : 0;
-}
-
-/* A character libconfuse's lexer takes into an unquoted word. */
-static bool
-word_char(char c)
-{
-	return c != '\0' && strchr(" #\"'\t\n\r={}()+,*", c) == NULL;
-}
-
-/* libconfuse 3.3 miscounts lines after comments (two extra for each '#'
- * or '//' line, one for each block comment), which put every file:line
- * after the first comment out, and it refuses comments inside lists.  So
- * comments are blanked out (newlines kept) before it sees the text, found
- * the way its 3.3 lexer finds them: outside quoted strings, '#' starts one
- * to the end of the line, and at the start of a token so do two slashes,
- * and slash-star starts one up to the first star-slash ("a//b" and "a/x"
- * are words). */
-static void
-blank_comments(char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		char c = s[i];
-
-		if (c == '"' || c == '\'') {
-			for (i++; i < len && s[i] != c; i++)
-				if (s[i] == '\\')
-					i++;
-			i++;
-		} else if (c == '/' && i + 1 < len && s[i + 1] == '*') {
-			/* Up to and with the first star-slash after the opening. */
-			size_t e = i + 2;
-
-			while (e + 1 < len && !(s[e] == '*' && s[e + 1] == '/'))
-				e++;
-			e = e + 1 < len ? e + 2 : len;
-			for (; i < e; i++)
-				if (s[i] != '\n')
-					s[i] = ' ';
-		} else if (c == '#' || (c == '/' && i + 1 < len && s[i + 1] == '/')) {
-			while (i < len && s[i] != '\n')
-				s[i++] = ' ';
-		} else if (word_char(c)) {
-			while (i < len && word_char(s[i]))
-				i++;
-		} else {
-			i++;
-		}
-	}
-}
-
-/* The line of the '{' of each `kind "title" {` section at the top level of
- * text (comments blanked out), in file order, into lines[0..max): where
- * libconfuse reported a repeated title when it looked for them.  Follows
- * its lexer as far as quoted strings, words and braces.  Returns how many
- * were found. */
-static size_t
-section_lines(const char *s, size_t len, const char *kind, int *lines,
-	      size_t max)
-{
-	size_t klen = strlen(kind), n = 0, i = 0;
-	int line = 1, depth = 0;
-	int seen = 0;	/* 1: the word kind; 2: kind and a title */
-
-	while (i < len && n < max) {
-		char c = s[i];
-
-		if (c == '"' || c == '\'') {
-			for (i++; i < len && s[i] != c; i++) {
-				if (s[i] == '\\' && i + 1 < len)
-					i++;
-				if (s[i] == '\n')
-					line++;
-			}
-			i++;
-			seen = seen == 1 ? 2 : 0;
-		} else if (word_char(c)) {
-			size_t b = i;
-
-			while (i < len && word_char(s[i]))
-				i++;
-			if (seen == 1)
-				seen = 2;
-			else
-				seen = depth == 0 && i - b == klen &&
-				       memcmp(s + b, kind, klen) == 0;
-		} else {
-			if (c == '\n')
-				line++;
-			else if (c == '{') {
-				if (seen == 2 && depth == 0)
-					lines[n++] = line;
-				depth++;
-			} else if (c == '}' && depth > 0) {
-				depth--;
-			}
-			if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-				seen = 0;
-			i++;
-		}
-	}
-	return n;
-}
-
-/* Where section i of l opens: from section_lines when it found that many
- * (and agrees with libconfuse's closing line), else where it closes. */
+/* Where section i of l opens: from mc_confuse_section_lines when it found
+ * that many (and agrees with libconfuse's closing line), else where it
+ * closes. */
 static int
 open_line(const struct rule_list *l, const int *open, size_t nopen, size_t i)
 {
@@ -1054,7 +848,7 @@ find_dupes(struct parse_ctx *ctx, const struct rule_list *l, const char *kind,
 				r = -ENOMEM;
 				goto out;
 			}
-			nopen = section_lines(text, len, kind, open, l->n);
+			nopen = mc_confuse_section_lines(text, len, kind, open, l->n);
 		}
 		ctx->nerrors++;
 		report(ctx->errs, ctx->file, open_line(l, open, nopen, i),
@@ -1092,7 +886,7 @@ mc_config_parse(const char *name, const char *text, size_t len,
 	*out = NULL;
 	if (ram_bytes == 0)
 		ram_bytes = mc_ram_bytes();
-	if ((line = screen_text(text, len, &why)) > 0) {
+	if ((line = mc_confuse_screen(text, len, &why)) > 0) {
 		report(errs, name, line, "%s", why);
 		return -EINVAL;
 	}
@@ -1101,10 +895,9 @@ mc_config_parse(const char *name, const char *text, size_t len,
 		return -ENOMEM;
 	memcpy(buf, text, len);
 	buf[len] = '\0';
-	blank_comments(buf, len);
+	mc_confuse_blank_comments(buf, len);
 
-	pthread_mutex_lock(&parse_lock);
-	cur = &ctx;
+	mc_confuse_lock(&ctx);
 	r = -ENOMEM;
 	if ((cfg = cfg_init(top_opts, CFGF_NONE)) == NULL)
 		goto out;
@@ -1118,7 +911,7 @@ mc_config_parse(const char *name, const char *text, size_t len,
 		ctx.nerrors++;
 		report(errs, name, 0, "could not be parsed");
 	}
-	if (ctx.nerrors == 0 && (line = ends_open(text, len)) > 0) {
+	if (ctx.nerrors == 0 && (line = mc_confuse_ends_open(text, len)) > 0) {
 		ctx.nerrors++;
 		report(errs, name, line,
 		       "ends inside a section or a comment (a closing '}' or '*/' is missing)");
@@ -1144,8 +937,7 @@ mc_config_parse(const char *name, const char *text, size_t len,
 out:
 	if (cfg != NULL)
 		cfg_free(cfg);
-	cur = NULL;
-	pthread_mutex_unlock(&parse_lock);
+	mc_confuse_unlock();
 	free_rule_list(&ctx.users);
 	free_rule_list(&ctx.groups);
 	free(buf);
@@ -1287,15 +1079,4 @@ mc_config_free(struct mc_config *c)
 	free(c->notify.mail_from);
 	free(c->notify.metrics_file);
 	free(c);
-}
-
-uint64_t
-mc_ram_bytes(void)
-{
-	long pages = sysconf(_SC_PHYS_PAGES);
-	long psize = sysconf(_SC_PAGESIZE);
-
-	if (pages <= 0 || psize <= 0)
-		return 0;
-	return (uint64_t)pages * (uint64_t)psize;
 }

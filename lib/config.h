@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* A ram_bytes of 0 below means mc_ram_bytes(). */
+#include "machine.h"
 #include "parse.h"
 
 #define MC_DEFAULT_CONF "/etc/security/pam_memcg.conf"
@@ -99,8 +101,5 @@ int mc_config_parse(const char *name, const char *text, size_t len,
 		    struct mc_config **out);
 
 void mc_config_free(struct mc_config *cfg);
-
-/* This machine's physical RAM in bytes. */
-uint64_t mc_ram_bytes(void);
 
 #endif

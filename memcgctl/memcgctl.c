@@ -12,6 +12,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "log.h"
+#include "machine.h"
 #include "parse.h"
 #include "rules.h"
 #include "sanitize.h"

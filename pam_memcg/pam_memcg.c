@@ -22,6 +22,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "log.h"
+#include "machine.h"
 #include "rules.h"
 #include "sanitize.h"
 #include "systemd.h"
