@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgfs.h"
 #include "cgroup.h"
 #include "parse.h"
 
@@ -23,222 +24,10 @@
 /* How long (in 10 ms steps) a close waits for exiting processes. */
 #define REMOVE_WAIT_STEPS 50
 
-/* Without openat2 (kernels before 5.6, valgrind): one component at a time,
- * none of them a symlink, "." or "..", none on another filesystem. */
-static int
-walk_components(int rootfd, const char *rel, int flags)
-{
-	char *copy, *save = NULL, *comp, *next;
-	struct stat root_st, st;
-	int fd, r;
-
-	if (strcmp(rel, ".") == 0 || *rel == '\0') {
-		/* The root itself, opened with the caller's flags (the loop
-		 * below refuses "."). */
-		fd = openat(rootfd, ".", flags | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		return fd;
-	}
-	if (fstat(rootfd, &root_st) < 0)
-		return -errno;
-	if ((copy = strdup(rel)) == NULL)
-		return -ENOMEM;
-	fd = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	for (comp = strtok_r(copy, "/", &save); comp != NULL; comp = next) {
-		int nfd;
-
-		next = strtok_r(NULL, "/", &save);
-		if (strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0) {
-			r = -EXDEV;
-			goto out;
-		}
-		nfd = openat(fd, comp, (next != NULL ? O_PATH | O_DIRECTORY : flags) |
-				       O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0) {
-			r = errno == ELOOP ? -ELOOP : -errno;
-			goto out;
-		}
-		close(fd);
-		fd = nfd;
-		if (fstat(fd, &st) < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (st.st_dev != root_st.st_dev) {
-			r = -EXDEV;
-			goto out;
-		}
-	}
-	r = fd;
-	fd = -1;
-out:
-	if (fd >= 0)
-		close(fd);
-	free(copy);
-	return r;
-}
-
-static int
-walk(int rootfd, const char *rel, int flags)
-{
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-			   RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-	};
-	static atomic_bool no_openat2;
-	long fd;
-
-	if (rel[0] == '\0')
-		rel = ".";
-	if (!atomic_load(&no_openat2)) {
-		fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
-		if (fd >= 0)
-			return (int)fd;
-		if (errno != ENOSYS)
-			return -errno;
-		atomic_store(&no_openat2, true);
-	}
-	return walk_components(rootfd, rel, flags);
-}
-
 int
 mc_cg_open_dir(const struct mc_hier *h, const char *rel)
 {
-	return walk(h->rootfd, rel, O_RDONLY | O_DIRECTORY);
-}
-
-static int
-open_dir(int rootfd, const char *rel)
-{
-	return walk(rootfd, rel, O_RDONLY | O_DIRECTORY);
-}
-
-/* One write of all of text, as cgroupfs files take them. */
-static int
-write_fd(int fd, const char *text)
-{
-	size_t len = strlen(text);
-	ssize_t n = write(fd, text, len);
-
-	if (n < 0)
-		return -errno;
-	return (size_t)n != len ? -EIO : 0;
-}
-
-static int
-write_at(int dirfd, const char *file, const char *text)
-{
-	int fd, r;
-
-	fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	r = write_fd(fd, text);
-	close(fd);
-	return r;
-}
-
-/* All of fd, into a buffer that starts at cap bytes and grows (*out, NUL
- * terminated; free it).  Returns 0 or a negative errno. */
-static int
-read_whole(int fd, size_t cap, char **out)
-{
-	size_t got = 0;
-	char *buf = malloc(cap);
-
-	*out = NULL;
-	if (buf == NULL)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (got + 1 >= cap) {
-			char *nb = realloc(buf, cap *= 2);
-
-			if (nb == NULL) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + got, cap - 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int r = -errno;
-
-			free(buf);
-			return r;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	*out = buf;
-	return 0;
-}
-
-static int
-read_fd(int fd, char *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got + 1 < len) {
-		ssize_t n = read(fd, buf + got, len - 1 - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	return 0;
-}
-
-static int
-read_at(int dirfd, const char *file, char *buf, size_t len)
-{
-	int fd, r;
-
-	fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	r = read_fd(fd, buf, len);
-	close(fd);
-	return r;
-}
-
-/* Reads a one-number file; "max" and v1's huge "unlimited" both become
- * MC_UNLIMITED. */
-static int
-read_u64_at(int dirfd, const char *file, uint64_t *out)
-{
-	char buf[64];
-	uint64_t v;
-	int r;
-
-	if ((r = read_at(dirfd, file, buf, sizeof(buf))) < 0)
-		return r;
-	buf[strcspn(buf, "\n")] = '\0';
-	if (strcmp(buf, "max") == 0) {
-		*out = MC_UNLIMITED;
-		return 0;
-	}
-	if ((r = mc_parse_u64(buf, 0, UINT64_MAX, &v)) < 0)
-		return r;
-	/* v1 reports "no limit" as the page-rounded LONG_MAX. */
-	*out = v >= (MC_SIZE_LIMIT & ~(uint64_t)0xfffff) ? MC_UNLIMITED : v;
-	return 0;
+	return mc_walk(h->rootfd, rel, O_RDONLY | O_DIRECTORY);
 }
 
 static void
@@ -256,22 +45,6 @@ unescape_mount(char *s)
 		}
 	}
 	*w = '\0';
-}
-
-static bool
-has_word(const char *list, const char *word, char sep)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = list; p != NULL && *p; ) {
-		const char *end = strchr(p, sep);
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (len == n && strncmp(p, word, n) == 0)
-			return true;
-		p = end ? end + 1 : NULL;
-	}
-	return false;
 }
 
 int
@@ -302,7 +75,7 @@ mc_mountinfo_scan(const char *text, struct mc_mount *v1, struct mc_mount *v2)
 			const char *super = field[dash + 3];
 			struct mc_mount *m = NULL;
 
-			if (strcmp(type, "cgroup") == 0 && has_word(super, "memory", ',') &&
+			if (strcmp(type, "cgroup") == 0 && mc_has_word(super, "memory", ',') &&
 			    !(found & 1)) {
 				m = v1;
 				found |= 1;
@@ -377,8 +150,8 @@ open_known(const char *path, const char *mnt_root, int version, struct mc_hier *
 	if (mc_hier_open(path, mnt_root, version, true, h) < 0)
 		return -ENOENT;
 	if (version == 2)
-		usable = read_at(h->rootfd, "cgroup.controllers", ctl, sizeof(ctl)) == 0 &&
-			 (ctl[strcspn(ctl, "\n")] = '\0', has_word(ctl, "memory", ' '));
+		usable = mc_read_small(h->rootfd, "cgroup.controllers", ctl, sizeof(ctl)) == 0 &&
+			 (ctl[strcspn(ctl, "\n")] = '\0', mc_has_word(ctl, "memory", ' '));
 	else
 		usable = faccessat(h->rootfd, "memory.limit_in_bytes", F_OK, 0) == 0;
 	if (!usable) {
@@ -461,7 +234,7 @@ mc_hier_find_self(enum mc_cg_version want, struct mc_hier *h, char *self, size_t
 		mc_log(log, LOG_ERR, "cannot read /proc/self/mountinfo: %s", strerror(-r));
 		return r;
 	}
-	if ((r = read_whole(fd, 65536, &text)) < 0)
+	if ((r = mc_read_whole(fd, 65536, &text)) < 0)
 		goto out;
 	found = mc_mountinfo_scan(text, &v1, &v2);
 
@@ -546,12 +319,12 @@ enable_memory(int dirfd)
 	char ctl[512];
 	int r;
 
-	if ((r = read_at(dirfd, "cgroup.subtree_control", ctl, sizeof(ctl))) < 0)
+	if ((r = mc_read_small(dirfd, "cgroup.subtree_control", ctl, sizeof(ctl))) < 0)
 		return r;
 	ctl[strcspn(ctl, "\n")] = '\0';
-	if (has_word(ctl, "memory", ' '))
+	if (mc_has_word(ctl, "memory", ' '))
 		return 0;
-	return write_at(dirfd, "cgroup.subtree_control", "+memory");
+	return mc_write_small(dirfd, "cgroup.subtree_control", "+memory");
 }
 
 /* Creates the parent path component by component; returns its dir fd. */
@@ -561,7 +334,7 @@ make_parent(const struct mc_hier *h, const char *parent, const struct mc_log *lo
 	char *copy, *save = NULL, *comp;
 	int fd, r;
 
-	fd = open_dir(h->rootfd, "");
+	fd = mc_walk_dir(h->rootfd, "");
 	if (fd < 0)
 		return fd;
 	if ((copy = strdup(parent)) == NULL) {
@@ -586,7 +359,7 @@ make_parent(const struct mc_hier *h, const char *parent, const struct mc_log *lo
 				       h->mnt, parent, comp, strerror(-r));
 			goto fail;
 		}
-		next = walk(fd, comp, O_RDONLY | O_DIRECTORY);
+		next = mc_walk(fd, comp, O_RDONLY | O_DIRECTORY);
 		if (next < 0) {
 			r = next;
 			if (r != -ENOENT)
@@ -651,14 +424,14 @@ lower_v1(int fd, uint64_t old, uint64_t *set)
 	int r;
 
 	*set = old;
-	if ((r = read_u64_at(fd, "memory.usage_in_bytes", &usage)) < 0)
+	if ((r = mc_read_u64(fd, "memory.usage_in_bytes", &usage)) < 0)
 		return r;
 	if (usage >= MC_SIZE_LIMIT / 2)
 		return -EBUSY;
 	c = ((usage >> 20) + 2) << 20;
 	for (int i = 0; i < LOWER_TRIES && c < old; i++) {
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)c);
-		if ((r = write_at(fd, "memory.limit_in_bytes", v)) == 0) {
+		if ((r = mc_write_small(fd, "memory.limit_in_bytes", v)) == 0) {
 			*set = c;
 			return 0;
 		}
@@ -694,13 +467,13 @@ write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
 
 	if (h->version == 2) {
 		fmt_limit(2, lim->memory_max, v, sizeof(v));
-		if ((r = write_at(fd, what = "memory.max", v)) < 0)
+		if ((r = mc_write_small(fd, what = "memory.max", v)) < 0)
 			goto fail;
 		fmt_limit(2, lim->memory_high, v, sizeof(v));
-		if ((r = write_at(fd, what = "memory.high", v)) < 0)
+		if ((r = mc_write_small(fd, what = "memory.high", v)) < 0)
 			goto fail;
 		fmt_limit(2, lim->swap_max, v, sizeof(v));
-		r = write_at(fd, what = "memory.swap.max", v);
+		r = mc_write_small(fd, what = "memory.swap.max", v);
 		if (r == -ENOENT && faccessat(fd, "memory.max", F_OK, 0) == 0) {
 			if (lim->swap_max != MC_UNLIMITED) {
 				r = -EOPNOTSUPP;
@@ -710,7 +483,7 @@ write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
 		}
 		if (r < 0)
 			goto fail;
-		r = write_at(fd, what = "memory.oom.group", lim->oom_group ? "1" : "0");
+		r = mc_write_small(fd, what = "memory.oom.group", lim->oom_group ? "1" : "0");
 		if (r < 0)
 			goto fail;
 		return 0;
@@ -729,10 +502,10 @@ write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
 	bool memsw_done = false, no_memsw = false, busy = false;
 
 	if (!fresh)
-		(void)read_u64_at(fd, "memory.limit_in_bytes", &old);
+		(void)mc_read_u64(fd, "memory.limit_in_bytes", &old);
 	fmt_limit(1, lim->memory_max, v, sizeof(v));
 	fmt_limit(1, memsw_of(lim->memory_max, lim->swap_max), sw, sizeof(sw));
-	r = fresh ? -EINVAL : write_at(fd, what = "memory.memsw.limit_in_bytes", sw);
+	r = fresh ? -EINVAL : mc_write_small(fd, what = "memory.memsw.limit_in_bytes", sw);
 	if (r == 0)
 		memsw_done = true;
 	else if (r == -ENOENT)
@@ -741,7 +514,7 @@ write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
 		busy = true;	/* swap in use above it: after the limit, again */
 	else if (r != -EINVAL)
 		goto fail;
-	r = write_at(fd, what = "memory.limit_in_bytes", v);
+	r = mc_write_small(fd, what = "memory.limit_in_bytes", v);
 	if (r == -EBUSY && !fresh) {
 		busy = true;
 		if ((r = lower_v1(fd, old, &set)) < 0 && r != -EBUSY)
@@ -752,7 +525,7 @@ write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
 		goto fail;
 	if (!memsw_done && !no_memsw) {
 		fmt_limit(1, memsw_of(set, lim->swap_max), sw, sizeof(sw));
-		r = write_at(fd, what = "memory.memsw.limit_in_bytes", sw);
+		r = mc_write_small(fd, what = "memory.memsw.limit_in_bytes", sw);
 		if (r == -ENOENT && faccessat(fd, "memory.limit_in_bytes", F_OK, 0) == 0) {
 			no_memsw = true;
 			r = 0;
@@ -771,7 +544,7 @@ write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
 		goto fail;
 	}
 	fmt_limit(1, lim->memory_high, v, sizeof(v));
-	if ((r = write_at(fd, what = "memory.soft_limit_in_bytes", v)) < 0)
+	if ((r = mc_write_small(fd, what = "memory.soft_limit_in_bytes", v)) < 0)
 		goto fail;
 	if (lim->oom_group && !atomic_exchange(&warned_oom_group_v1, true))
 		mc_log(log, LOG_WARNING, "oom_group is not supported on cgroup v1; ignored for %s/%s",
@@ -792,7 +565,7 @@ attach_fd(int fd, pid_t pid)
 	char v[24];
 
 	snprintf(v, sizeof(v), "%ld", (long)pid);
-	return write_at(fd, "cgroup.procs", v);
+	return mc_write_small(fd, "cgroup.procs", v);
 }
 
 /* After a limit write failed (r) on a cgroup that existed: whether to join
@@ -805,9 +578,9 @@ join_anyway(const struct mc_hier *h, int fd, const char *path, const struct mc_l
 	bool v2 = h->version == 2;
 
 	res->limit_err = r;
-	if (read_u64_at(fd, v2 ? "memory.max" : "memory.limit_in_bytes", &res->max_in_force) < 0)
+	if (mc_read_u64(fd, v2 ? "memory.max" : "memory.limit_in_bytes", &res->max_in_force) < 0)
 		res->max_in_force = MC_UNLIMITED;
-	if (read_u64_at(fd, v2 ? "memory.current" : "memory.usage_in_bytes", &res->usage) < 0)
+	if (mc_read_u64(fd, v2 ? "memory.current" : "memory.usage_in_bytes", &res->usage) < 0)
 		res->usage = 0;
 	if (res->max_in_force == MC_UNLIMITED && lim->memory_max != MC_UNLIMITED) {
 		mc_log(log, LOG_ERR, "%s/%s has no memory limit in force and memory_max %llu cannot be written (%s): not joined",
@@ -823,7 +596,7 @@ join_anyway(const struct mc_hier *h, int fd, const char *path, const struct mc_l
 static void
 unmake(const struct mc_hier *h, const char *parent, const char *leaf)
 {
-	int pfd = open_dir(h->rootfd, parent);
+	int pfd = mc_walk_dir(h->rootfd, parent);
 
 	if (pfd >= 0) {
 		(void)unlinkat(pfd, leaf, AT_REMOVEDIR);
@@ -852,7 +625,7 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 		int pfd, fd;
 
 		/* Fastest path: another session of the user made it. */
-		fd = tries == 0 ? open_dir(h->rootfd, path) : -ENOENT;
+		fd = tries == 0 ? mc_walk_dir(h->rootfd, path) : -ENOENT;
 		fresh = false;
 		if (fd >= 0)
 			goto limits;
@@ -862,7 +635,7 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 			return fd;
 		}
 		/* Fast path: the parent usually exists already. */
-		pfd = open_dir(h->rootfd, parent);
+		pfd = mc_walk_dir(h->rootfd, parent);
 		if (pfd == -ENOENT || (pfd >= 0 && tries > 0 && h->version == 2)) {
 			if (pfd >= 0)
 				close(pfd);
@@ -887,7 +660,7 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 			       h->mnt, path, strerror(-r));
 			return r;
 		}
-		fd = walk(pfd, leaf, O_RDONLY | O_DIRECTORY);
+		fd = mc_walk(pfd, leaf, O_RDONLY | O_DIRECTORY);
 		close(pfd);
 		if (fd < 0) {
 			r = fd;
@@ -949,11 +722,11 @@ mc_cg_attach(const struct mc_hier *h, const char *rel, pid_t pid)
 	if ((r = procs_path(rel, path, sizeof(path))) < 0)
 		return r;
 	/* The file itself, walked as the directories are: one open. */
-	fd = walk(h->rootfd, path, O_WRONLY);
+	fd = mc_walk(h->rootfd, path, O_WRONLY);
 	if (fd < 0)
 		return fd;
 	snprintf(v, sizeof(v), "%ld", (long)pid);
-	r = write_fd(fd, v);
+	r = mc_write_fd(fd, v);
 	close(fd);
 	return r;
 }
@@ -1041,9 +814,9 @@ read_procs(int dirfd, const char *path, char **out)
 {
 	int fd, r;
 
-	if ((fd = walk(dirfd, path, O_RDONLY)) < 0)
+	if ((fd = mc_walk(dirfd, path, O_RDONLY)) < 0)
 		return fd;
-	r = read_whole(fd, 4096, out);
+	r = mc_read_whole(fd, 4096, out);
 	close(fd);
 	return r;
 }
@@ -1097,7 +870,7 @@ mc_cg_remove_user(const struct mc_hier *h, const char *parent, uid_t uid, bool w
 	char leaf[32], path[64];
 	int pfd, r = 0;
 
-	pfd = open_dir(h->rootfd, parent);
+	pfd = mc_walk_dir(h->rootfd, parent);
 	if (pfd < 0)
 		return pfd;
 	snprintf(leaf, sizeof(leaf), "user-%u", (unsigned)uid);
@@ -1145,7 +918,7 @@ mc_proc_cgroup_parse(const char *text, int version, char *buf, size_t len)
 			if (version == 2)
 				match = (c1 - line) == 1 && line[0] == '0' && clen == 0;
 			else
-				match = has_word(ctl, "memory", ',');
+				match = mc_has_word(ctl, "memory", ',');
 			if (match) {
 				size_t plen = llen - (size_t)(c2 + 1 - line);
 
@@ -1167,18 +940,13 @@ mc_cg_of_pid(const struct mc_hier *h, pid_t pid, char *buf, size_t len)
 	char proc[64], text[8192], path[PATH_MAX];
 	const char *rel;
 	size_t rootlen;
-	int fd, r;
+	int r;
 
 	if (pid == 0)
 		snprintf(proc, sizeof(proc), "/proc/self/cgroup");
 	else
 		snprintf(proc, sizeof(proc), "/proc/%ld/cgroup", (long)pid);
-	fd = open(proc, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = read_fd(fd, text, sizeof(text));
-	close(fd);
-	if (r < 0)
+	if ((r = mc_read_small(AT_FDCWD, proc, text, sizeof(text))) < 0)
 		return r;
 	if ((r = mc_proc_cgroup_parse(text, h->version, path, sizeof(path))) < 0)
 		return r;
@@ -1204,10 +972,10 @@ mc_cg_read(const struct mc_hier *h, const char *rel, const char *file,
 {
 	int fd, r;
 
-	fd = open_dir(h->rootfd, rel);
+	fd = mc_walk_dir(h->rootfd, rel);
 	if (fd < 0)
 		return fd;
-	r = read_at(fd, file, buf, len);
+	r = mc_read_small(fd, file, buf, len);
 	close(fd);
 	return r;
 }
@@ -1263,30 +1031,30 @@ mc_cg_stats(const struct mc_hier *h, const char *rel, struct mc_cg_stats *st)
 	bool v2 = h->version == 2;
 
 	memset(st, 0, sizeof(*st));
-	fd = open_dir(h->rootfd, rel);
+	fd = mc_walk_dir(h->rootfd, rel);
 	if (fd < 0)
 		return fd;
-	if ((r = read_u64_at(fd, v2 ? "memory.current" : "memory.usage_in_bytes",
+	if ((r = mc_read_u64(fd, v2 ? "memory.current" : "memory.usage_in_bytes",
 			     &st->current)) < 0 ||
-	    (r = read_u64_at(fd, v2 ? "memory.max" : "memory.limit_in_bytes",
+	    (r = mc_read_u64(fd, v2 ? "memory.max" : "memory.limit_in_bytes",
 			     &st->max)) < 0)
 		goto out;
-	st->have_peak = read_u64_at(fd, v2 ? "memory.peak" : "memory.max_usage_in_bytes",
+	st->have_peak = mc_read_u64(fd, v2 ? "memory.peak" : "memory.max_usage_in_bytes",
 				    &st->peak) == 0;
-	if (read_u64_at(fd, v2 ? "memory.high" : "memory.soft_limit_in_bytes",
+	if (mc_read_u64(fd, v2 ? "memory.high" : "memory.soft_limit_in_bytes",
 			&st->high) < 0)
 		st->high = MC_UNLIMITED;
 	st->swap_max = MC_UNLIMITED;
 	if (v2) {
-		(void)read_u64_at(fd, "memory.swap.max", &st->swap_max);
+		(void)mc_read_u64(fd, "memory.swap.max", &st->swap_max);
 	} else {
 		uint64_t memsw;
 
-		if (read_u64_at(fd, "memory.memsw.limit_in_bytes", &memsw) == 0 &&
+		if (mc_read_u64(fd, "memory.memsw.limit_in_bytes", &memsw) == 0 &&
 		    memsw != MC_UNLIMITED && st->max != MC_UNLIMITED && memsw >= st->max)
 			st->swap_max = memsw - st->max;
 	}
-	if (read_at(fd, v2 ? "memory.events" : "memory.oom_control", buf, sizeof(buf)) == 0)
+	if (mc_read_small(fd, v2 ? "memory.events" : "memory.oom_control", buf, sizeof(buf)) == 0)
 		(void)keyed_value(buf, "oom_kill", &st->oom_kills);
 	st->nprocs = count_lines_at(fd, "cgroup.procs");
 	r = 0;
@@ -1357,7 +1125,7 @@ mc_cg_each_user_in(const struct mc_hier *h, const struct mc_layout *l,
 	DIR *d;
 	int fd, r = 0;
 
-	fd = open_dir(h->rootfd, l->parent);
+	fd = mc_walk_dir(h->rootfd, l->parent);
 	if (fd < 0)
 		return fd;
 	d = fdopendir(fd);
