@@ -11,43 +11,9 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "hier.h"
 #include "log.h"
 #include "rules.h"
-
-struct mc_hier {
-	int version;		/* 1 or 2 */
-	int rootfd;		/* directory fd of the mount point */
-	char mnt[PATH_MAX];	/* mount point, for messages */
-	char mnt_root[PATH_MAX];/* which cgroup the mount shows ("/" normally) */
-};
-
-/* A memory hierarchy as found in mountinfo text. */
-struct mc_mount {
-	int version;
-	char mnt[PATH_MAX];
-	char mnt_root[PATH_MAX];
-};
-
-/* Finds the v1 memory mount and the cgroup2 mount in mountinfo text.
- * Returns bit 1 set when a v1 memory mount was found, bit 2 for cgroup2. */
-int mc_mountinfo_scan(const char *text, struct mc_mount *v1, struct mc_mount *v2);
-
-/* Finds and opens this machine's memory hierarchy: want v1, v2, or auto (v2
- * when the unified hierarchy offers the memory controller, else v1).
- * Returns 0, or -ENOENT/-errno with the reason logged. */
-int mc_hier_find(enum mc_cg_version want, struct mc_hier *h,
-		 const struct mc_log *log);
-/* The same, and this process's cgroup below the mount into self (as
- * mc_cg_of_pid), which finding the hierarchy reads anyway. */
-int mc_hier_find_self(enum mc_cg_version want, struct mc_hier *h, char *self, size_t len,
-		      const struct mc_log *log);
-
-/* Opens path as the root of a hierarchy of the given version.  check_fs
- * makes sure it really is a cgroup filesystem of that version (only tests
- * pass false, to use a fake tree). */
-int mc_hier_open(const char *path, const char *mnt_root, int version,
-		 bool check_fs, struct mc_hier *h);
-void mc_hier_close(struct mc_hier *h);
 
 /* "<parent>/user-<uid>" into buf.  Returns 0 or -ENAMETOOLONG. */
 int mc_user_cgroup(const char *parent, uid_t uid, char *buf, size_t len);
@@ -151,11 +117,6 @@ int mc_cg_each_user(const struct mc_hier *h, const char *parent,
 int mc_cg_each_user_in(const struct mc_hier *h, const struct mc_layout *l,
 		       int (*fn)(void *ctx, uid_t uid), void *ctx);
 
-/* Opens the directory rel (relative to the mount point) beneath the root,
- * refusing symlinks and other mounts.  Returns an O_CLOEXEC fd the caller
- * closes, or a negative errno. */
-int mc_cg_open_dir(const struct mc_hier *h, const char *rel);
-
 /* Whether process pid is gone, a zombie, or exiting (PF_EXITING): its main
  * thread is, and so is every other thread (a main thread that called
  * pthread_exit leaves a live process). */
@@ -164,9 +125,5 @@ bool mc_pid_exiting(pid_t pid);
 /* Pure: whether the text of one /proc/PID/stat (or task/TID/stat) says
  * zombie, dead or PF_EXITING.  Unparsable text is not exiting. */
 bool mc_proc_stat_exiting(const char *text);
-
-/* Reads a small cgroup file below rel into buf (NUL-terminated). */
-int mc_cg_read(const struct mc_hier *h, const char *rel, const char *file,
-	       char *buf, size_t len);
 
 #endif
