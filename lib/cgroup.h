@@ -13,6 +13,7 @@
 #include "config.h"
 #include "hier.h"
 #include "log.h"
+#include "proc.h"
 #include "rules.h"
 
 /* "<parent>/user-<uid>" into buf.  Returns 0 or -ENAMETOOLONG. */
@@ -90,14 +91,6 @@ int mc_cg_occupancy(const struct mc_hier *h, const char *rel, pid_t pid,
 int mc_cg_remove_user(const struct mc_hier *h, const char *parent, uid_t uid,
 		      bool wait_exiting);
 
-/* The cgroup of pid (0: the caller) in this hierarchy, relative to the
- * mount point, without leading '/' ("" is the mount point itself). */
-int mc_cg_of_pid(const struct mc_hier *h, pid_t pid, char *buf, size_t len);
-
-/* Finds this hierarchy's line in /proc/PID/cgroup text and writes its path
- * (with leading '/') to buf.  Pure; returns 0 or -ENOENT. */
-int mc_proc_cgroup_parse(const char *text, int version, char *buf, size_t len);
-
 /* What memcgctl status and the notifier show for one user cgroup. */
 struct mc_cg_stats {
 	uint64_t current, peak, max, high, swap_max;	/* MC_UNLIMITED = max */
@@ -116,14 +109,5 @@ int mc_cg_each_user(const struct mc_hier *h, const char *parent,
 /* The same for any layout. */
 int mc_cg_each_user_in(const struct mc_hier *h, const struct mc_layout *l,
 		       int (*fn)(void *ctx, uid_t uid), void *ctx);
-
-/* Whether process pid is gone, a zombie, or exiting (PF_EXITING): its main
- * thread is, and so is every other thread (a main thread that called
- * pthread_exit leaves a live process). */
-bool mc_pid_exiting(pid_t pid);
-
-/* Pure: whether the text of one /proc/PID/stat (or task/TID/stat) says
- * zombie, dead or PF_EXITING.  Unparsable text is not exiting. */
-bool mc_proc_stat_exiting(const char *text);
 
 #endif

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "cgfs.h"
-#include "cgroup.h"
 #include "hier.h"
+#include "proc.h"
 
 static void
 unescape_mount(char *s)
