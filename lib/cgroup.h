@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgstats.h"
 #include "config.h"
 #include "hier.h"
 #include "log.h"
@@ -90,17 +91,6 @@ int mc_cg_occupancy(const struct mc_hier *h, const char *rel, pid_t pid,
  * a live process is there. */
 int mc_cg_remove_user(const struct mc_hier *h, const char *parent, uid_t uid,
 		      bool wait_exiting);
-
-/* What memcgctl status and the notifier show for one user cgroup. */
-struct mc_cg_stats {
-	uint64_t current, peak, max, high, swap_max;	/* MC_UNLIMITED = max */
-	uint64_t oom_kills;
-	unsigned nprocs;
-	bool have_peak;
-};
-
-/* Reads the state of rel (a path relative to the mount point). */
-int mc_cg_stats(const struct mc_hier *h, const char *rel, struct mc_cg_stats *st);
 
 /* Calls fn for each user-<uid> directory under parent; stops early when fn
  * returns non-zero and returns that.  -ENOENT if parent does not exist. */
