@@ -24,14 +24,6 @@
 /* How long (in 10 ms steps) a close waits for exiting processes. */
 #define REMOVE_WAIT_STEPS 50
 
-int
-mc_user_cgroup(const char *parent, uid_t uid, char *buf, size_t len)
-{
-	int n = snprintf(buf, len, "%s/user-%u", parent, (unsigned)uid);
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
 /* Makes the cgroup name below dirfd: 1 when made here, 0 when it was
  * there, or a negative errno. */
 static int
@@ -362,7 +354,8 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 	res->max_in_force = lim->memory_max;
 	if ((r = mc_user_cgroup(parent, uid, path, sizeof(path))) < 0)
 		return r;
-	snprintf(leaf, sizeof(leaf), "user-%u", (unsigned)uid);
+	if ((r = mc_user_cgroup_name(NULL, uid, NULL, leaf, sizeof(leaf))) < 0)
+		return r;
 	for (int tries = 0; tries < JOIN_TRIES; tries++) {
 		int pfd, fd;
 
@@ -536,10 +529,11 @@ mc_cg_remove_user(const struct mc_hier *h, const char *parent, uid_t uid, bool w
 	char leaf[32], path[64];
 	int pfd, r = 0;
 
+	if ((r = mc_user_cgroup_name(NULL, uid, NULL, leaf, sizeof(leaf))) < 0)
+		return r;
 	pfd = mc_walk_dir(h->rootfd, parent);
 	if (pfd < 0)
 		return pfd;
-	snprintf(leaf, sizeof(leaf), "user-%u", (unsigned)uid);
 	snprintf(path, sizeof(path), "%s/cgroup.procs", leaf);
 	/* sshd's monitor closes the session while the session's last process
 	 * is still exiting: wait for such stragglers (never for a live
@@ -558,88 +552,5 @@ mc_cg_remove_user(const struct mc_hier *h, const char *parent, uid_t uid, bool w
 		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
 	}
 	close(pfd);
-	return r;
-}
-
-void
-mc_layout_for(const struct mc_config *cfg, enum mc_backend b, struct mc_layout *l)
-{
-	if (b == MC_BACKEND_SYSTEMD) {
-		l->parent = "user.slice";
-		l->suffix = ".slice";
-	} else {
-		l->parent = cfg->cgroup_parent;
-		l->suffix = "";
-	}
-}
-
-int
-mc_layout_user_cgroup(const struct mc_layout *l, uid_t uid, char *buf, size_t len)
-{
-	int n = snprintf(buf, len, "%s/user-%u%s", l->parent, (unsigned)uid, l->suffix);
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-bool
-mc_layout_user_leaf(const struct mc_layout *l, const char *name, uid_t *uid)
-{
-	char canon[64], digits[16];
-	size_t n, slen = strlen(l->suffix);
-	uint64_t v;
-
-	if (strncmp(name, "user-", 5) != 0)
-		return false;
-	n = strlen(name + 5);
-	if (n <= slen || strcmp(name + 5 + n - slen, l->suffix) != 0 ||
-	    n - slen >= sizeof(digits))
-		return false;
-	memcpy(digits, name + 5, n - slen);
-	digits[n - slen] = '\0';
-	if (mc_parse_u64(digits, 0, UINT32_MAX - 1, &v) < 0)
-		return false;
-	/* Only the name we make: no leading zeros. */
-	snprintf(canon, sizeof(canon), "user-%u%s", (unsigned)v, l->suffix);
-	if (strcmp(canon, name) != 0)
-		return false;
-	*uid = (uid_t)v;
-	return true;
-}
-
-int
-mc_cg_each_user(const struct mc_hier *h, const char *parent,
-		int (*fn)(void *ctx, uid_t uid), void *ctx)
-{
-	struct mc_layout l = { .parent = parent, .suffix = "" };
-
-	return mc_cg_each_user_in(h, &l, fn, ctx);
-}
-
-int
-mc_cg_each_user_in(const struct mc_hier *h, const struct mc_layout *l,
-		   int (*fn)(void *ctx, uid_t uid), void *ctx)
-{
-	struct dirent *de;
-	DIR *d;
-	int fd, r = 0;
-
-	fd = mc_walk_dir(h->rootfd, l->parent);
-	if (fd < 0)
-		return fd;
-	d = fdopendir(fd);
-	if (d == NULL) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	while ((de = readdir(d)) != NULL) {
-		uid_t uid;
-
-		if (!mc_layout_user_leaf(l, de->d_name, &uid))
-			continue;
-		if ((r = fn(ctx, uid)) != 0)
-			break;
-	}
-	closedir(d);
 	return r;
 }
