@@ -1,23 +1,21 @@
-/* The cgroupfs backend; see cgroup.h.  Ordering of limit writes, the
- * race with a concurrent close and the v2 controller enabling live here. */
-#include <dirent.h>
+/* A user's cgroup from login to logout: made with its limits written and
+ * joined, left, removed; see cglimits.h.  Ordering of limit writes, the race
+ * with a concurrent close and the v2 controller enabling live here. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
-#include <linux/openat2.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cgfs.h"
-#include "cgroup.h"
+#include "cglimits.h"
+#include "cgname.h"
 #include "parse.h"
+#include "proc.h"
 
 /* How often an open retries when a close removed the cgroup under it. */
 #define JOIN_TRIES 32
