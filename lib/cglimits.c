@@ -14,6 +14,7 @@
 #include "cgfs.h"
 #include "cglimits.h"
 #include "cgname.h"
+#include "memfiles.h"
 #include "parse.h"
 #include "proc.h"
 
@@ -151,19 +152,20 @@ memsw_of(uint64_t max, uint64_t swap)
 static int
 lower_v1(int fd, uint64_t old, uint64_t *set)
 {
+	const struct mc_memfiles *mf = mc_memfiles(1);
 	uint64_t usage, c;
 	char v[32];
 	int r;
 
 	*set = old;
-	if ((r = mc_read_u64(fd, "memory.usage_in_bytes", &usage)) < 0)
+	if ((r = mc_read_u64(fd, mf->usage, &usage)) < 0)
 		return r;
 	if (usage >= MC_SIZE_LIMIT / 2)
 		return -EBUSY;
 	c = ((usage >> 20) + 2) << 20;
 	for (int i = 0; i < LOWER_TRIES && c < old; i++) {
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)c);
-		if ((r = mc_write_small(fd, "memory.limit_in_bytes", v)) == 0) {
+		if ((r = mc_write_small(fd, mf->limit, v)) == 0) {
 			*set = c;
 			return 0;
 		}
@@ -193,20 +195,21 @@ static int
 write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
 	     const struct mc_limits *lim, const struct mc_log *log)
 {
+	const struct mc_memfiles *mf = mc_memfiles(h->version);
 	char v[32], sw[32];
 	const char *what;
 	int r;
 
 	if (h->version == 2) {
 		fmt_limit(2, lim->memory_max, v, sizeof(v));
-		if ((r = mc_write_small(fd, what = "memory.max", v)) < 0)
+		if ((r = mc_write_small(fd, what = mf->limit, v)) < 0)
 			goto fail;
 		fmt_limit(2, lim->memory_high, v, sizeof(v));
-		if ((r = mc_write_small(fd, what = "memory.high", v)) < 0)
+		if ((r = mc_write_small(fd, what = mf->high, v)) < 0)
 			goto fail;
 		fmt_limit(2, lim->swap_max, v, sizeof(v));
-		r = mc_write_small(fd, what = "memory.swap.max", v);
-		if (r == -ENOENT && faccessat(fd, "memory.max", F_OK, 0) == 0) {
+		r = mc_write_small(fd, what = mf->swap_limit, v);
+		if (r == -ENOENT && faccessat(fd, mf->limit, F_OK, 0) == 0) {
 			if (lim->swap_max != MC_UNLIMITED) {
 				r = -EOPNOTSUPP;
 				goto fail;
@@ -215,7 +218,7 @@ write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
 		}
 		if (r < 0)
 			goto fail;
-		r = mc_write_small(fd, what = "memory.oom.group", lim->oom_group ? "1" : "0");
+		r = mc_write_small(fd, what = mf->oom_group, lim->oom_group ? "1" : "0");
 		if (r < 0)
 			goto fail;
 		return 0;
@@ -234,10 +237,10 @@ write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
 	bool memsw_done = false, no_memsw = false, busy = false;
 
 	if (!fresh)
-		(void)mc_read_u64(fd, "memory.limit_in_bytes", &old);
+		(void)mc_read_u64(fd, mf->limit, &old);
 	fmt_limit(1, lim->memory_max, v, sizeof(v));
 	fmt_limit(1, memsw_of(lim->memory_max, lim->swap_max), sw, sizeof(sw));
-	r = fresh ? -EINVAL : mc_write_small(fd, what = "memory.memsw.limit_in_bytes", sw);
+	r = fresh ? -EINVAL : mc_write_small(fd, what = mf->swap_limit, sw);
 	if (r == 0)
 		memsw_done = true;
 	else if (r == -ENOENT)
@@ -246,7 +249,7 @@ write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
 		busy = true;	/* swap in use above it: after the limit, again */
 	else if (r != -EINVAL)
 		goto fail;
-	r = mc_write_small(fd, what = "memory.limit_in_bytes", v);
+	r = mc_write_small(fd, what = mf->limit, v);
 	if (r == -EBUSY && !fresh) {
 		busy = true;
 		if ((r = lower_v1(fd, old, &set)) < 0 && r != -EBUSY)
@@ -257,8 +260,8 @@ write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
 		goto fail;
 	if (!memsw_done && !no_memsw) {
 		fmt_limit(1, memsw_of(set, lim->swap_max), sw, sizeof(sw));
-		r = mc_write_small(fd, what = "memory.memsw.limit_in_bytes", sw);
-		if (r == -ENOENT && faccessat(fd, "memory.limit_in_bytes", F_OK, 0) == 0) {
+		r = mc_write_small(fd, what = mf->swap_limit, sw);
+		if (r == -ENOENT && faccessat(fd, mf->limit, F_OK, 0) == 0) {
 			no_memsw = true;
 			r = 0;
 		} else if (r == -EBUSY && !fresh) {
@@ -271,12 +274,12 @@ write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
 			goto fail;
 	}
 	if (no_memsw && lim->swap_max != MC_UNLIMITED) {
-		what = "memory.memsw.limit_in_bytes";
+		what = mf->swap_limit;
 		r = -EOPNOTSUPP;
 		goto fail;
 	}
 	fmt_limit(1, lim->memory_high, v, sizeof(v));
-	if ((r = mc_write_small(fd, what = "memory.soft_limit_in_bytes", v)) < 0)
+	if ((r = mc_write_small(fd, what = mf->high, v)) < 0)
 		goto fail;
 	if (lim->oom_group && !atomic_exchange(&warned_oom_group_v1, true))
 		mc_log(log, LOG_WARNING, "oom_group is not supported on cgroup v1; ignored for %s/%s",
@@ -307,12 +310,12 @@ static bool
 join_anyway(const struct mc_hier *h, int fd, const char *path, const struct mc_limits *lim,
 	    int r, const struct mc_log *log, struct mc_join_result *res)
 {
-	bool v2 = h->version == 2;
+	const struct mc_memfiles *mf = mc_memfiles(h->version);
 
 	res->limit_err = r;
-	if (mc_read_u64(fd, v2 ? "memory.max" : "memory.limit_in_bytes", &res->max_in_force) < 0)
+	if (mc_read_u64(fd, mf->limit, &res->max_in_force) < 0)
 		res->max_in_force = MC_UNLIMITED;
-	if (mc_read_u64(fd, v2 ? "memory.current" : "memory.usage_in_bytes", &res->usage) < 0)
+	if (mc_read_u64(fd, mf->usage, &res->usage) < 0)
 		res->usage = 0;
 	if (res->max_in_force == MC_UNLIMITED && lim->memory_max != MC_UNLIMITED) {
 		mc_log(log, LOG_ERR, "%s/%s has no memory limit in force and memory_max %llu cannot be written (%s): not joined",

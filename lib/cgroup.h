@@ -2,6 +2,7 @@
  * it (the module, memcgctl, the notifier).  Each job has its own file;
  * lib/ code includes only the headers it needs:
  *   cgfs.h     walking beneath a directory fd, small-file reads and writes
+ *   memfiles.h which memory file holds what, for cgroup v1 and v2
  *   hier.h     finding and opening the memory hierarchy
  *   proc.h     a process's cgroup and whether it is exiting, from /proc
  *   cgname.h   the names of user cgroups, per backend, and listing them
@@ -15,6 +16,7 @@
 #include "cgname.h"
 #include "cgstats.h"
 #include "hier.h"
+#include "memfiles.h"
 #include "proc.h"
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "cgfs.h"
 #include "cgstats.h"
+#include "memfiles.h"
 #include "parse.h"
 
 /* "key value" lines, as in memory.events and memory.oom_control. */
@@ -55,35 +56,32 @@ count_lines_at(int dirfd, const char *file)
 int
 mc_cg_stats(const struct mc_hier *h, const char *rel, struct mc_cg_stats *st)
 {
+	const struct mc_memfiles *mf = mc_memfiles(h->version);
 	char buf[4096] = "";
 	int fd, r;
-	bool v2 = h->version == 2;
 
 	memset(st, 0, sizeof(*st));
 	fd = mc_walk_dir(h->rootfd, rel);
 	if (fd < 0)
 		return fd;
-	if ((r = mc_read_u64(fd, v2 ? "memory.current" : "memory.usage_in_bytes",
-			     &st->current)) < 0 ||
-	    (r = mc_read_u64(fd, v2 ? "memory.max" : "memory.limit_in_bytes",
-			     &st->max)) < 0)
+	if ((r = mc_read_u64(fd, mf->usage, &st->current)) < 0 ||
+	    (r = mc_read_u64(fd, mf->limit, &st->max)) < 0)
 		goto out;
-	st->have_peak = mc_read_u64(fd, v2 ? "memory.peak" : "memory.max_usage_in_bytes",
-				    &st->peak) == 0;
-	if (mc_read_u64(fd, v2 ? "memory.high" : "memory.soft_limit_in_bytes",
-			&st->high) < 0)
+	st->have_peak = mc_read_u64(fd, mf->peak, &st->peak) == 0;
+	if (mc_read_u64(fd, mf->high, &st->high) < 0)
 		st->high = MC_UNLIMITED;
 	st->swap_max = MC_UNLIMITED;
-	if (v2) {
-		(void)mc_read_u64(fd, "memory.swap.max", &st->swap_max);
+	if (h->version == 2) {
+		(void)mc_read_u64(fd, mf->swap_limit, &st->swap_max);
 	} else {
 		uint64_t memsw;
 
-		if (mc_read_u64(fd, "memory.memsw.limit_in_bytes", &memsw) == 0 &&
+		/* v1's is memory + swap. */
+		if (mc_read_u64(fd, mf->swap_limit, &memsw) == 0 &&
 		    memsw != MC_UNLIMITED && st->max != MC_UNLIMITED && memsw >= st->max)
 			st->swap_max = memsw - st->max;
 	}
-	if (mc_read_small(fd, v2 ? "memory.events" : "memory.oom_control", buf, sizeof(buf)) == 0)
+	if (mc_read_small(fd, mf->events, buf, sizeof(buf)) == 0)
 		(void)keyed_value(buf, "oom_kill", &st->oom_kills);
 	st->nprocs = count_lines_at(fd, "cgroup.procs");
 	r = 0;

@@ -11,6 +11,7 @@
 
 #include "cgfs.h"
 #include "hier.h"
+#include "memfiles.h"
 #include "proc.h"
 
 static void
@@ -136,7 +137,7 @@ open_known(const char *path, const char *mnt_root, int version, struct mc_hier *
 		usable = mc_read_small(h->rootfd, "cgroup.controllers", ctl, sizeof(ctl)) == 0 &&
 			 (ctl[strcspn(ctl, "\n")] = '\0', mc_has_word(ctl, "memory", ' '));
 	else
-		usable = faccessat(h->rootfd, "memory.limit_in_bytes", F_OK, 0) == 0;
+		usable = faccessat(h->rootfd, mc_memfiles(version)->limit, F_OK, 0) == 0;
 	if (!usable) {
 		mc_hier_close(h);
 		return -ENOENT;
