@@ -121,11 +121,45 @@ test_each_user(void **state)
 	assert_int_equal(s.n, 0);
 }
 
+/* The one naming function: with and without a parent and a suffix. */
+static void
+test_user_cgroup_name(void **state)
+{
+	static const struct {
+		const char *parent;
+		uid_t uid;
+		const char *suffix, *want;
+	} t[] = {
+		{ NULL, 1000, NULL, "user-1000" },
+		{ NULL, 1000, "", "user-1000" },
+		{ NULL, 0, ".slice", "user-0.slice" },
+		{ "pam_memcg", 1000, NULL, "pam_memcg/user-1000" },
+		{ "user.slice", 4294967294u, ".slice", "user.slice/user-4294967294.slice" },
+		{ "", 5, NULL, "/user-5" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(t); i++) {
+		char buf[64];
+		size_t need = strlen(t[i].want) + 1;
+
+		assert_int_equal(mc_user_cgroup_name(t[i].parent, t[i].uid, t[i].suffix, buf,
+						     sizeof(buf)), 0);
+		assert_string_equal(buf, t[i].want);
+		assert_int_equal(mc_user_cgroup_name(t[i].parent, t[i].uid, t[i].suffix, buf,
+						     need), 0);
+		assert_string_equal(buf, t[i].want);
+		assert_int_equal(mc_user_cgroup_name(t[i].parent, t[i].uid, t[i].suffix, buf,
+						     need - 1), -ENAMETOOLONG);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_user_cgroup),
+		cmocka_unit_test(test_user_cgroup_name),
 		cmocka_unit_test_setup_teardown(test_each_user, setup_fake, teardown_fake),
 	};
 
