@@ -167,38 +167,33 @@ mc_read_whole(int fd, size_t cap, char **out)
 	return 0;
 }
 
-static int
-read_fd(int fd, char *buf, size_t len)
+int
+mc_read_small(int dirfd, const char *path, char *buf, size_t len)
 {
 	size_t got = 0;
+	int fd, r = 0;
 
+	if (len == 0)
+		return -EINVAL;
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0) {
+		buf[0] = '\0';
+		return -errno;
+	}
 	while (got + 1 < len) {
 		ssize_t n = read(fd, buf + got, len - 1 - got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
+		if (n < 0) {
+			r = -errno;
+			got = 0;	/* nothing half-read for the caller */
+		}
+		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
 	buf[got] = '\0';
-	return 0;
-}
-
-int
-mc_read_small(int dirfd, const char *path, char *buf, size_t len)
-{
-	int fd, r;
-
-	if (len == 0)
-		return -EINVAL;
-	buf[0] = '\0';
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	r = read_fd(fd, buf, len);
 	close(fd);
 	return r;
 }
