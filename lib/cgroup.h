@@ -1,172 +1,22 @@
-/* The cgroupfs backend: finds the memory hierarchy, creates a user's cgroup
- * with its limits, moves processes in and out, removes it, reads its state.
- * Every path is walked from the hierarchy's root directory fd without
- * following symlinks; the root is a parameter so tests can use a fake tree. */
+/* The cgroupfs backend as one include, for the programs that use most of
+ * it (the module, memcgctl, the notifier).  Each job has its own file;
+ * lib/ code includes only the headers it needs:
+ *   cgfs.h     walking beneath a directory fd, small-file reads and writes
+ *   memfiles.h which memory file holds what, for cgroup v1 and v2
+ *   hier.h     finding and opening the memory hierarchy
+ *   proc.h     a process's cgroup and whether it is exiting, from /proc
+ *   cgname.h   the names of user cgroups, per backend, and listing them
+ *   cglimits.h making a user's cgroup with its limits, joining, removing
+ *   cgstats.h  reading a cgroup's state */
 #ifndef MEMCG_CGROUP_H
 #define MEMCG_CGROUP_H
 
-#include <limits.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <sys/types.h>
-
-#include "config.h"
-#include "log.h"
-#include "rules.h"
-
-struct mc_hier {
-	int version;		/* 1 or 2 */
-	int rootfd;		/* directory fd of the mount point */
-	char mnt[PATH_MAX];	/* mount point, for messages */
-	char mnt_root[PATH_MAX];/* which cgroup the mount shows ("/" normally) */
-};
-
-/* A memory hierarchy as found in mountinfo text. */
-struct mc_mount {
-	int version;
-	char mnt[PATH_MAX];
-	char mnt_root[PATH_MAX];
-};
-
-/* Finds the v1 memory mount and the cgroup2 mount in mountinfo text.
- * Returns bit 1 set when a v1 memory mount was found, bit 2 for cgroup2. */
-int mc_mountinfo_scan(const char *text, struct mc_mount *v1, struct mc_mount *v2);
-
-/* Finds and opens this machine's memory hierarchy: want v1, v2, or auto (v2
- * when the unified hierarchy offers the memory controller, else v1).
- * Returns 0, or -ENOENT/-errno with the reason logged. */
-int mc_hier_find(enum mc_cg_version want, struct mc_hier *h,
-		 const struct mc_log *log);
-/* The same, and this process's cgroup below the mount into self (as
- * mc_cg_of_pid), which finding the hierarchy reads anyway. */
-int mc_hier_find_self(enum mc_cg_version want, struct mc_hier *h, char *self, size_t len,
-		      const struct mc_log *log);
-
-/* Opens path as the root of a hierarchy of the given version.  check_fs
- * makes sure it really is a cgroup filesystem of that version (only tests
- * pass false, to use a fake tree). */
-int mc_hier_open(const char *path, const char *mnt_root, int version,
-		 bool check_fs, struct mc_hier *h);
-void mc_hier_close(struct mc_hier *h);
-
-/* "<parent>/user-<uid>" into buf.  Returns 0 or -ENAMETOOLONG. */
-int mc_user_cgroup(const char *parent, uid_t uid, char *buf, size_t len);
-
-/* Where the user cgroups are: <parent>/user-<uid> made by pam_memcg (the
- * cgroupfs backend), or logind's user.slice/user-<uid>.slice (systemd). */
-struct mc_layout {
-	const char *parent;	/* relative to the mount point */
-	const char *suffix;	/* after "user-<uid>": "" or ".slice" */
-};
-
-/* The layout of backend b (cgroupfs or systemd) under config cfg; parent
- * points into cfg or at a constant. */
-void mc_layout_for(const struct mc_config *cfg, enum mc_backend b, struct mc_layout *l);
-
-/* "<parent>/user-<uid><suffix>" into buf.  Returns 0 or -ENAMETOOLONG. */
-int mc_layout_user_cgroup(const struct mc_layout *l, uid_t uid, char *buf, size_t len);
-
-/* Pure: whether name is a user directory of layout l ("user-1000" or
- * "user-1000.slice", no leading zeros), and whose. */
-bool mc_layout_user_leaf(const struct mc_layout *l, const char *name, uid_t *uid);
-
-/* What a join did with the limits, for the caller to report. */
-struct mc_join_result {
-	/* 0, or the negative errno of a limit write that failed on a cgroup
-	 * that existed already and was joined anyway: its old limits stay,
-	 * and on v1 a memory limit below usage (EBUSY) is lowered as far as
-	 * the kernel takes it. */
-	int limit_err;
-	uint64_t max_in_force;	/* memory limit in force after the join */
-	uint64_t usage;		/* usage when limit_err was set */
-};
-
-/* Puts pid into <parent>/user-<uid>, creating it (and the parent path; on
- * v2 enabling the memory controller along it) and writing the limits
- * first.  Directories made here get mode 0755 whatever the umask.  A
- * cgroup made here whose limits cannot be written is removed, never
- * joined.  One that existed (another session's) still has limits: it is
- * joined even when a write fails, unless no memory limit is in force while
- * lim has one.  Retries when a concurrent close removes the cgroup in
- * between.  Returns 0 (res, which may be NULL, says what is in force) or a
- * negative errno, with the reason logged. */
-int mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
-	       const struct mc_limits *lim, pid_t pid, const struct mc_log *log,
-	       struct mc_join_result *res);
-
-/* Pure: whether a limit in force differs from the configured one beyond
- * the kernel's rounding down to whole pages of page_size bytes. */
-bool mc_limit_differs(uint64_t configured, uint64_t in_force, uint64_t page_size);
-
-/* Moves pid to the cgroup rel (relative to the mount point, as returned by
- * mc_cg_of_pid).  Returns 0 or a negative errno. */
-int mc_cg_attach(const struct mc_hier *h, const char *rel, pid_t pid);
-
-/* Who is in cgroup rel, from one read of its cgroup.procs: pid itself,
- * and other processes, live or exiting (looked up until a live one is
- * found).  Returns 0, or a negative errno (-ENOENT: no such cgroup).  On a
- * v1 or hybrid machine this is cheaper than mc_cg_of_pid, whose
- * /proc/PID/cgroup lists every hierarchy, followed by a look at who else
- * is there. */
-struct mc_cg_occupancy {
-	bool has_pid;
-	bool others_live;
-	bool others_exiting;
-};
-int mc_cg_occupancy(const struct mc_hier *h, const char *rel, pid_t pid,
-		    struct mc_cg_occupancy *o);
-
-/* Removes <parent>/user-<uid> if no process is left in it.  Returns 0
- * (removed), -EBUSY (still in use) or -ENOENT (already gone), or another
- * negative errno.  wait_exiting: when only exiting processes keep it, wait
- * for them (half a second at most); the caller passes false when it knows
- * a live process is there. */
-int mc_cg_remove_user(const struct mc_hier *h, const char *parent, uid_t uid,
-		      bool wait_exiting);
-
-/* The cgroup of pid (0: the caller) in this hierarchy, relative to the
- * mount point, without leading '/' ("" is the mount point itself). */
-int mc_cg_of_pid(const struct mc_hier *h, pid_t pid, char *buf, size_t len);
-
-/* Finds this hierarchy's line in /proc/PID/cgroup text and writes its path
- * (with leading '/') to buf.  Pure; returns 0 or -ENOENT. */
-int mc_proc_cgroup_parse(const char *text, int version, char *buf, size_t len);
-
-/* What memcgctl status and the notifier show for one user cgroup. */
-struct mc_cg_stats {
-	uint64_t current, peak, max, high, swap_max;	/* MC_UNLIMITED = max */
-	uint64_t oom_kills;
-	unsigned nprocs;
-	bool have_peak;
-};
-
-/* Reads the state of rel (a path relative to the mount point). */
-int mc_cg_stats(const struct mc_hier *h, const char *rel, struct mc_cg_stats *st);
-
-/* Calls fn for each user-<uid> directory under parent; stops early when fn
- * returns non-zero and returns that.  -ENOENT if parent does not exist. */
-int mc_cg_each_user(const struct mc_hier *h, const char *parent,
-		    int (*fn)(void *ctx, uid_t uid), void *ctx);
-/* The same for any layout. */
-int mc_cg_each_user_in(const struct mc_hier *h, const struct mc_layout *l,
-		       int (*fn)(void *ctx, uid_t uid), void *ctx);
-
-/* Opens the directory rel (relative to the mount point) beneath the root,
- * refusing symlinks and other mounts.  Returns an O_CLOEXEC fd the caller
- * closes, or a negative errno. */
-int mc_cg_open_dir(const struct mc_hier *h, const char *rel);
-
-/* Whether process pid is gone, a zombie, or exiting (PF_EXITING): its main
- * thread is, and so is every other thread (a main thread that called
- * pthread_exit leaves a live process). */
-bool mc_pid_exiting(pid_t pid);
-
-/* Pure: whether the text of one /proc/PID/stat (or task/TID/stat) says
- * zombie, dead or PF_EXITING.  Unparsable text is not exiting. */
-bool mc_proc_stat_exiting(const char *text);
-
-/* Reads a small cgroup file below rel into buf (NUL-terminated). */
-int mc_cg_read(const struct mc_hier *h, const char *rel, const char *file,
-	       char *buf, size_t len);
+#include "cgfs.h"
+#include "cglimits.h"
+#include "cgname.h"
+#include "cgstats.h"
+#include "hier.h"
+#include "memfiles.h"
+#include "proc.h"
 
 #endif

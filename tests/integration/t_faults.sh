@@ -153,7 +153,8 @@ t_tree_parent_is_file() {
 # cgroupfs holds no symlinks, fifos or files of ours: nothing there can be
 # "replaced by a symlink" except through a mount (the next test).  The walk
 # itself (openat2 RESOLVE_NO_SYMLINKS, or O_NOFOLLOW per component) is
-# checked against symlinks on a fake tree by tests/unit/test_cgroup.c.
+# checked against symlinks on a fake tree by tests/unit/test_cglimits.c
+# and test_cgfs.c.
 t_tree_no_symlinks_on_cgroupfs() {
 	local d=$TEST_PARENT_DIR
 	if ln -s / "$d/lnk" 2>/dev/null; then fail "a symlink could be made on cgroupfs"; fi

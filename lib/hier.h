@@ -1,0 +1,64 @@
+/* This machine's memory cgroup hierarchy: where it is mounted, which
+ * version, and a directory fd of its root that every path is walked from
+ * (a parameter, so tests can use a fake tree). */
+#ifndef MEMCG_HIER_H
+#define MEMCG_HIER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "log.h"
+
+/* An open hierarchy.  Whoever opened it (mc_hier_find, mc_hier_open) owns
+ * rootfd and closes it with mc_hier_close. */
+struct mc_hier {
+	int version;		/* 1 or 2 */
+	int rootfd;		/* directory fd of the mount point */
+	char mnt[PATH_MAX];	/* mount point, for messages */
+	char mnt_root[PATH_MAX];/* which cgroup the mount shows ("/" normally) */
+};
+
+/* A memory hierarchy as found in mountinfo text. */
+struct mc_mount {
+	int version;
+	char mnt[PATH_MAX];
+	char mnt_root[PATH_MAX];
+};
+
+/* Finds the v1 memory mount and the cgroup2 mount in mountinfo text.
+ * Returns bit 1 set when a v1 memory mount was found, bit 2 for cgroup2. */
+int mc_mountinfo_scan(const char *text, struct mc_mount *v1, struct mc_mount *v2);
+
+/* Finds and opens this machine's memory hierarchy: want v1, v2, or auto (v2
+ * when the unified hierarchy offers the memory controller, else v1).
+ * Returns 0, or -ENOENT/-errno with the reason logged. */
+int mc_hier_find(enum mc_cg_version want, struct mc_hier *h,
+		 const struct mc_log *log);
+/* The same, and this process's cgroup below the mount into self (as
+ * mc_cg_of_pid), which finding the hierarchy reads anyway. */
+int mc_hier_find_self(enum mc_cg_version want, struct mc_hier *h, char *self, size_t len,
+		      const struct mc_log *log);
+
+/* Opens path as the root of a hierarchy of the given version.  check_fs
+ * makes sure it really is a cgroup filesystem of that version (only tests
+ * pass false, to use a fake tree).  Returns 0 or a negative errno (h->rootfd
+ * is -1 then). */
+int mc_hier_open(const char *path, const char *mnt_root, int version,
+		 bool check_fs, struct mc_hier *h);
+/* Closes rootfd (-1 after; closing twice is harmless). */
+void mc_hier_close(struct mc_hier *h);
+
+/* Opens the directory rel (relative to the mount point) beneath the root,
+ * refusing symlinks and other mounts.  Returns an O_CLOEXEC fd the caller
+ * closes, or a negative errno. */
+int mc_cg_open_dir(const struct mc_hier *h, const char *rel);
+
+/* Reads the small file rel/file beneath the root into buf with
+ * mc_read_small (NUL-terminated, at most len - 1 bytes).  Returns 0 or a
+ * negative errno. */
+int mc_cg_read(const struct mc_hier *h, const char *rel, const char *file,
+	       char *buf, size_t len);
+
+#endif
