@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "cgfs.h"
 #include "ctty.h"
 #include "utmpsel.h"
 #include "parse.h"
@@ -208,36 +209,6 @@ mc_ctty_open(const char *path, const struct mc_ctty *t, uid_t uid, bool ignore_m
 	return mc_tty_open_checked(path, check_ctty, &w, NULL);
 }
 
-/* Reads a small /proc file below dirfd into buf, NUL-terminated. */
-static int
-read_small(int dirfd, const char *path, char *buf, size_t len)
-{
-	size_t pos = 0;
-	int fd;
-
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	while (pos < len - 1) {
-		ssize_t got = read(fd, buf + pos, len - 1 - pos);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int r = -errno;
-
-			close(fd);
-			return r;
-		}
-		if (got == 0)
-			break;
-		pos += (size_t)got;
-	}
-	close(fd);
-	buf[pos] = '\0';
-	return 0;
-}
-
 static void
 note_pid(int proc_fd, const char *pid, struct mc_ctty_set *s)
 {
@@ -250,11 +221,11 @@ note_pid(int proc_fd, const char *pid, struct mc_ctty_set *s)
 	if (mc_parse_u64(pid, 1, INT_MAX, &v) < 0)
 		return;
 	snprintf(path, sizeof(path), "%llu/stat", (unsigned long long)v);
-	if (read_small(proc_fd, path, text, sizeof(text)) < 0 ||
+	if (mc_read_small(proc_fd, path, text, sizeof(text)) < 0 ||
 	    mc_proc_stat_tty(text, &tty_nr) < 0 || (dev = mc_tty_nr_dev(tty_nr)) == 0)
 		return;
 	snprintf(path, sizeof(path), "%llu/status", (unsigned long long)v);
-	if (read_small(proc_fd, path, text, sizeof(text)) < 0 ||
+	if (mc_read_small(proc_fd, path, text, sizeof(text)) < 0 ||
 	    mc_proc_status_ruid(text, &ruid) < 0)
 		return;
 	(void)mc_ctty_note(s, dev, ruid);

@@ -19,7 +19,10 @@
 /* Types and prototypes only: nothing links libsystemd. */
 #include <systemd/sd-bus.h>
 
+#include "cgfs.h"
+#include "cgname.h"
 #include "parse.h"
+#include "proc.h"
 #include "sanitize.h"
 #include "systemd.h"
 
@@ -219,9 +222,7 @@ mc_backend_resolve(enum mc_backend want, enum mc_backend *out,
 int
 mc_sd_slice_name(uid_t uid, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "user-%u.slice", (unsigned)uid);
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	return mc_user_cgroup_name(NULL, uid, ".slice", buf, len);
 }
 
 int
@@ -229,12 +230,14 @@ mc_sd_unit_in_slice(const char *cgpath, uid_t uid, char *unit, size_t len)
 {
 	char prefix[64];
 	const char *rest, *end;
-	size_t n;
+	size_t n, plen;
 
-	snprintf(prefix, sizeof(prefix), "/user.slice/user-%u.slice/", (unsigned)uid);
-	if (strncmp(cgpath, prefix, strlen(prefix)) != 0)
+	if (mc_user_cgroup_name("/user.slice", uid, ".slice/", prefix, sizeof(prefix)) < 0)
+		return -ENAMETOOLONG;
+	plen = strlen(prefix);
+	if (strncmp(cgpath, prefix, plen) != 0)
 		return -ENOENT;
-	rest = cgpath + strlen(prefix);
+	rest = cgpath + plen;
 	end = strchr(rest, '/');
 	n = end != NULL ? (size_t)(end - rest) : strlen(rest);
 	if (n == 0)
@@ -246,38 +249,19 @@ mc_sd_unit_in_slice(const char *cgpath, uid_t uid, char *unit, size_t len)
 	return 0;
 }
 
-/* The calling process's cgroup2 path, from /proc/self/cgroup. */
+/* The calling process's cgroup2 path ("0::PATH" in /proc/self/cgroup);
+ * an empty PATH is refused. */
 static int
 own_cgroup(char *buf, size_t len)
 {
 	char text[4096];
-	const char *p;
-	ssize_t n;
-	int fd;
+	int r;
 
-	fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	text[n] = '\0';
-	/* The unified hierarchy's line is "0::PATH". */
-	for (p = text; p != NULL && *p; ) {
-		const char *nl = strchr(p, '\n');
-		size_t l = nl != NULL ? (size_t)(nl - p) : strlen(p);
-
-		if (l > 3 && strncmp(p, "0::", 3) == 0) {
-			if (l - 3 >= len)
-				return -ENAMETOOLONG;
-			memcpy(buf, p + 3, l - 3);
-			buf[l - 3] = '\0';
-			return 0;
-		}
-		p = nl != NULL ? nl + 1 : NULL;
-	}
-	return -ENOENT;
+	if ((r = mc_read_small(AT_FDCWD, "/proc/self/cgroup", text, sizeof(text))) < 0)
+		return r;
+	if ((r = mc_proc_cgroup_parse(text, 2, buf, len)) < 0)
+		return r;
+	return buf[0] != '\0' ? 0 : -ENOENT;
 }
 
 bool
@@ -587,17 +571,9 @@ static bool
 has_limit(const char *dropin)
 {
 	char text[1024];
-	ssize_t n;
-	int fd;
 
-	fd = open(dropin, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
+	if (mc_read_small(AT_FDCWD, dropin, text, sizeof(text)) < 0 || text[0] == '\0')
 		return false;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	text[n] = '\0';
 	return strstr(text, "MemoryMax=") != NULL && strstr(text, "MemoryMax=infinity") == NULL;
 }
 
