@@ -349,6 +349,7 @@ handle(struct nf *nf, const struct epoll_event *evs, int n, bool stopping)
 			nf->timer_at = 0;
 			nf_on_deadlines(nf, nf_now_ms());
 			nf_summaries(nf, nf_now_ms());
+			nf_metrics_due(nf, nf_now_ms());
 			break;
 		case SRC_INOTIFY:
 			nf_on_inotify(nf);
@@ -502,6 +503,7 @@ main(int argc, char **argv)
 	wait_for_victims(&nf);
 	nf_watch_flush(&nf);
 	nf_summaries(&nf, UINT64_MAX);
+	nf_metrics_due(&nf, UINT64_MAX);
 	ret = EX_OK;
 out:
 	nf_thr_stop(&nf);

@@ -35,6 +35,9 @@
 /* A failed allocation right after a kill is the same OOM, not news. */
 #define NOKILL_QUIET_MS 1000
 #define MAX_VICTIMS 64
+/* The metrics file is rewritten at most once in this time, however many
+ * events come: each rewrite formats every user ever seen. */
+#define METRICS_INTERVAL_MS 1000
 /* Worker threads that register v1 usage thresholds: each registration
  * waits for an RCU grace period in the kernel, and waits in parallel
  * overlap. */
@@ -153,6 +156,7 @@ struct nf {
 	uint32_t *utab;		/* by uid: index into users + 1; 0 empty */
 	size_t utab_size;
 	unsigned children;	/* sendmail processes not yet reaped */
+	uint64_t metrics_at;	/* the metrics file is out of date, due then; 0: not */
 };
 
 uint64_t nf_now_ms(void);
@@ -206,8 +210,15 @@ void nf_thr_stop(struct nf *nf);
 /* deliver.c */
 void nf_deliver(struct nf *nf, struct watch *w, const struct mc_event *ev);
 void nf_summaries(struct nf *nf, uint64_t now);
+/* The next summary's time, or the metrics file's if sooner; 0: none. */
 uint64_t nf_summary_deadline(const struct nf *nf);
 void nf_reap(struct nf *nf);
-void nf_write_metrics(struct nf *nf);
+/* An event changed the numbers: the metrics file is rewritten when
+ * METRICS_INTERVAL_MS have passed (one timer, armed by the first change;
+ * none while nothing changes). */
+void nf_metrics_dirty(struct nf *nf);
+/* Rewrites the metrics file if it is out of date and due at now
+ * (UINT64_MAX: at exit, whatever the time). */
+void nf_metrics_due(struct nf *nf, uint64_t now);
 
 #endif
