@@ -50,6 +50,11 @@ stop_or_kill() {
 	NPID=""
 }
 
+# The kernel's oom_kill count of the cgroup of uid $1.
+kernel_kills() {
+	sed -n 's/^oom_kill //p' "$CG_MNT/$NPARENT/user-$1/$F_OOMCTL"
+}
+
 kills_in_metrics() { # the oom_kills_total value of uid $1 in the file
 	sed -n "s/^pam_memcg_oom_kills_total{uid=\"$1\",[^}]*} //p" "$METRICS" 2>/dev/null
 }
@@ -91,13 +96,15 @@ t_metrics_planted() {
 	done
 }
 
-# A burst of N kills: far fewer than N rewrites (at most one a second, plus
-# one), and after it the file counts all N.
+# A burst of N events: one kill in each of N user cgroups (uids NSS does
+# not know) at once.  Far fewer than N rewrites (at most one a second, plus
+# one), and after the burst the file counts every kill the kernel counted.
 t_metrics_burst() {
-	local n=20 i t0 secs writes rc
+	local n=20 i t0 secs writes events rc bad=0 p want got pids=()
+	local base=4000000100
+	for i in $(seq 0 $((n - 1))); do make_cg $((base + i)); done
 	rm -f "$METRICS"
 	: >"$NLOG"
-	nconf "metrics_file = \"$METRICS\""
 	RATE=60 nconf "metrics_file = \"$METRICS\""
 	start_notifier
 	$PY "$TMP/count_renames.py" "$MDIR" "$TMP/renames" &
@@ -105,23 +112,39 @@ t_metrics_burst() {
 	T_PIDS+=("$counter")
 	wait_for "[ -s '$TMP/renames' ]" 5 || fail "rename counter did not start"
 	t0=$SECONDS
-	for i in $(seq "$n"); do kill_one "$U1"; done
+	for i in $(seq 0 $((n - 1))); do
+		bash -c 'echo $$ >"$1/cgroup.procs" && exec setpriv --reuid="$2" --regid="$2" --clear-groups -- "$3" -c "$4"' \
+			_ "$CG_MNT/$NPARENT/user-$((base + i))" $((base + i)) "$PY" "$HOG" >/dev/null 2>&1 &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do
+		{ wait "$p"; } 2>/dev/null
+		rc=$?
+		[ "$rc" -eq 137 ] || bad=$((bad + 1))
+	done
+	[ "$bad" -eq 0 ] || fail "$bad of the $n allocating processes were not killed"
 	secs=$((SECONDS - t0 + 1))
-	wait_for "[ \"\$(kills_in_metrics $U1_UID)\" = $n ]" 5
-	rc=$?
-	[ "$rc" -eq 0 ] || fail "after the burst the file counts $(kills_in_metrics "$U1_UID") kills, not $n"
+	for i in $(seq 0 $((n - 1))); do
+		want=$(kernel_kills $((base + i)))
+		wait_for "[ \"\$(kills_in_metrics $((base + i)))\" = '$want' ]" 5
+		rc=$?
+		[ "$rc" -eq 0 ] || fail "uid $((base + i)): the file counts $(kills_in_metrics $((base + i))) kills, the kernel $want"
+	done
 	sleep 1.2
 	kill -TERM "$counter"
 	wait "$counter" 2>/dev/null
 	writes=$(cat "$TMP/renames")
-	echo "    ($n kills in about $secs s: $writes rewrites of the metrics file)"
-	[ "$writes" -ge 1 ] && [ "$writes" -le $((secs + 2)) ] && [ "$writes" -lt $((n / 2)) ] ||
-		fail "$writes rewrites for $n kills in $secs s"
+	events=$(grep -c "kill: user .* (uid 40000001[0-9][0-9])" "$NLOG")
+	echo "    ($events events in about $secs s: $writes rewrites of the metrics file)"
+	[ "$events" -ge "$n" ] || fail "only $events events logged for $n cgroups"
+	[ "$writes" -ge 1 ] && [ "$writes" -le $((secs + 2)) ] && [ "$writes" -lt $((events / 2)) ] ||
+		fail "$writes rewrites for $events events in $secs s"
 	stop_or_kill
-	assert_contains "$METRICS" "^pam_memcg_oom_kills_total\\{uid=\"$U1_UID\",user=\"$U1\"\\} $n\$" \
-		"the file counts every kill after the exit"
-	assert_contains "$METRICS" "^pam_memcg_memory_limit_bytes\\{uid=\"$U1_UID\",user=\"$U1\"\\} 67108864\$" \
+	got=$(grep -c "^pam_memcg_oom_kills_total{uid=\"40000001[0-9][0-9]\",user=\"\"} [1-9]" "$METRICS")
+	assert_eq "$n" "$got" "kills of every uid in the file after the exit"
+	assert_contains "$METRICS" "^pam_memcg_memory_limit_bytes\\{uid=\"$base\",user=\"\"\\} 67108864\$" \
 		"the limit gauge"
+	for i in $(seq 0 $((n - 1))); do rmdir "$CG_MNT/$NPARENT/user-$((base + i))"; done
 }
 
 run metrics_planted t_metrics_planted
