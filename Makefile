@@ -21,7 +21,7 @@ NOTIFIER_OBJ = $(patsubst %.c,$(B)/obj/%.o,$(wildcard notifier/*.c))
 PROGS = $(B)/pam_memcg.so $(B)/memcgctl $(if $(NOTIFIER_OBJ),$(B)/memcg-notifier)
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
-TEST_TOOLS = $(B)/tests/pamtest $(B)/tests/syslog_shim.so $(B)/tests/hog
+TEST_TOOLS = $(B)/tests/pamtest $(B)/tests/syslog_shim.so $(B)/tests/hog $(B)/tests/slow_shim.so
 
 # Installation.  PAMDIR defaults to where this system's libpam keeps its
 # modules (pkg-config, then the directory of libpam.so.0).
@@ -77,6 +77,10 @@ $(B)/tests/hog: tests/pam/hog.c
 $(B)/tests/syslog_shim.so: tests/pam/syslog_shim.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -U_FORTIFY_SOURCE -shared -o $@ $<
+
+$(B)/tests/slow_shim.so: tests/pam/slow_shim.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -U_FORTIFY_SOURCE -shared -o $@ $< -ldl
 
 deps:
 	tests/deps.sh
@@ -174,7 +178,7 @@ ASAN_CFLAGS = $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefine
 asan-build: $(TEST_TOOLS)
 	$(MAKE) B=$(ASAN_B) ALL_CFLAGS='$(ASAN_CFLAGS)' LDFLAGS=-fsanitize=address,undefined \
 	  all $(ASAN_B)/tests/pamtest $(UNIT_TESTS:$(B)/%=$(ASAN_B)/%)
-	cp $(B)/tests/hog $(ASAN_B)/tests/hog
+	cp $(B)/tests/hog $(B)/tests/slow_shim.so $(ASAN_B)/tests/
 	$(CC) $(WARN) -O2 -fPIC -U_FORTIFY_SOURCE -shared -o $(ASAN_B)/tests/syslog_shim.so \
 	  tests/pam/syslog_shim.c tests/hardening/nodlclose.c
 asan: asan-build

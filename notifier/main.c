@@ -332,11 +332,18 @@ setup(struct nf *nf)
 static bool
 handle(struct nf *nf, const struct epoll_event *evs, int n, bool stopping)
 {
+	unsigned restarts = nf->restarts;
 	bool run = true;
 
 	for (int i = 0; i < n; i++) {
 		struct src *s = evs[i].data.ptr;
 		uint64_t ticks;
+
+		/* A reload that started the watches over freed them: the rest
+		 * of the batch may point at them.  What is still ready is
+		 * reported again by the next epoll_wait. */
+		if (nf->restarts != restarts)
+			break;
 
 		switch (s->type) {
 		case SRC_SIGNAL:

@@ -142,6 +142,7 @@ struct nf {
 	struct watch **wtab;	/* by uid, chained through hnext */
 	size_t wtab_size, n_watches;
 	size_t n_gone;		/* removed, waiting for nf_watch_sweep */
+	unsigned restarts;	/* nf_watch_stop calls: every watch was freed */
 	unsigned efd_gen;	/* the last one handed out */
 	/* Watched at start but not looked up yet, by uid, oldest first. */
 	uid_t *unresolved;

@@ -175,6 +175,18 @@ close_fd(int *fd)
 	*fd = -1;
 }
 
+/* Closes an fd of a watch that is in the epoll set, taking it out first.
+ * A close alone would not: epoll forgets an fd only when its file goes,
+ * and a threshold worker may hold a duplicate of the eventfd (thresh.c),
+ * so the entry, pointing into the watch, could outlive the watch. */
+static void
+unwatch_fd(struct nf *nf, int *fd)
+{
+	if (*fd >= 0)
+		epoll_ctl(nf->epfd, EPOLL_CTL_DEL, *fd, NULL);
+	close_fd(fd);
+}
+
 /* Reads the small file of the cgroup directory dirfd into buf
  * (NUL-terminated).  Returns 0 or a negative errno. */
 static int
@@ -344,7 +356,7 @@ renew_efd(struct nf *nf, struct watch *w)
 		close(efd);
 		return r;
 	}
-	close_fd(&w->efd);
+	unwatch_fd(nf, &w->efd);
 	w->efd = efd;
 	w->efd_gen = ++nf->efd_gen;
 	w->thr = THR_NONE;
@@ -432,7 +444,7 @@ arm_warn(struct nf *nf, struct watch *w)
 		v1_set_threshold(nf, w, want);
 		return;
 	}
-	close_fd(&w->psi_fd);
+	unwatch_fd(nf, &w->psi_fd);
 	if (w->gone || w->warn_at == 0 || mc_cg_stats(&nf->h, rel, &st) < 0 ||
 	    st.max == MC_UNLIMITED)
 		return;
@@ -450,7 +462,7 @@ arm_warn(struct nf *nf, struct watch *w)
 		if (r == 0)
 			r = epoll_add(nf, w->psi_fd, EPOLLPRI, &w->psi_src);
 		if (r < 0) {
-			close_fd(&w->psi_fd);
+			unwatch_fd(nf, &w->psi_fd);
 			mc_log(&nf->log, LOG_INFO, "no PSI trigger on %s/%s/memory.pressure (%s): warn_at is checked on memory.events changes only",
 			       nf->h.mnt, rel, strerror(-r));
 		}
@@ -462,8 +474,8 @@ arm_warn(struct nf *nf, struct watch *w)
 static void
 free_watch(struct nf *nf, struct watch *w)
 {
-	close_fd(&w->efd);
-	close_fd(&w->psi_fd);
+	unwatch_fd(nf, &w->efd);
+	unwatch_fd(nf, &w->psi_fd);
 	if (w->events_wd >= 0)
 		inotify_rm_watch(nf->inofd, w->events_wd);
 	if (w->limit_wd >= 0)
@@ -676,9 +688,9 @@ mark_gone(struct nf *nf, struct watch *w)
 
 	w->gone = true;
 	nf->n_gone++;
-	close_fd(&w->efd);
+	unwatch_fd(nf, &w->efd);
 	w->thr = THR_NONE;
-	close_fd(&w->psi_fd);
+	unwatch_fd(nf, &w->psi_fd);
 	if (w->events_wd >= 0)
 		inotify_rm_watch(nf->inofd, w->events_wd);
 	if (w->limit_wd >= 0)
@@ -839,6 +851,7 @@ nf_watch_start(struct nf *nf)
 void
 nf_watch_stop(struct nf *nf)
 {
+	nf->restarts++;
 	while (nf->watches != NULL) {
 		struct watch *w = nf->watches;
 
@@ -1005,8 +1018,7 @@ nf_on_src(struct nf *nf, struct src *s, uint32_t events)
 	case SRC_PSI:
 		if (events & (EPOLLERR | EPOLLHUP)) {
 			/* The cgroup is going away. */
-			epoll_ctl(nf->epfd, EPOLL_CTL_DEL, w->psi_fd, NULL);
-			close_fd(&w->psi_fd);
+			unwatch_fd(nf, &w->psi_fd);
 			return;
 		}
 		warn_check(nf, w);

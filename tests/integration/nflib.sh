@@ -40,7 +40,7 @@ default { memory_max = 64M }
 notify {
 	tty = true
 	rate_limit = ${RATE:-0}
-	warn_at = "off"
+	warn_at = "${WARN:-off}"
 	${1:-}
 }
 EOF
