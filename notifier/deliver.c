@@ -3,7 +3,7 @@
  * the local MTA, the log line and the metrics file (rewritten at most once
  * per METRICS_INTERVAL_MS).  Nothing here blocks:
  * terminals are written without waiting, sendmail runs as a child that the
- * SIGCHLD handler reaps. */
+ * SIGCHLD handler reaps, killed when it runs past mail_timeout_s. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -24,9 +24,6 @@
 #include "utmpsel.h"
 
 #define MAX_TTYS 64
-/* More sendmail children than this at once means the MTA is stuck. */
-#define MAX_CHILDREN 32
-
 
 /* Why a terminal was not opened, for the log. */
 static const char *
@@ -157,7 +154,7 @@ to_ttys(struct nf *nf, uid_t uid, const char *name, const char *rel, const char 
 }
 
 static void
-spawn_sendmail(struct nf *nf, const char *to, const char *msg, size_t len)
+spawn_sendmail(struct nf *nf, uid_t uid, const char *to, const char *msg, size_t len)
 {
 	static char a0[] = "sendmail", a1[] = "-t", a2[] = "-oi";
 	static char e0[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
@@ -170,9 +167,9 @@ spawn_sendmail(struct nf *nf, const char *to, const char *msg, size_t len)
 	pid_t pid;
 	ssize_t w;
 
-	if (nf->children >= MAX_CHILDREN) {
+	if (nf->n_children >= MAX_CHILDREN) {
 		mc_log(&nf->log, LOG_ERR, "%u sendmail processes are still running; no mail to %s",
-		       nf->children, to);
+		       nf->n_children, to);
 		return;
 	}
 	if (pipe2(p, O_CLOEXEC) < 0) {
@@ -203,7 +200,11 @@ spawn_sendmail(struct nf *nf, const char *to, const char *msg, size_t len)
 		close(p[1]);
 		return;
 	}
-	nf->children++;
+	/* Reaped by nf_reap; killed by nf_mail_due if it hangs. */
+	nf->children[nf->n_children++] = (struct mail_child){
+		.pid = pid, .uid = uid,
+		.kill_at = nf_now_ms() + (uint64_t)nf->mail_timeout_s * 1000,
+	};
 	/* An empty pipe takes a whole notice; never wait for a slow MTA. */
 	fcntl(p[1], F_SETFL, O_NONBLOCK);
 	w = write(p[1], msg, len);
@@ -235,7 +236,7 @@ to_mail(struct nf *nf, const char *name, const struct mc_msg *m, const struct mc
 		       r == -EINVAL ? "the user name is not a plain mail address" : strerror(-r));
 		return;
 	}
-	spawn_sendmail(nf, name, msg, (size_t)r);
+	spawn_sendmail(nf, m->uid, name, msg, (size_t)r);
 }
 
 /* Sends an event (s == NULL) or a summary to the user's terminals and
@@ -353,6 +354,13 @@ nf_summary_deadline(const struct nf *nf)
 {
 	uint64_t next = nf->metrics_at;
 
+	for (unsigned i = 0; i < nf->n_children; i++) {
+		uint64_t d = nf->children[i].kill_at;
+
+		if (d != 0 && (next == 0 || d < next))
+			next = d;
+	}
+
 	for (size_t i = 0; i < nf->n_users; i++) {
 		uint64_t d = mc_rl_deadline(&nf->users[i].rl);
 
@@ -363,14 +371,37 @@ nf_summary_deadline(const struct nf *nf)
 }
 
 void
+nf_mail_due(struct nf *nf, uint64_t now)
+{
+	for (unsigned i = 0; i < nf->n_children; i++) {
+		struct mail_child *c = &nf->children[i];
+
+		if (c->kill_at == 0 || c->kill_at > now)
+			continue;
+		c->kill_at = 0;
+		/* Our own child, not reaped yet: its pid is still its own. */
+		if (kill(c->pid, SIGKILL) < 0)
+			mc_log(&nf->log, LOG_ERR, "cannot kill sendmail (pid %ld, mail to uid %u): %s",
+			       (long)c->pid, (unsigned)c->uid, strerror(errno));
+		else
+			mc_log(&nf->log, LOG_ERR, "sendmail (pid %ld, mail to uid %u) did not finish within %u s; killed",
+			       (long)c->pid, (unsigned)c->uid, nf->mail_timeout_s);
+	}
+}
+
+void
 nf_reap(struct nf *nf)
 {
 	int status;
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (nf->children > 0)
-			nf->children--;
+		for (unsigned i = 0; i < nf->n_children; i++) {
+			if (nf->children[i].pid == pid) {
+				nf->children[i] = nf->children[--nf->n_children];
+				break;
+			}
+		}
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			mc_log(&nf->log, LOG_DEBUG, "sendmail (pid %ld) done", (long)pid);
 		else if (WIFEXITED(status))

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "notifier.h"
+#include "parse.h"
 #include "systemd.h"
 
 /* Exit codes (also in --help). */
@@ -34,7 +35,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: %s [-c CONF] [-s] [-d] [-u UTMP]\n"
+		"Usage: %s [-c CONF] [-s] [-d] [-u UTMP] [-m SECONDS]\n"
 		"\n"
 		"Watches every user-<uid> memory cgroup that pam_memcg makes under\n"
 		"cgroup_parent (with cgroup_backend = systemd: every user-<uid>.slice\n"
@@ -49,6 +50,9 @@ usage(FILE *fp)
 		"  -s, --syslog       log to syslog (daemon facility) instead of stderr\n"
 		"  -d, --debug        log debug lines too\n"
 		"  -u, --utmp UTMP    utmp file to find terminals in (default %s)\n"
+		"  -m, --mail-timeout SECONDS\n"
+		"                     kill (SIGKILL) a sendmail still running after\n"
+		"                     SECONDS, 1 to 3600 (default %d)\n"
 		"  -h, --help         show this help\n"
 		"\n"
 		"Terminals: the user's utmp entries, and the controlling terminals of\n"
@@ -77,7 +81,7 @@ usage(FILE *fp)
 		"\n"
 		"Exit status: 0 stopped by a signal, 1 config missing or invalid,\n"
 		"2 usage error, 3 no memory cgroup hierarchy or a system error at start.\n",
-		prog, MC_DEFAULT_CONF, _PATH_UTMP);
+		prog, MC_DEFAULT_CONF, _PATH_UTMP, MAIL_TIMEOUT_S);
 }
 
 uint64_t
@@ -357,6 +361,7 @@ handle(struct nf *nf, const struct epoll_event *evs, int n, bool stopping)
 			nf_on_deadlines(nf, nf_now_ms());
 			nf_summaries(nf, nf_now_ms());
 			nf_metrics_due(nf, nf_now_ms());
+			nf_mail_due(nf, nf_now_ms());
 			break;
 		case SRC_INOTIFY:
 			nf_on_inotify(nf);
@@ -439,11 +444,13 @@ main(int argc, char **argv)
 		{ "syslog", no_argument, NULL, 's' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "utmp", required_argument, NULL, 'u' },
+		{ "mail-timeout", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nf nf;
 	bool use_syslog = false;
+	uint64_t secs;
 	int c, ret = EX_SYSTEM;
 
 	memset(&nf, 0, sizeof(nf));
@@ -452,7 +459,8 @@ main(int argc, char **argv)
 	nf.conf_path = MC_DEFAULT_CONF;
 	nf.utmp_path = _PATH_UTMP;
 	nf.log = (struct mc_log){ .emit = mc_log_stderr, .ctx = prog };
-	while ((c = getopt_long(argc, argv, "c:sdu:h", longopts, NULL)) != -1) {
+	nf.mail_timeout_s = MAIL_TIMEOUT_S;
+	while ((c = getopt_long(argc, argv, "c:sdu:m:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			nf.conf_path = optarg;
@@ -465,6 +473,14 @@ main(int argc, char **argv)
 			break;
 		case 'u':
 			nf.utmp_path = optarg;
+			break;
+		case 'm':
+			if (mc_parse_u64(optarg, 1, 3600, &secs) < 0) {
+				fprintf(stderr, "%s: --mail-timeout: \"%s\" is not a number of seconds from 1 to 3600\n",
+					prog, optarg);
+				return EX_USAGE;
+			}
+			nf.mail_timeout_s = (unsigned)secs;
 			break;
 		case 'h':
 			usage(stdout);

@@ -35,6 +35,10 @@
 /* A failed allocation right after a kill is the same OOM, not news. */
 #define NOKILL_QUIET_MS 1000
 #define MAX_VICTIMS 64
+/* More sendmail children than this at once means the MTA is stuck. */
+#define MAX_CHILDREN 32
+/* How long a sendmail may run before it is killed (-m changes it). */
+#define MAIL_TIMEOUT_S 30
 /* The metrics file is rewritten at most once in this time, however many
  * events come: each rewrite formats every user ever seen. */
 #define METRICS_INTERVAL_MS 1000
@@ -156,7 +160,15 @@ struct nf {
 	size_t n_users, cap_users;
 	uint32_t *utab;		/* by uid: index into users + 1; 0 empty */
 	size_t utab_size;
-	unsigned children;	/* sendmail processes not yet reaped */
+	/* sendmail processes not yet reaped; one that has not finished by
+	 * its kill_at is killed (SIGKILL; kill_at 0 then). */
+	struct mail_child {
+		pid_t pid;
+		uid_t uid;
+		uint64_t kill_at;
+	} children[MAX_CHILDREN];
+	unsigned n_children;
+	unsigned mail_timeout_s;	/* -m */
 	uint64_t metrics_at;	/* the metrics file is out of date, due then; 0: not */
 };
 
@@ -211,9 +223,13 @@ void nf_thr_stop(struct nf *nf);
 /* deliver.c */
 void nf_deliver(struct nf *nf, struct watch *w, const struct mc_event *ev);
 void nf_summaries(struct nf *nf, uint64_t now);
-/* The next summary's time, or the metrics file's if sooner; 0: none. */
+/* The next summary's time, or the metrics file's or a sendmail's to be
+ * killed if sooner; 0: none. */
 uint64_t nf_summary_deadline(const struct nf *nf);
 void nf_reap(struct nf *nf);
+/* Kills (SIGKILL) the sendmail children that have run past their time at
+ * now; nf_reap reaps them. */
+void nf_mail_due(struct nf *nf, uint64_t now);
 /* An event changed the numbers: the metrics file is rewritten when
  * METRICS_INTERVAL_MS have passed (one timer, armed by the first change;
  * none while nothing changes). */
