@@ -2,7 +2,7 @@
  * <cgroup_parent>/user-<uid>, or logind's user-<uid>.slice with the systemd
  * backend) hits its limit.  One thread sleeping in epoll until the kernel
  * reports something does all the work (thresh.c's workers only register v1
- * usage thresholds); see --help. */
+ * usage thresholds, lookup.c's only ask NSS); see --help. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -72,9 +72,14 @@ usage(FILE *fp)
 		"with warn_at when the cgroup is under memory pressure or its\n"
 		"memory.events change, so usage that sits above warn_at without any\n"
 		"pressure is not reported.  Counters found at start are the baseline, so\n"
-		"a restart never repeats old events.  With more than 256 user cgroups at\n"
-		"start, those past the first 256 are watched for OOM first and their\n"
-		"users looked up (NSS, rules, warn_at) after the start, between events.\n"
+		"a restart never repeats old events.\n"
+		"\n"
+		"Users are looked up (NSS, rules, warn_at) by worker threads, so a slow\n"
+		"name service delays nobody else's notice; what was found is kept, so a\n"
+		"user seen before is told at once (and looked up again meanwhile).  A\n"
+		"kill of a user never looked up waits 10 s at most for the answer, then\n"
+		"is logged only.  With more than 256 user cgroups at start, the look-ups\n"
+		"of those past the first 256 are queued after the start, between events.\n"
 		"\n"
 		"Signals: SIGHUP re-reads the config (an invalid one is logged and the\n"
 		"old one kept); SIGTERM and SIGINT stop the daemon.\n"
@@ -211,7 +216,7 @@ reload(struct nf *nf)
 		/* The layout points into the config. */
 		mc_layout_for(cfg, nf->backend, &nf->lay);
 		nf_watch_refresh(nf);
-		mc_config_free(old);
+		nf_lookup_retire(nf, old);
 		mc_log(&nf->log, LOG_INFO, "%s reloaded", nf->conf_path);
 		return;
 	}
@@ -227,7 +232,7 @@ reload(struct nf *nf)
 			return;
 	} else {
 		nf->cfg = cfg;
-		mc_config_free(old);
+		nf_lookup_retire(nf, old);
 		mc_log(&nf->log, LOG_INFO, "%s reloaded; now watching %s/%s", nf->conf_path,
 		       nf->h.mnt, nf->lay.parent);
 	}
@@ -372,6 +377,9 @@ handle(struct nf *nf, const struct epoll_event *evs, int n, bool stopping)
 		case SRC_THR_DONE:
 			nf_thr_on_done(nf);
 			break;
+		case SRC_LOOKUP_DONE:
+			nf_lookup_on_done(nf);
+			break;
 		case SRC_OOM:
 		case SRC_PSI:
 		default:
@@ -392,9 +400,9 @@ loop(struct nf *nf)
 	bool run = true;
 
 	while (run) {
-		/* Users a start left to look up: a batch after each look at
-		 * the events, which does not wait then. */
-		bool more = nf->n_unresolved != 0;
+		/* Users a start left to look up: a batch queued after each
+		 * look at the events, which does not wait then. */
+		bool more = nf->next_unresolved < nf->n_unresolved;
 		int n;
 
 		arm_timer(nf);
@@ -530,6 +538,9 @@ main(int argc, char **argv)
 	ret = EX_OK;
 out:
 	nf_thr_stop(&nf);
+	/* A worker still in NSS may read the config: it stays then. */
+	if (!nf_lookup_stop(&nf))
+		nf.cfg = NULL;
 	nf_watch_stop(&nf);
 	if (nf.kmsgfd >= 0)
 		close(nf.kmsgfd);
