@@ -95,6 +95,7 @@ struct watch {
 	uint64_t thr_bytes;	/* the threshold registered or wanted; 0: none */
 	int limit_wd;		/* inotify on the limit file: warn_at follows it */
 	int events_wd;		/* v2: inotify on memory.events */
+	int pop_wd;		/* v2, cgroupfs backend: inotify on cgroup.events */
 	int psi_fd;		/* v2: PSI trigger on memory.pressure */
 	struct src psi_src;
 

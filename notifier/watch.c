@@ -503,6 +503,8 @@ free_watch(struct nf *nf, struct watch *w)
 		inotify_rm_watch(nf->inofd, w->events_wd);
 	if (w->limit_wd >= 0)
 		inotify_rm_watch(nf->inofd, w->limit_wd);
+	if (w->pop_wd >= 0)
+		inotify_rm_watch(nf->inofd, w->pop_wd);
 	free(w->victims);
 	free(w->name);
 	free(w);
@@ -538,6 +540,69 @@ vanished(struct nf *nf, const char *rel, int r)
 	if (fd >= 0)
 		close(fd);
 	return fd == -ENOENT;
+}
+
+/* v2, cgroupfs backend: watches cgroup.events of w's cgroup rel, whose
+ * "populated" goes to 0 when its last process exits (remove_if_empty).
+ * Without it the cgroup is removed at the user's next logout, as on v1. */
+static void
+watch_populated(struct nf *nf, struct watch *w, const char *rel)
+{
+	char path[PATH_MAX * 2];
+
+	if (snprintf(path, sizeof(path), "%s/%s/cgroup.events", nf->h.mnt, rel) >= (int)sizeof(path))
+		return;
+	w->pop_wd = inotify_add_watch(nf->inofd, path, IN_MODIFY | IN_DONT_FOLLOW);
+	if (w->pop_wd < 0)
+		mc_log(&nf->log, LOG_INFO, "cannot watch %s: %s; the cgroup is removed at the user's next logout once empty",
+		       path, strerror(errno));
+}
+
+/* Whether cgroup.events text says that no process is left in the cgroup
+ * or below it ("populated 0" on a line of its own). */
+static bool
+unpopulated(const char *events)
+{
+	static const char key[] = "populated 0\n";
+
+	return strncmp(events, key, sizeof(key) - 1) == 0 || strstr(events, "\npopulated 0\n") != NULL;
+}
+
+/* v2, cgroupfs backend: a user cgroup whose processes outlived the last
+ * logout (pam_memcg's rmdir found it busy then) is removed once the last
+ * of them exits.  A login racing in is safe: rmdir fails with EBUSY once a
+ * process has joined, and pam_memcg's join starts over when the cgroup
+ * vanishes between its open and its attach.  Only on a change: a cgroup
+ * just made by a login is empty too, until the login joins it. */
+static void
+remove_if_empty(struct nf *nf, struct watch *w)
+{
+	char rel[PATH_MAX], buf[256];
+	const char *leaf;
+	int pfd, r;
+
+	nf_watch_rel(nf, w, rel);
+	if (mc_cg_read(&nf->h, rel, "cgroup.events", buf, sizeof(buf)) < 0 || !unpopulated(buf))
+		return;
+	leaf = strrchr(rel, '/');
+	leaf = leaf != NULL ? leaf + 1 : rel;
+	if ((pfd = mc_cg_open_dir(&nf->h, nf->lay.parent)) < 0) {
+		if (pfd != -ENOENT)
+			mc_log(&nf->log, LOG_WARNING, "cannot open %s/%s to remove the empty %s: %s",
+			       nf->h.mnt, nf->lay.parent, leaf, strerror(-pfd));
+		return;
+	}
+	r = unlinkat(pfd, leaf, AT_REMOVEDIR) < 0 ? -errno : 0;
+	close(pfd);
+	if (r == 0)
+		mc_log(&nf->log, LOG_INFO, "removed %s/%s: its last process exited after the last logout",
+		       nf->h.mnt, rel);
+	else if (r == -EBUSY || r == -ENOENT)
+		mc_log(&nf->log, LOG_DEBUG, "%s/%s not removed: %s", nf->h.mnt, rel,
+		       r == -EBUSY ? "in use again" : "already gone");
+	else
+		mc_log(&nf->log, LOG_WARNING, "cannot remove the empty %s/%s: %s", nf->h.mnt, rel,
+		       strerror(-r));
 }
 
 /* Room in nf->unresolved for one more uid; false: look it up now. */
@@ -577,7 +642,7 @@ add_watch(struct nf *nf, uid_t uid)
 		return;
 	}
 	w->uid = uid;
-	w->efd = w->psi_fd = w->events_wd = w->limit_wd = -1;
+	w->efd = w->psi_fd = w->events_wd = w->limit_wd = w->pop_wd = -1;
 	w->efd_src = (struct src){ SRC_OOM, w };
 	w->psi_src = (struct src){ SRC_PSI, w };
 	/* A user seen before is told at once from their record; the look-up
@@ -623,6 +688,8 @@ add_watch(struct nf *nf, uid_t uid)
 			w->events_wd = r;
 		else
 			r = -errno;
+		if (r >= 0 && nf->backend == MC_BACKEND_CGROUPFS)
+			watch_populated(nf, w, rel);
 	}
 	close(dirfd);
 	if (r < 0) {
@@ -796,7 +863,9 @@ mark_gone(struct nf *nf, struct watch *w, bool say)
 		inotify_rm_watch(nf->inofd, w->events_wd);
 	if (w->limit_wd >= 0)
 		inotify_rm_watch(nf->inofd, w->limit_wd);
-	w->events_wd = w->limit_wd = -1;
+	if (w->pop_wd >= 0)
+		inotify_rm_watch(nf->inofd, w->pop_wd);
+	w->events_wd = w->limit_wd = w->pop_wd = -1;
 	if (say)
 		mc_log(&nf->log, LOG_INFO, "%s/%s was removed", nf->h.mnt, nf_watch_rel(nf, w, rel));
 	/* Its fds are free: a cgroup left unwatched for want of them may
@@ -1190,6 +1259,13 @@ nf_on_inotify(struct nf *nf)
 				continue;
 			}
 			for (struct watch *w = nf->watches; w != NULL; w = w->next) {
+				if (w->pop_wd == e->wd && !w->gone) {
+					if (e->mask & IN_IGNORED)
+						w->pop_wd = -1;
+					else
+						remove_if_empty(nf, w);
+					break;
+				}
 				if (w->limit_wd == e->wd && !w->gone) {
 					if (e->mask & IN_IGNORED)
 						w->limit_wd = -1;
