@@ -28,6 +28,11 @@ struct answer {
 	struct mc_account acct;		/* when r is 0; the main thread frees it */
 };
 
+struct retired {
+	struct retired *next;
+	struct mc_config *cfg;
+};
+
 struct lk_pool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -45,8 +50,7 @@ struct lk_pool {
 	unsigned out;		/* handed out, not answered yet */
 	uid_t *wait;		/* queued uids, oldest first (a ring) */
 	size_t wait_head, wait_len, wait_cap;
-	struct mc_config **retired;	/* replaced configs workers may still read */
-	size_t n_retired;
+	struct retired *retired;	/* replaced configs workers may still read */
 };
 
 static void *
@@ -118,8 +122,9 @@ add_worker(struct lk_pool *p)
 
 	if (p->n_threads >= LOOKUP_WORKERS || p->n_threads >= p->out)
 		return;
-	// cppcheck-suppress invalidFunctionArg
+	/* cppcheck's posix library wants fd >= 0: MAP_ANONYMOUS takes -1. */
 	stack = mmap(NULL, GUARD + WORKER_STACK, PROT_READ | PROT_WRITE,
+		     // cppcheck-suppress invalidFunctionArg
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)
 		return;
@@ -154,11 +159,13 @@ end_workers(struct lk_pool *p)
 static void
 free_retired(struct lk_pool *p)
 {
-	for (size_t i = 0; i < p->n_retired; i++)
-		mc_config_free(p->retired[i]);
-	free(p->retired);
-	p->retired = NULL;
-	p->n_retired = 0;
+	while (p->retired != NULL) {
+		struct retired *r = p->retired;
+
+		p->retired = r->next;
+		mc_config_free(r->cfg);
+		free(r);
+	}
 }
 
 /* Answers in the main thread, waiting: no worker could be made. */
@@ -264,19 +271,19 @@ void
 nf_lookup_retire(struct nf *nf, struct mc_config *cfg)
 {
 	struct lk_pool *p = nf->lk;
-	struct mc_config **n;
+	struct retired *r;
 
 	if (p == NULL || p->out == 0) {
 		mc_config_free(cfg);
 		return;
 	}
-	if ((n = realloc(p->retired, (p->n_retired + 1) * sizeof(*n))) == NULL) {
+	if ((r = malloc(sizeof(*r))) == NULL) {
 		/* Rather a small leak than a worker reading freed rules. */
 		mc_log(&nf->log, LOG_ERR, "out of memory: the replaced configuration is kept");
 		return;
 	}
-	p->retired = n;
-	p->retired[p->n_retired++] = cfg;
+	*r = (struct retired){ .next = p->retired, .cfg = cfg };
+	p->retired = r;
 }
 
 bool

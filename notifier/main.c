@@ -35,7 +35,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: %s [-c CONF] [-s] [-d] [-u UTMP] [-m SECONDS]\n"
+		"Usage: %s [-c CONF] [-s] [-d] [-u UTMP] [-m SECONDS] [-k]\n"
 		"\n"
 		"Watches every user-<uid> memory cgroup that pam_memcg makes under\n"
 		"cgroup_parent (with cgroup_backend = systemd: every user-<uid>.slice\n"
@@ -53,6 +53,7 @@ usage(FILE *fp)
 		"  -m, --mail-timeout SECONDS\n"
 		"                     kill (SIGKILL) a sendmail still running after\n"
 		"                     SECONDS, 1 to 3600 (default %d)\n"
+		"  -k, --keep-empty   never remove a user cgroup that empties (cgroup v2)\n"
 		"  -h, --help         show this help\n"
 		"\n"
 		"Terminals: the user's utmp entries, and the controlling terminals of\n"
@@ -82,8 +83,8 @@ usage(FILE *fp)
 		"of those past the first 256 are queued after the start, between events.\n"
 		"\n"
 		"On cgroup v2 (cgroupfs backend) a user cgroup whose last process exits\n"
-		"after the last logout (cgroup.events: populated 0) is removed; on v1 it\n"
-		"stays until the user's next logout.\n"
+		"after the last logout (cgroup.events: populated 0) is removed, unless\n"
+		"-k; on v1 it stays until the user's next logout.\n"
 		"\n"
 		"Signals: SIGHUP re-reads the config (an invalid one is logged and the\n"
 		"old one kept); SIGTERM and SIGINT stop the daemon.\n"
@@ -457,6 +458,7 @@ main(int argc, char **argv)
 		{ "debug", no_argument, NULL, 'd' },
 		{ "utmp", required_argument, NULL, 'u' },
 		{ "mail-timeout", required_argument, NULL, 'm' },
+		{ "keep-empty", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -472,7 +474,7 @@ main(int argc, char **argv)
 	nf.utmp_path = _PATH_UTMP;
 	nf.log = (struct mc_log){ .emit = mc_log_stderr, .ctx = prog };
 	nf.mail_timeout_s = MAIL_TIMEOUT_S;
-	while ((c = getopt_long(argc, argv, "c:sdu:m:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:sdu:m:kh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			nf.conf_path = optarg;
@@ -493,6 +495,9 @@ main(int argc, char **argv)
 				return EX_USAGE;
 			}
 			nf.mail_timeout_s = (unsigned)secs;
+			break;
+		case 'k':
+			nf.keep_empty = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -192,6 +192,7 @@ struct nf {
 	} children[MAX_CHILDREN];
 	unsigned n_children;
 	unsigned mail_timeout_s;	/* -m */
+	bool keep_empty;		/* -k: user cgroups that empty stay */
 	uint64_t metrics_at;	/* the metrics file is out of date, due then; 0: not */
 };
 

@@ -688,7 +688,7 @@ add_watch(struct nf *nf, uid_t uid)
 			w->events_wd = r;
 		else
 			r = -errno;
-		if (r >= 0 && nf->backend == MC_BACKEND_CGROUPFS)
+		if (r >= 0 && nf->backend == MC_BACKEND_CGROUPFS && !nf->keep_empty)
 			watch_populated(nf, w, rel);
 	}
 	close(dirfd);

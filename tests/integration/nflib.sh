@@ -103,13 +103,15 @@ kill_one() {
 	[ "$rc" -eq 137 ] || fail "the allocating process of $1 was not killed (status $rc)"
 }
 
-# start_notifier [LOG] [WRAPPER...]: NF_ARGS (words) go to the notifier.
+# start_notifier [LOG] [WRAPPER...]: NF_ARGS (words) go to the notifier;
+# unset, -k: the cgroups made here have no session in them and would go
+# (on v2) as their last process is killed.
 start_notifier() {
 	local log=${1:-$NLOG}
 	shift 2>/dev/null
 	touch "$log"
 	# shellcheck disable=SC2086 # NF_ARGS is a list of words
-	"$@" "$NOTIFIER" -c "$NCONF" -d -u "$UTMP" ${NF_ARGS:-} >>"$log" 2>&1 &
+	"$@" "$NOTIFIER" -c "$NCONF" -d -u "$UTMP" ${NF_ARGS--k} >>"$log" 2>&1 &
 	NPID=$!
 	T_PIDS+=("$NPID")
 	wait_for "grep -q 'started: watching' '$log'" 10 || fail "notifier did not start"

@@ -31,7 +31,7 @@ t_mail_hung_killed() {
 	local f pid n=0 rc i
 	nconf "mail = true
 	sendmail = \"$TMP/sm-hang\""
-	NF_ARGS="-m 1" start_notifier
+	NF_ARGS="-k -m 1" start_notifier
 	for i in 1 2 3; do kill_one "$U1"; done
 	wait_for "[ \$(ls '$TMP'/mail/hang.*.pid 2>/dev/null | wc -l) -ge 3 ]" 5 || fail "sendmail not run three times"
 	for f in "$TMP"/mail/hang.*.pid; do

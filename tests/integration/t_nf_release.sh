@@ -38,7 +38,7 @@ chmod 755 "$TMP/linger.sh"
 # and is removed within a second of that process's exit.
 t_release_after_logout() {
 	local bg ms t0 rc
-	start_notifier
+	NF_ARGS="" start_notifier
 	session svc "$U1" "$TMP/linger.sh" "$TMP/in.txt" 2 >"$TMP/out.txt"
 	assert_contains "$TMP/out.txt" '^open=0$' "session opened"
 	assert_eq "/$NPARENT/user-$U1_UID" "$(sed -n 's/^cg=//p' "$TMP/in.txt")" "session in the user cgroup"
@@ -62,7 +62,7 @@ t_release_after_logout() {
 # session opens and runs in the user cgroup, none gives up.
 t_release_races_login() {
 	local i bad=0 cg
-	start_notifier
+	NF_ARGS="" start_notifier
 	for i in $(seq 40); do
 		session svc "$U1" "$TMP/linger.sh" "$TMP/in.$i" 0.1 >"$TMP/out.$i"
 		grep -q '^open=0$' "$TMP/out.$i" || bad=$((bad + 1))
@@ -77,6 +77,22 @@ t_release_races_login() {
 	stop_notifier
 }
 
+# With -k the empty cgroup stays (until the next logout).
+t_release_keep_empty() {
+	local bg rc
+	NF_ARGS="-k" start_notifier
+	session svc "$U1" "$TMP/linger.sh" "$TMP/in.txt" 1 >"$TMP/out.txt"
+	bg=$(sed -n 's/^bg=//p' "$TMP/in.txt")
+	wait_for "[ ! -e /proc/$bg ]" 10 || fail "the lingering process $bg did not end"
+	sleep 1
+	[ -d "$CGDIR" ]
+	rc=$?
+	[ "$rc" -eq 0 ] || fail "-k: the empty cgroup was removed"
+	stop_notifier
+	rmdir "$CGDIR" 2>/dev/null
+}
+
 run release_after_logout t_release_after_logout
+run release_keep_empty t_release_keep_empty
 run release_races_login t_release_races_login
 t_done
