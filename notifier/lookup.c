@@ -262,8 +262,13 @@ nf_lookup_on_done(struct nf *nf)
 	dispatch(nf, p);
 	if (p->out == 0) {
 		free_retired(p);
-		if (p->wait_len == 0)
+		if (p->wait_len == 0) {
 			end_workers(p);
+			/* A start's queue of thousands is not kept. */
+			free(p->wait);
+			p->wait = NULL;
+			p->wait_cap = p->wait_head = 0;
+		}
 	}
 }
 

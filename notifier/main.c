@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <paths.h>
 #include <poll.h>
 #include <signal.h>
@@ -519,6 +520,9 @@ main(int argc, char **argv)
 		/* One line each, even when stderr is a pipe to a journal. */
 		setvbuf(stderr, NULL, _IOLBF, 0);
 	}
+	/* One malloc arena: the look-up workers' allocations would otherwise
+	 * get arenas of their own, whose touched pages stay after they end. */
+	mallopt(M_ARENA_MAX, 1);
 	nf.ram = mc_ram_bytes();
 	if (load_config(&nf, &nf.cfg) < 0) {
 		ret = EX_CONFIG;
