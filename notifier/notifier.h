@@ -107,6 +107,7 @@ struct watch {
 	bool own_oom_seen;
 	bool gone;		/* removed; freed once its check is done */
 	bool warned;		/* usage is above warn_at and was told */
+	bool warn_retry;	/* v2: warn_at not armed for want of fds: retried */
 	bool have_last;
 	/* Name and settings known (looked up, or from the user's record),
 	 * warn_at armed.  Until then its look-up is on its way (lookup.c), or

@@ -29,6 +29,7 @@ static void warn_check(struct nf *nf, struct watch *w);
 static void finish_watch(struct nf *nf, struct watch *w);
 static void mark_gone(struct nf *nf, struct watch *w, bool say);
 static void evaluate(struct nf *nf, struct watch *w, bool final);
+static void retry_later(struct nf *nf, const char *what, const char *rel, int r);
 
 const char *
 nf_watch_rel(const struct nf *nf, const struct watch *w, char *buf)
@@ -448,6 +449,22 @@ nf_watch_thr_done(struct nf *nf, uid_t uid, unsigned gen, int r)
 	warn_check(nf, w);
 }
 
+/* Whether r says the daemon ran short of fds or memory (worth a retry). */
+static bool
+short_of(int r)
+{
+	return r == -EMFILE || r == -ENFILE || r == -ENOMEM;
+}
+
+/* v2: warn_at could not be armed on w for want of fds or memory: the
+ * retry timer arms it again. */
+static void
+warn_retry(struct nf *nf, struct watch *w, const char *rel, int r)
+{
+	w->warn_retry = true;
+	retry_later(nf, "arm warn_at on", rel, r);
+}
+
 /* (Re)arms the warn_at watch: a usage threshold (v1) or a PSI trigger
  * (v2). */
 static void
@@ -468,14 +485,22 @@ arm_warn(struct nf *nf, struct watch *w)
 		return;
 	}
 	unwatch_fd(nf, &w->psi_fd);
-	if (w->gone || w->warn_at == 0 || mc_cg_stats(&nf->h, rel, &st) < 0 ||
-	    st.max == MC_UNLIMITED)
+	w->warn_retry = false;
+	if (w->gone || w->warn_at == 0)
 		return;
+	if ((r = mc_cg_stats(&nf->h, rel, &st)) < 0 || st.max == MC_UNLIMITED) {
+		if (r < 0 && short_of(r))
+			warn_retry(nf, w, rel, r);
+		return;
+	}
 	{
 		int dirfd = mc_cg_open_dir(&nf->h, rel);
 
-		if (dirfd < 0)
+		if (dirfd < 0) {
+			if (short_of(dirfd))
+				warn_retry(nf, w, rel, dirfd);
 			return;
+		}
 		w->psi_fd = openat(dirfd, "memory.pressure",
 				   O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 		r = w->psi_fd < 0 ? -errno : 0;
@@ -486,8 +511,11 @@ arm_warn(struct nf *nf, struct watch *w)
 			r = epoll_add(nf, w->psi_fd, EPOLLPRI, &w->psi_src);
 		if (r < 0) {
 			unwatch_fd(nf, &w->psi_fd);
-			mc_log(&nf->log, LOG_INFO, "no PSI trigger on %s/%s/memory.pressure (%s): warn_at is checked on memory.events changes only",
-			       nf->h.mnt, rel, strerror(-r));
+			if (short_of(r))
+				warn_retry(nf, w, rel, r);
+			else
+				mc_log(&nf->log, LOG_INFO, "no PSI trigger on %s/%s/memory.pressure (%s): warn_at is checked on memory.events changes only",
+				       nf->h.mnt, rel, strerror(-r));
 		}
 		warn_check(nf, w);
 	}
@@ -1428,10 +1456,13 @@ nf_on_deadlines(struct nf *nf, uint64_t now)
 		nf->retry_ms = nf->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : nf->retry_ms * 2;
 		nf->retrying = true;
 		rescan(nf);
-		/* And those whose look-up failed. */
-		for (struct watch *w = nf->watches; w != NULL; w = w->next)
+		/* And those whose look-up or warn_at failed. */
+		for (struct watch *w = nf->watches; w != NULL; w = w->next) {
 			if (!w->gone && !w->resolved)
 				want_lookup(nf, w->uid);
+			else if (!w->gone && w->warn_retry)
+				arm_warn(nf, w);
+		}
 		nf->retrying = false;
 		if (nf->retry_at == 0) {
 			nf->retry_ms = 0;
