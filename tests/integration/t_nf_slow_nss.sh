@@ -18,6 +18,9 @@ mkdir -p "$TEST_PARENT_DIR"
 make_cg "$U1_UID"
 # Long enough for a kill under emulation (the VM lanes) to fit inside it.
 NSS_MS=15000
+# How soon a notice must come: 200 ms here; the VM lanes (software
+# emulation, where a plain notice takes 30-230 ms) set more.
+NOTICE_MS=${MEMCG_TEST_NOTICE_MS:-200}
 
 # Milliseconds from the end of kill_one (the victim reaped) until the
 # notice shows on the screen.
@@ -26,10 +29,10 @@ told_ms() { # told_ms SCREEN VICTIM
 }
 
 # U2's cgroup appears while looking U2 up takes 15 s; U1 (watched) is
-# killed meanwhile: told within 200 ms, and U2 is watched once its look-up
-# answers.  Then U2, now known, logs out and in again (its cgroup removed
-# and made anew) while the look-up is still slow: its own kill is told
-# within 200 ms too, without waiting for NSS.
+# killed meanwhile: told within NOTICE_MS, and U2 is watched once its
+# look-up answers.  Then U2, now known, logs out and in again (its cgroup
+# removed and made anew) while the look-up is still slow: its own kill is
+# told within NOTICE_MS too, without waiting for NSS.
 t_slow_lookup_delays_nobody() {
 	local ms t0
 	nconf
@@ -44,7 +47,7 @@ t_slow_lookup_delays_nobody() {
 	kill_one "$U1"
 	ms=$(told_ms "$TMP/u1.screen" "$VICTIM")
 	echo "    (U1 told $ms ms after its kill, with U2's look-up under way)"
-	[ "$ms" -le 200 ] || fail "U1's notice took $ms ms while U2 was looked up"
+	[ "$ms" -le "$NOTICE_MS" ] || fail "U1's notice took $ms ms while U2 was looked up (at most $NOTICE_MS)"
 	grep -q "watching .*/user-$U2_UID " "$NLOG"
 	local rc=$? el=$(( (${EPOCHREALTIME/./} - ${t0/./}) / 1000 ))
 	[ "$el" -lt $((NSS_MS - 500)) ] || fail "the kill took $el ms, longer than the slowed look-up: nothing was shown"
@@ -61,7 +64,7 @@ t_slow_lookup_delays_nobody() {
 	kill_one "$U2"
 	ms=$(told_ms "$TMP/u2.screen" "$VICTIM")
 	echo "    (U2, known, told $ms ms after its kill, its refresh look-up under way)"
-	[ "$ms" -le 200 ] || fail "U2's notice took $ms ms"
+	[ "$ms" -le "$NOTICE_MS" ] || fail "U2's notice took $ms ms (at most $NOTICE_MS)"
 	stop_notifier
 }
 
