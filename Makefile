@@ -22,7 +22,7 @@ PROGS = $(B)/pam_memcg.so $(B)/memcgctl $(if $(NOTIFIER_OBJ),$(B)/memcg-notifier
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_TOOLS = $(B)/tests/pamtest $(B)/tests/syslog_shim.so $(B)/tests/hog \
-             $(B)/tests/grfail_shim.so $(B)/tests/leaderless
+             $(B)/tests/grfail_shim.so $(B)/tests/leaderless $(B)/tests/slow_shim.so
 
 # Installation.  PAMDIR defaults to where this system's libpam keeps its
 # modules (pkg-config, then the directory of libpam.so.0).
@@ -86,6 +86,10 @@ $(B)/tests/grfail_shim.so: tests/pam/grfail_shim.c
 $(B)/tests/leaderless: tests/pam/leaderless.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -pthread -o $@ $<
+
+$(B)/tests/slow_shim.so: tests/pam/slow_shim.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -U_FORTIFY_SOURCE -shared -o $@ $< -ldl
 
 deps:
 	tests/deps.sh
@@ -183,7 +187,7 @@ print-pamdir:
 
 # ASan+UBSan builds of the three programs, pamtest and the unit tests in
 # build/asan/ (same file names), then the unit tests and t_module,
-# t_concurrency, t_notifier against them.  hog and the syslog shim stay
+# t_concurrency, t_notifier, t_nf_efd against them.  hog and the syslog shim stay
 # unsanitized: they run inside (or are preloaded into) other programs.
 ASAN_B = $(B)/asan
 ASAN_CFLAGS = $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -191,7 +195,8 @@ ASAN_CFLAGS = $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefine
 asan-build: $(TEST_TOOLS)
 	$(MAKE) B=$(ASAN_B) ALL_CFLAGS='$(ASAN_CFLAGS)' LDFLAGS=-fsanitize=address,undefined \
 	  all $(ASAN_B)/tests/pamtest $(UNIT_TESTS:$(B)/%=$(ASAN_B)/%)
-	cp $(B)/tests/hog $(B)/tests/leaderless $(B)/tests/grfail_shim.so $(ASAN_B)/tests/
+	cp $(B)/tests/hog $(B)/tests/leaderless $(B)/tests/grfail_shim.so $(B)/tests/slow_shim.so \
+	  $(ASAN_B)/tests/
 	$(CC) $(WARN) -O2 -fPIC -U_FORTIFY_SOURCE -shared -o $(ASAN_B)/tests/syslog_shim.so \
 	  tests/pam/syslog_shim.c tests/hardening/nodlclose.c
 asan: asan-build

@@ -1,8 +1,9 @@
 /* Telling users: the per-user rate limit, terminals (from utmp and the
  * controlling terminals of the processes in the user's cgroup), mail through
- * the local MTA, the log line and the metrics file.  Nothing here blocks:
+ * the local MTA, the log line and the metrics file (rewritten at most once
+ * per METRICS_INTERVAL_MS).  Nothing here blocks:
  * terminals are written without waiting, sendmail runs as a child that the
- * SIGCHLD handler reaps. */
+ * SIGCHLD handler reaps, killed when it runs past mail_timeout_s. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,9 +24,6 @@
 #include "utmpsel.h"
 
 #define MAX_TTYS 64
-/* More sendmail children than this at once means the MTA is stuck. */
-#define MAX_CHILDREN 32
-
 
 /* Why a terminal was not opened, for the log. */
 static const char *
@@ -155,7 +154,7 @@ to_ttys(struct nf *nf, uid_t uid, const char *name, const char *rel, const char 
 }
 
 static void
-spawn_sendmail(struct nf *nf, const char *to, const char *msg, size_t len)
+spawn_sendmail(struct nf *nf, uid_t uid, const char *to, const char *msg, size_t len)
 {
 	static char a0[] = "sendmail", a1[] = "-t", a2[] = "-oi";
 	static char e0[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
@@ -168,9 +167,9 @@ spawn_sendmail(struct nf *nf, const char *to, const char *msg, size_t len)
 	pid_t pid;
 	ssize_t w;
 
-	if (nf->children >= MAX_CHILDREN) {
+	if (nf->n_children >= MAX_CHILDREN) {
 		mc_log(&nf->log, LOG_ERR, "%u sendmail processes are still running; no mail to %s",
-		       nf->children, to);
+		       nf->n_children, to);
 		return;
 	}
 	if (pipe2(p, O_CLOEXEC) < 0) {
@@ -201,7 +200,11 @@ spawn_sendmail(struct nf *nf, const char *to, const char *msg, size_t len)
 		close(p[1]);
 		return;
 	}
-	nf->children++;
+	/* Reaped by nf_reap; killed by nf_mail_due if it hangs. */
+	nf->children[nf->n_children++] = (struct mail_child){
+		.pid = pid, .uid = uid,
+		.kill_at = nf_now_ms() + (uint64_t)nf->mail_timeout_s * 1000,
+	};
 	/* An empty pipe takes a whole notice; never wait for a slow MTA. */
 	fcntl(p[1], F_SETFL, O_NONBLOCK);
 	w = write(p[1], msg, len);
@@ -233,7 +236,7 @@ to_mail(struct nf *nf, const char *name, const struct mc_msg *m, const struct mc
 		       r == -EINVAL ? "the user name is not a plain mail address" : strerror(-r));
 		return;
 	}
-	spawn_sendmail(nf, name, msg, (size_t)r);
+	spawn_sendmail(nf, m->uid, name, msg, (size_t)r);
 }
 
 /* Sends an event (s == NULL) or a summary to the user's terminals and
@@ -309,7 +312,7 @@ nf_deliver(struct nf *nf, struct watch *w, const struct mc_event *ev)
 	else
 		mc_log(&nf->log, LOG_DEBUG, "uid %u: held back by rate_limit for the summary",
 		       (unsigned)w->uid);
-	nf_write_metrics(nf);
+	nf_metrics_dirty(nf);
 }
 
 void
@@ -349,7 +352,14 @@ nf_summaries(struct nf *nf, uint64_t now)
 uint64_t
 nf_summary_deadline(const struct nf *nf)
 {
-	uint64_t next = 0;
+	uint64_t next = nf->metrics_at;
+
+	for (unsigned i = 0; i < nf->n_children; i++) {
+		uint64_t d = nf->children[i].kill_at;
+
+		if (d != 0 && (next == 0 || d < next))
+			next = d;
+	}
 
 	for (size_t i = 0; i < nf->n_users; i++) {
 		uint64_t d = mc_rl_deadline(&nf->users[i].rl);
@@ -361,14 +371,37 @@ nf_summary_deadline(const struct nf *nf)
 }
 
 void
+nf_mail_due(struct nf *nf, uint64_t now)
+{
+	for (unsigned i = 0; i < nf->n_children; i++) {
+		struct mail_child *c = &nf->children[i];
+
+		if (c->kill_at == 0 || c->kill_at > now)
+			continue;
+		c->kill_at = 0;
+		/* Our own child, not reaped yet: its pid is still its own. */
+		if (kill(c->pid, SIGKILL) < 0)
+			mc_log(&nf->log, LOG_ERR, "cannot kill sendmail (pid %ld, mail to uid %u): %s",
+			       (long)c->pid, (unsigned)c->uid, strerror(errno));
+		else
+			mc_log(&nf->log, LOG_ERR, "sendmail (pid %ld, mail to uid %u) did not finish within %u s; killed",
+			       (long)c->pid, (unsigned)c->uid, nf->mail_timeout_s);
+	}
+}
+
+void
 nf_reap(struct nf *nf)
 {
 	int status;
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (nf->children > 0)
-			nf->children--;
+		for (unsigned i = 0; i < nf->n_children; i++) {
+			if (nf->children[i].pid == pid) {
+				nf->children[i] = nf->children[--nf->n_children];
+				break;
+			}
+		}
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			mc_log(&nf->log, LOG_DEBUG, "sendmail (pid %ld) done", (long)pid);
 		else if (WIFEXITED(status))
@@ -380,8 +413,39 @@ nf_reap(struct nf *nf)
 	}
 }
 
-void
-nf_write_metrics(struct nf *nf)
+/* Opens a new file next to path for writing: a random name, created here
+ * (O_EXCL: no symlink, FIFO or file planted at the name is ever opened),
+ * mode 0644 whatever the umask.  Its name goes into tmp (PATH_MAX bytes).
+ * Returns the fd or a negative errno. */
+static int
+open_tmp_beside(const char *path, char *tmp)
+{
+	struct stat sb;
+	int fd, r;
+
+	if (snprintf(tmp, PATH_MAX, "%s.XXXXXX", path) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	if ((fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
+		return -errno;
+	if (fchmod(fd, 0644) < 0 || fstat(fd, &sb) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		r = -EINVAL;
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	unlink(tmp);
+	return r;
+}
+
+/* Rewrites the metrics file from the numbers read at each user's last
+ * event (no cgroup is read here: the cost is one format and one write). */
+static void
+write_metrics(struct nf *nf)
 {
 	const char *path = nf->cfg->notify.metrics_file;
 	struct mc_metric_user *mu = NULL;
@@ -393,33 +457,30 @@ nf_write_metrics(struct nf *nf)
 	if (path == NULL || path[0] == '\0')
 		return;
 	cap = 4096 + nf->n_users * 2048;
-	if ((mu = calloc(nf->n_users + 1, sizeof(*mu))) == NULL || (buf = malloc(cap)) == NULL)
+	if ((mu = calloc(nf->n_users + 1, sizeof(*mu))) == NULL || (buf = malloc(cap)) == NULL) {
+		mc_log(&nf->log, LOG_ERR, "out of memory: metrics file %s not written", path);
 		goto out;
+	}
 	for (size_t i = 0; i < nf->n_users; i++) {
-		struct user *u = &nf->users[i];
-		struct watch *w = nf_find_watch(nf, u->uid);
-		struct mc_cg_stats st;
-		char rel[PATH_MAX];
+		const struct user *u = &nf->users[i];
 
 		mu[i].uid = u->uid;
 		mu[i].user = u->name;
-		if (w != NULL && mc_cg_stats(&nf->h, nf_watch_rel(nf, w, rel), &st) == 0) {
+		if (u->have_last && nf_find_watch(nf, u->uid) != NULL) {
 			mu[i].have_cgroup = true;
-			mu[i].limit = st.max;
-			mu[i].usage = st.current;
-			mu[i].peak = st.peak;
-			mu[i].have_peak = st.have_peak;
+			mu[i].limit = u->last.max;
+			mu[i].usage = u->last.current;
+			mu[i].peak = u->last.peak;
+			mu[i].have_peak = u->last.have_peak;
 		}
 		memcpy(mu[i].events, u->events, sizeof(mu[i].events));
 		mu[i].oom_kills = u->kills;
 	}
 	if ((len = mc_metrics_format(mu, nf->n_users, buf, cap)) < 0)
 		goto out;
-	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp))
-		goto out;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		mc_log(&nf->log, LOG_ERR, "cannot create %s: %s", tmp, strerror(errno));
+	if ((fd = open_tmp_beside(path, tmp)) < 0) {
+		mc_log(&nf->log, LOG_ERR, "cannot create a temporary file beside the metrics file %s: %s",
+		       path, strerror(-fd));
 		goto out;
 	}
 	ok = write(fd, buf, (size_t)len) == len;
@@ -430,8 +491,28 @@ nf_write_metrics(struct nf *nf)
 		mc_log(&nf->log, LOG_ERR, "cannot write the metrics file %s: %s", path,
 		       strerror(errno));
 		unlink(tmp);
+		goto out;
 	}
+	mc_log(&nf->log, LOG_DEBUG, "metrics file %s written (%zu users)", path, nf->n_users);
 out:
 	free(buf);
 	free(mu);
+}
+
+void
+nf_metrics_dirty(struct nf *nf)
+{
+	const char *path = nf->cfg->notify.metrics_file;
+
+	if (path != NULL && path[0] != '\0' && nf->metrics_at == 0)
+		nf->metrics_at = nf_now_ms() + METRICS_INTERVAL_MS;
+}
+
+void
+nf_metrics_due(struct nf *nf, uint64_t now)
+{
+	if (nf->metrics_at == 0 || nf->metrics_at > now)
+		return;
+	nf->metrics_at = 0;
+	write_metrics(nf);
 }

@@ -2,10 +2,11 @@
  * <cgroup_parent>/user-<uid>, or logind's user-<uid>.slice with the systemd
  * backend) hits its limit.  One thread sleeping in epoll until the kernel
  * reports something does all the work (thresh.c's workers only register v1
- * usage thresholds); see --help. */
+ * usage thresholds, lookup.c's only ask NSS); see --help. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <paths.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "notifier.h"
+#include "parse.h"
 #include "systemd.h"
 
 /* Exit codes (also in --help). */
@@ -34,7 +36,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: %s [-c CONF] [-s] [-d] [-u UTMP]\n"
+		"Usage: %s [-c CONF] [-s] [-d] [-u UTMP] [-m SECONDS] [-k]\n"
 		"\n"
 		"Watches every user-<uid> memory cgroup that pam_memcg makes under\n"
 		"cgroup_parent (with cgroup_backend = systemd: every user-<uid>.slice\n"
@@ -50,6 +52,10 @@ usage(FILE *fp)
 		"  -s, --syslog       log to syslog (daemon facility) instead of stderr\n"
 		"  -d, --debug        log debug lines too\n"
 		"  -u, --utmp UTMP    utmp file to find terminals in (default %s)\n"
+		"  -m, --mail-timeout SECONDS\n"
+		"                     kill (SIGKILL) a sendmail still running after\n"
+		"                     SECONDS, 1 to 3600 (default %d)\n"
+		"  -k, --keep-empty   never remove a user cgroup that empties (cgroup v2)\n"
 		"  -h, --help         show this help\n"
 		"\n"
 		"Terminals: the user's utmp entries, and the controlling terminals of\n"
@@ -69,16 +75,25 @@ usage(FILE *fp)
 		"with warn_at when the cgroup is under memory pressure or its\n"
 		"memory.events change, so usage that sits above warn_at without any\n"
 		"pressure is not reported.  Counters found at start are the baseline, so\n"
-		"a restart never repeats old events.  With more than 256 user cgroups at\n"
-		"start, those past the first 256 are watched for OOM first and their\n"
-		"users looked up (NSS, rules, warn_at) after the start, between events.\n"
+		"a restart never repeats old events.\n"
+		"\n"
+		"Users are looked up (NSS, rules, warn_at) by worker threads, so a slow\n"
+		"name service delays nobody else's notice; what was found is kept, so a\n"
+		"user seen before is told at once (and looked up again meanwhile).  A\n"
+		"kill of a user never looked up waits 10 s at most for the answer, then\n"
+		"is logged only.  With more than 256 user cgroups at start, the look-ups\n"
+		"of those past the first 256 are queued after the start, between events.\n"
+		"\n"
+		"On cgroup v2 (cgroupfs backend) a user cgroup whose last process exits\n"
+		"after the last logout (cgroup.events: populated 0) is removed, unless\n"
+		"-k; on v1 it stays until the user's next logout.\n"
 		"\n"
 		"Signals: SIGHUP re-reads the config (an invalid one is logged and the\n"
 		"old one kept); SIGTERM and SIGINT stop the daemon.\n"
 		"\n"
 		"Exit status: 0 stopped by a signal, 1 config missing or invalid,\n"
 		"2 usage error, 3 no memory cgroup hierarchy or a system error at start.\n",
-		prog, MC_DEFAULT_CONF, _PATH_UTMP);
+		prog, MC_DEFAULT_CONF, _PATH_UTMP, MAIL_TIMEOUT_S);
 }
 
 uint64_t
@@ -208,7 +223,7 @@ reload(struct nf *nf)
 		/* The layout points into the config. */
 		mc_layout_for(cfg, nf->backend, &nf->lay);
 		nf_watch_refresh(nf);
-		mc_config_free(old);
+		nf_lookup_retire(nf, old);
 		mc_log(&nf->log, LOG_INFO, "%s reloaded", nf->conf_path);
 		return;
 	}
@@ -224,7 +239,7 @@ reload(struct nf *nf)
 			return;
 	} else {
 		nf->cfg = cfg;
-		mc_config_free(old);
+		nf_lookup_retire(nf, old);
 		mc_log(&nf->log, LOG_INFO, "%s reloaded; now watching %s/%s", nf->conf_path,
 		       nf->h.mnt, nf->lay.parent);
 	}
@@ -333,11 +348,18 @@ setup(struct nf *nf)
 static bool
 handle(struct nf *nf, const struct epoll_event *evs, int n, bool stopping)
 {
+	unsigned restarts = nf->restarts;
 	bool run = true;
 
 	for (int i = 0; i < n; i++) {
 		struct src *s = evs[i].data.ptr;
 		uint64_t ticks;
+
+		/* A reload that started the watches over freed them: the rest
+		 * of the batch may point at them.  What is still ready is
+		 * reported again by the next epoll_wait. */
+		if (nf->restarts != restarts)
+			break;
 
 		switch (s->type) {
 		case SRC_SIGNAL:
@@ -350,6 +372,8 @@ handle(struct nf *nf, const struct epoll_event *evs, int n, bool stopping)
 			nf->timer_at = 0;
 			nf_on_deadlines(nf, nf_now_ms());
 			nf_summaries(nf, nf_now_ms());
+			nf_metrics_due(nf, nf_now_ms());
+			nf_mail_due(nf, nf_now_ms());
 			break;
 		case SRC_INOTIFY:
 			nf_on_inotify(nf);
@@ -359,6 +383,9 @@ handle(struct nf *nf, const struct epoll_event *evs, int n, bool stopping)
 			break;
 		case SRC_THR_DONE:
 			nf_thr_on_done(nf);
+			break;
+		case SRC_LOOKUP_DONE:
+			nf_lookup_on_done(nf);
 			break;
 		case SRC_OOM:
 		case SRC_PSI:
@@ -380,9 +407,9 @@ loop(struct nf *nf)
 	bool run = true;
 
 	while (run) {
-		/* Users a start left to look up: a batch after each look at
-		 * the events, which does not wait then. */
-		bool more = nf->n_unresolved != 0;
+		/* Users a start left to look up: a batch queued after each
+		 * look at the events, which does not wait then. */
+		bool more = nf->next_unresolved < nf->n_unresolved;
 		int n;
 
 		arm_timer(nf);
@@ -432,11 +459,14 @@ main(int argc, char **argv)
 		{ "syslog", no_argument, NULL, 's' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "utmp", required_argument, NULL, 'u' },
+		{ "mail-timeout", required_argument, NULL, 'm' },
+		{ "keep-empty", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nf nf;
 	bool use_syslog = false;
+	uint64_t secs;
 	int c, ret = EX_SYSTEM;
 
 	memset(&nf, 0, sizeof(nf));
@@ -445,7 +475,8 @@ main(int argc, char **argv)
 	nf.conf_path = MC_DEFAULT_CONF;
 	nf.utmp_path = _PATH_UTMP;
 	nf.log = (struct mc_log){ .emit = mc_log_stderr, .ctx = prog };
-	while ((c = getopt_long(argc, argv, "c:sdu:h", longopts, NULL)) != -1) {
+	nf.mail_timeout_s = MAIL_TIMEOUT_S;
+	while ((c = getopt_long(argc, argv, "c:sdu:m:kh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			nf.conf_path = optarg;
@@ -458,6 +489,17 @@ main(int argc, char **argv)
 			break;
 		case 'u':
 			nf.utmp_path = optarg;
+			break;
+		case 'm':
+			if (mc_parse_u64(optarg, 1, 3600, &secs) < 0) {
+				fprintf(stderr, "%s: --mail-timeout: \"%s\" is not a number of seconds from 1 to 3600\n",
+					prog, optarg);
+				return EX_USAGE;
+			}
+			nf.mail_timeout_s = (unsigned)secs;
+			break;
+		case 'k':
+			nf.keep_empty = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -479,6 +521,9 @@ main(int argc, char **argv)
 		/* One line each, even when stderr is a pipe to a journal. */
 		setvbuf(stderr, NULL, _IOLBF, 0);
 	}
+	/* One malloc arena: the look-up workers' allocations would otherwise
+	 * get arenas of their own, whose touched pages stay after they end. */
+	mallopt(M_ARENA_MAX, 1);
 	nf.ram = mc_ram_bytes();
 	if (load_config(&nf, &nf.cfg) < 0) {
 		ret = EX_CONFIG;
@@ -503,9 +548,13 @@ main(int argc, char **argv)
 	wait_for_victims(&nf);
 	nf_watch_flush(&nf);
 	nf_summaries(&nf, UINT64_MAX);
+	nf_metrics_due(&nf, UINT64_MAX);
 	ret = EX_OK;
 out:
 	nf_thr_stop(&nf);
+	/* A worker still in NSS may read the config: it stays then. */
+	if (!nf_lookup_stop(&nf))
+		nf.cfg = NULL;
 	nf_watch_stop(&nf);
 	if (nf.kmsgfd >= 0)
 		close(nf.kmsgfd);

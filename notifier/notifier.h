@@ -1,6 +1,7 @@
 /* memcg-notifier's shared state: one daemon, one epoll loop.  main.c owns
  * the loop and the signals, watch.c the cgroups and the kernel log,
- * deliver.c the notices (terminals, mail, rate limit, metrics). */
+ * deliver.c the notices (terminals, mail, rate limit, metrics); thresh.c
+ * and lookup.c run the worker threads the kernel and NSS force on us. */
 #ifndef MEMCG_NOTIFIER_H
 #define MEMCG_NOTIFIER_H
 
@@ -35,16 +36,31 @@
 /* A failed allocation right after a kill is the same OOM, not news. */
 #define NOKILL_QUIET_MS 1000
 #define MAX_VICTIMS 64
+/* More sendmail children than this at once means the MTA is stuck. */
+#define MAX_CHILDREN 32
+/* How long a sendmail may run before it is killed (-m changes it). */
+#define MAIL_TIMEOUT_S 30
+/* The metrics file is rewritten at most once in this time, however many
+ * events come: each rewrite formats every user ever seen. */
+#define METRICS_INTERVAL_MS 1000
 /* Worker threads that register v1 usage thresholds: each registration
  * waits for an RCU grace period in the kernel, and waits in parallel
  * overlap. */
 #define THR_WORKERS 64
+/* Worker threads that look users up (lookup.c): NSS may be slow. */
+#define LOOKUP_WORKERS 4
+/* How long a check waits for its user's look-up before it is told in the
+ * log only (no name: no terminal, no mail). */
+#define LOOKUP_WAIT_MS 10000
 
 /* What an epoll event points at. */
-enum src_type { SRC_SIGNAL, SRC_TIMER, SRC_INOTIFY, SRC_KMSG, SRC_OOM, SRC_THR_DONE, SRC_PSI };
+enum src_type { SRC_SIGNAL, SRC_TIMER, SRC_INOTIFY, SRC_KMSG, SRC_OOM, SRC_THR_DONE, SRC_PSI,
+		SRC_LOOKUP_DONE };
 
 struct watch;
 struct thr_pool;
+struct lk_pool;
+struct mc_account;
 struct src {
 	enum src_type type;
 	struct watch *w;
@@ -79,6 +95,7 @@ struct watch {
 	uint64_t thr_bytes;	/* the threshold registered or wanted; 0: none */
 	int limit_wd;		/* inotify on the limit file: warn_at follows it */
 	int events_wd;		/* v2: inotify on memory.events */
+	int pop_wd;		/* v2, cgroupfs backend: inotify on cgroup.events */
 	int psi_fd;		/* v2: PSI trigger on memory.pressure */
 	struct src psi_src;
 
@@ -90,19 +107,28 @@ struct watch {
 	bool own_oom_seen;
 	bool gone;		/* removed; freed once its check is done */
 	bool warned;		/* usage is above warn_at and was told */
+	bool warn_retry;	/* v2: warn_at not armed for want of fds: retried */
 	bool have_last;
-	/* Looked up in NSS, settings decided, warn_at armed.  Only a start
-	 * with many user cgroups leaves some unresolved for a moment (see
-	 * nf_watch_resolve). */
+	/* Name and settings known (looked up, or from the user's record),
+	 * warn_at armed.  Until then its look-up is on its way (lookup.c), or
+	 * queued by a start with many user cgroups (nf_watch_resolve). */
 	bool resolved;
+	bool in_batch;		/* counted in nf->batch_pending */
+	bool lookup_wait;	/* a check waits for the look-up (LOOKUP_WAIT_MS) */
 	struct mc_cg_stats last;	/* numbers at the last read */
 };
 
-/* Per uid for the daemon's lifetime: rate limit and counters. */
+/* Per uid for the daemon's lifetime: what its last look-up found (so a
+ * user cgroup made again needs none before its notices), rate limit and
+ * counters. */
 struct user {
 	uid_t uid;
 	char *name;		/* NULL when unknown */
+	bool known;		/* looked up at least once: the fields below hold */
+	bool exempt;
+	bool lookup_pending;	/* queued or out in lookup.c */
 	bool tty, mail;		/* last decision */
+	uint32_t warn_at;
 	struct mc_rl rl;
 	struct mc_cg_stats last;
 	bool have_last;
@@ -140,6 +166,7 @@ struct nf {
 	struct watch **wtab;	/* by uid, chained through hnext */
 	size_t wtab_size, n_watches;
 	size_t n_gone;		/* removed, waiting for nf_watch_sweep */
+	unsigned restarts;	/* nf_watch_stop calls: every watch was freed */
 	unsigned efd_gen;	/* the last one handed out */
 	/* Watched at start but not looked up yet, by uid, oldest first. */
 	uid_t *unresolved;
@@ -147,13 +174,28 @@ struct nf {
 	bool deferring;		/* in the start's scan */
 	uint64_t resolve_from_ms;	/* the start they come from */
 	struct thr_pool *thr;	/* thresh.c; NULL until a threshold is wanted */
+	struct lk_pool *lk;	/* lookup.c; NULL until a look-up is wanted */
+	/* A start or reload: the watches it looks up, not answered yet; its
+	 * end is logged when they are (thresholds, the deferred ones). */
+	size_t batch_pending;
+	bool batch_open;
 	bool thr_batching;	/* a start or reload is queueing thresholds */
 	uint64_t thr_batch_ms;	/* since then */
 	struct user *users;
 	size_t n_users, cap_users;
 	uint32_t *utab;		/* by uid: index into users + 1; 0 empty */
 	size_t utab_size;
-	unsigned children;	/* sendmail processes not yet reaped */
+	/* sendmail processes not yet reaped; one that has not finished by
+	 * its kill_at is killed (SIGKILL; kill_at 0 then). */
+	struct mail_child {
+		pid_t pid;
+		uid_t uid;
+		uint64_t kill_at;
+	} children[MAX_CHILDREN];
+	unsigned n_children;
+	unsigned mail_timeout_s;	/* -m */
+	bool keep_empty;		/* -k: user cgroups that empty stay */
+	uint64_t metrics_at;	/* the metrics file is out of date, due then; 0: not */
 };
 
 uint64_t nf_now_ms(void);
@@ -184,6 +226,11 @@ void nf_watch_flush(struct nf *nf);
  * kernel log line has not been read yet. */
 bool nf_victims_pending(struct nf *nf);
 uint64_t nf_next_deadline(const struct nf *nf);
+/* An answer of lookup.c for uid: r is 0 (acct holds the user and the
+ * groups found; groups_r the group look-up's result), -ENOENT (NSS does
+ * not know the uid) or another negative errno.  acct stays the caller's. */
+void nf_watch_looked_up(struct nf *nf, uid_t uid, int r, int groups_r,
+			const struct mc_account *acct);
 /* A worker's answer for the threshold of uid's watch (gen: its efd_gen
  * then); r is 0 or a negative errno. */
 void nf_watch_thr_done(struct nf *nf, uid_t uid, unsigned gen, int r);
@@ -204,11 +251,35 @@ void nf_thr_on_done(struct nf *nf);
 /* Stops the workers (waiting for registrations under way) and frees. */
 void nf_thr_stop(struct nf *nf);
 
+/* lookup.c */
+/* Queues uid's look-up (NSS, the groups the rules name) for a worker;
+ * nf_watch_looked_up gets the answer.  Looked up here, waiting, only when
+ * no worker can be made. */
+void nf_lookup_queue(struct nf *nf, uid_t uid);
+/* SRC_LOOKUP_DONE: hands the workers' answers on, hands out more. */
+void nf_lookup_on_done(struct nf *nf);
+/* Frees a replaced config now, or once no worker may be reading it. */
+void nf_lookup_retire(struct nf *nf, struct mc_config *cfg);
+/* Stops the workers and frees.  Returns false when a worker is still
+ * inside NSS (not waited for): nf->cfg must then stay. */
+bool nf_lookup_stop(struct nf *nf);
+
 /* deliver.c */
 void nf_deliver(struct nf *nf, struct watch *w, const struct mc_event *ev);
 void nf_summaries(struct nf *nf, uint64_t now);
+/* The next summary's time, or the metrics file's or a sendmail's to be
+ * killed if sooner; 0: none. */
 uint64_t nf_summary_deadline(const struct nf *nf);
 void nf_reap(struct nf *nf);
-void nf_write_metrics(struct nf *nf);
+/* Kills (SIGKILL) the sendmail children that have run past their time at
+ * now; nf_reap reaps them. */
+void nf_mail_due(struct nf *nf, uint64_t now);
+/* An event changed the numbers: the metrics file is rewritten when
+ * METRICS_INTERVAL_MS have passed (one timer, armed by the first change;
+ * none while nothing changes). */
+void nf_metrics_dirty(struct nf *nf);
+/* Rewrites the metrics file if it is out of date and due at now
+ * (UINT64_MAX: at exit, whatever the time). */
+void nf_metrics_due(struct nf *nf, uint64_t now);
 
 #endif

@@ -27,7 +27,9 @@
 static void start_check(struct nf *nf, struct watch *w);
 static void warn_check(struct nf *nf, struct watch *w);
 static void finish_watch(struct nf *nf, struct watch *w);
-static void resolve(struct nf *nf, struct watch *w);
+static void mark_gone(struct nf *nf, struct watch *w, bool say);
+static void evaluate(struct nf *nf, struct watch *w, bool final);
+static void retry_later(struct nf *nf, const char *what, const char *rel, int r);
 
 const char *
 nf_watch_rel(const struct nf *nf, const struct watch *w, char *buf)
@@ -175,6 +177,18 @@ close_fd(int *fd)
 	*fd = -1;
 }
 
+/* Closes an fd of a watch that is in the epoll set, taking it out first.
+ * A close alone would not: epoll forgets an fd only when its file goes,
+ * and a threshold worker may hold a duplicate of the eventfd (thresh.c),
+ * so the entry, pointing into the watch, could outlive the watch. */
+static void
+unwatch_fd(struct nf *nf, int *fd)
+{
+	if (*fd >= 0)
+		epoll_ctl(nf->epfd, EPOLL_CTL_DEL, *fd, NULL);
+	close_fd(fd);
+}
+
 /* Reads the small file of the cgroup directory dirfd into buf
  * (NUL-terminated).  Returns 0 or a negative errno. */
 static int
@@ -267,47 +281,69 @@ v1_peak_at_limit(struct nf *nf, const struct watch *w)
 	return false;
 }
 
-/* Who the uid is and which notify settings apply to them.  Returns whether
- * the rules exempt them. */
-static bool
-lookup_user(struct nf *nf, struct watch *w)
+/* Records in uid's user record what its look-up found (acct NULL: NSS
+ * does not know it) and the settings the rules give it.  Returns the
+ * record, or NULL without memory. */
+static struct user *
+record_user(struct nf *nf, uid_t uid, const struct mc_account *acct)
 {
-	struct mc_account acct;
+	struct user *u = nf_user(nf, uid);
 	struct mc_decision d;
-	struct user *u = nf_user(nf, w->uid);
 	struct mc_limits lim;
 	bool exempt = false;
 
-	free(w->name);
-	w->name = NULL;
-	if (mc_account_by_uid(w->uid, &acct) == 0) {
-		int r = mc_account_load_groups(&acct, nf->cfg);
-
-		if (r < 0)
-			mc_log(&nf->log, LOG_WARNING, "cannot look up the groups of uid %u: %s; group rules may not apply",
-			       (unsigned)w->uid, strerror(-r));
-		mc_decide(nf->cfg, &acct.user, nf->ram, &d);
+	if (u == NULL)
+		return NULL;
+	if (acct != NULL) {
+		mc_decide(nf->cfg, &acct->user, nf->ram, &d);
 		exempt = d.exempt != MC_NOT_EXEMPT;
 		lim = d.limits;
-		w->name = strdup(acct.name);
-		mc_account_free(&acct);
 	} else {
 		/* Nobody to write to; the log and the metrics still count. */
 		mc_rule_limits(&nf->cfg->def, nf->ram, &lim);
 		lim.tty = lim.mail = false;
 	}
-	w->tty = lim.tty;
-	w->mail = lim.mail;
-	w->warn_at = lim.warn_at;
-	if (u != NULL) {
-		if (w->name == NULL || u->name == NULL || strcmp(u->name, w->name) != 0) {
-			free(u->name);
-			u->name = w->name ? strdup(w->name) : NULL;
-		}
-		u->tty = w->tty;
-		u->mail = w->mail;
+	if (acct == NULL || u->name == NULL || strcmp(u->name, acct->name) != 0) {
+		free(u->name);
+		u->name = acct != NULL ? strdup(acct->name) : NULL;
 	}
-	return exempt;
+	u->known = true;
+	u->exempt = exempt;
+	u->tty = lim.tty;
+	u->mail = lim.mail;
+	u->warn_at = lim.warn_at;
+	return u;
+}
+
+/* Gives w the name and settings of its user record.  Returns whether the
+ * rules exempt the user. */
+static bool
+apply_user(struct watch *w, const struct user *u)
+{
+	if (w->name == NULL || u->name == NULL || strcmp(w->name, u->name) != 0) {
+		free(w->name);
+		w->name = u->name != NULL ? strdup(u->name) : NULL;
+	}
+	w->tty = u->tty;
+	w->mail = u->mail;
+	w->warn_at = u->warn_at;
+	return u->exempt;
+}
+
+/* Asks for uid's look-up, unless one is on its way. */
+static void
+want_lookup(struct nf *nf, uid_t uid)
+{
+	struct user *u = nf_user(nf, uid);
+
+	if (u == NULL) {
+		mc_log(&nf->log, LOG_ERR, "out of memory: uid %u is not looked up", (unsigned)uid);
+		return;
+	}
+	if (u->lookup_pending)
+		return;
+	u->lookup_pending = true;
+	nf_lookup_queue(nf, uid);
 }
 
 /* v1: a new eventfd that the kernel signals at OOM (memory.oom_control)
@@ -344,7 +380,7 @@ renew_efd(struct nf *nf, struct watch *w)
 		close(efd);
 		return r;
 	}
-	close_fd(&w->efd);
+	unwatch_fd(nf, &w->efd);
 	w->efd = efd;
 	w->efd_gen = ++nf->efd_gen;
 	w->thr = THR_NONE;
@@ -413,6 +449,22 @@ nf_watch_thr_done(struct nf *nf, uid_t uid, unsigned gen, int r)
 	warn_check(nf, w);
 }
 
+/* Whether r says the daemon ran short of fds or memory (worth a retry). */
+static bool
+short_of(int r)
+{
+	return r == -EMFILE || r == -ENFILE || r == -ENOMEM;
+}
+
+/* v2: warn_at could not be armed on w for want of fds or memory: the
+ * retry timer arms it again. */
+static void
+warn_retry(struct nf *nf, struct watch *w, const char *rel, int r)
+{
+	w->warn_retry = true;
+	retry_later(nf, "arm warn_at on", rel, r);
+}
+
 /* (Re)arms the warn_at watch: a usage threshold (v1) or a PSI trigger
  * (v2). */
 static void
@@ -432,15 +484,23 @@ arm_warn(struct nf *nf, struct watch *w)
 		v1_set_threshold(nf, w, want);
 		return;
 	}
-	close_fd(&w->psi_fd);
-	if (w->gone || w->warn_at == 0 || mc_cg_stats(&nf->h, rel, &st) < 0 ||
-	    st.max == MC_UNLIMITED)
+	unwatch_fd(nf, &w->psi_fd);
+	w->warn_retry = false;
+	if (w->gone || w->warn_at == 0)
 		return;
+	if ((r = mc_cg_stats(&nf->h, rel, &st)) < 0 || st.max == MC_UNLIMITED) {
+		if (r < 0 && short_of(r))
+			warn_retry(nf, w, rel, r);
+		return;
+	}
 	{
 		int dirfd = mc_cg_open_dir(&nf->h, rel);
 
-		if (dirfd < 0)
+		if (dirfd < 0) {
+			if (short_of(dirfd))
+				warn_retry(nf, w, rel, dirfd);
 			return;
+		}
 		w->psi_fd = openat(dirfd, "memory.pressure",
 				   O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 		r = w->psi_fd < 0 ? -errno : 0;
@@ -450,9 +510,12 @@ arm_warn(struct nf *nf, struct watch *w)
 		if (r == 0)
 			r = epoll_add(nf, w->psi_fd, EPOLLPRI, &w->psi_src);
 		if (r < 0) {
-			close_fd(&w->psi_fd);
-			mc_log(&nf->log, LOG_INFO, "no PSI trigger on %s/%s/memory.pressure (%s): warn_at is checked on memory.events changes only",
-			       nf->h.mnt, rel, strerror(-r));
+			unwatch_fd(nf, &w->psi_fd);
+			if (short_of(r))
+				warn_retry(nf, w, rel, r);
+			else
+				mc_log(&nf->log, LOG_INFO, "no PSI trigger on %s/%s/memory.pressure (%s): warn_at is checked on memory.events changes only",
+				       nf->h.mnt, rel, strerror(-r));
 		}
 		warn_check(nf, w);
 	}
@@ -462,12 +525,14 @@ arm_warn(struct nf *nf, struct watch *w)
 static void
 free_watch(struct nf *nf, struct watch *w)
 {
-	close_fd(&w->efd);
-	close_fd(&w->psi_fd);
+	unwatch_fd(nf, &w->efd);
+	unwatch_fd(nf, &w->psi_fd);
 	if (w->events_wd >= 0)
 		inotify_rm_watch(nf->inofd, w->events_wd);
 	if (w->limit_wd >= 0)
 		inotify_rm_watch(nf->inofd, w->limit_wd);
+	if (w->pop_wd >= 0)
+		inotify_rm_watch(nf->inofd, w->pop_wd);
 	free(w->victims);
 	free(w->name);
 	free(w);
@@ -505,6 +570,69 @@ vanished(struct nf *nf, const char *rel, int r)
 	return fd == -ENOENT;
 }
 
+/* v2, cgroupfs backend: watches cgroup.events of w's cgroup rel, whose
+ * "populated" goes to 0 when its last process exits (remove_if_empty).
+ * Without it the cgroup is removed at the user's next logout, as on v1. */
+static void
+watch_populated(struct nf *nf, struct watch *w, const char *rel)
+{
+	char path[PATH_MAX * 2];
+
+	if (snprintf(path, sizeof(path), "%s/%s/cgroup.events", nf->h.mnt, rel) >= (int)sizeof(path))
+		return;
+	w->pop_wd = inotify_add_watch(nf->inofd, path, IN_MODIFY | IN_DONT_FOLLOW);
+	if (w->pop_wd < 0)
+		mc_log(&nf->log, LOG_INFO, "cannot watch %s: %s; the cgroup is removed at the user's next logout once empty",
+		       path, strerror(errno));
+}
+
+/* Whether cgroup.events text says that no process is left in the cgroup
+ * or below it ("populated 0" on a line of its own). */
+static bool
+unpopulated(const char *events)
+{
+	static const char key[] = "populated 0\n";
+
+	return strncmp(events, key, sizeof(key) - 1) == 0 || strstr(events, "\npopulated 0\n") != NULL;
+}
+
+/* v2, cgroupfs backend: a user cgroup whose processes outlived the last
+ * logout (pam_memcg's rmdir found it busy then) is removed once the last
+ * of them exits.  A login racing in is safe: rmdir fails with EBUSY once a
+ * process has joined, and pam_memcg's join starts over when the cgroup
+ * vanishes between its open and its attach.  Only on a change: a cgroup
+ * just made by a login is empty too, until the login joins it. */
+static void
+remove_if_empty(struct nf *nf, struct watch *w)
+{
+	char rel[PATH_MAX], buf[256];
+	const char *leaf;
+	int pfd, r;
+
+	nf_watch_rel(nf, w, rel);
+	if (mc_cg_read(&nf->h, rel, "cgroup.events", buf, sizeof(buf)) < 0 || !unpopulated(buf))
+		return;
+	leaf = strrchr(rel, '/');
+	leaf = leaf != NULL ? leaf + 1 : rel;
+	if ((pfd = mc_cg_open_dir(&nf->h, nf->lay.parent)) < 0) {
+		if (pfd != -ENOENT)
+			mc_log(&nf->log, LOG_WARNING, "cannot open %s/%s to remove the empty %s: %s",
+			       nf->h.mnt, nf->lay.parent, leaf, strerror(-pfd));
+		return;
+	}
+	r = unlinkat(pfd, leaf, AT_REMOVEDIR) < 0 ? -errno : 0;
+	close(pfd);
+	if (r == 0)
+		mc_log(&nf->log, LOG_INFO, "removed %s/%s: its last process exited after the last logout",
+		       nf->h.mnt, rel);
+	else if (r == -EBUSY || r == -ENOENT)
+		mc_log(&nf->log, LOG_DEBUG, "%s/%s not removed: %s", nf->h.mnt, rel,
+		       r == -EBUSY ? "in use again" : "already gone");
+	else
+		mc_log(&nf->log, LOG_WARNING, "cannot remove the empty %s/%s: %s", nf->h.mnt, rel,
+		       strerror(-r));
+}
+
 /* Room in nf->unresolved for one more uid; false: look it up now. */
 static bool
 unresolved_room(struct nf *nf)
@@ -526,8 +654,9 @@ static void
 add_watch(struct nf *nf, uid_t uid)
 {
 	struct watch *w;
+	struct user *u;
 	char rel[PATH_MAX], path[PATH_MAX * 2];
-	bool defer;
+	bool defer, known;
 	int dirfd, r;
 
 	if (nf_find_watch(nf, uid) != NULL)
@@ -541,20 +670,25 @@ add_watch(struct nf *nf, uid_t uid)
 		return;
 	}
 	w->uid = uid;
-	w->efd = w->psi_fd = w->events_wd = w->limit_wd = -1;
+	w->efd = w->psi_fd = w->events_wd = w->limit_wd = w->pop_wd = -1;
 	w->efd_src = (struct src){ SRC_OOM, w };
 	w->psi_src = (struct src){ SRC_PSI, w };
-	/* logind makes a slice for every user, root and exempt users too;
-	 * pam_memcg limits only the others: the systemd backend looks every
-	 * slice up first.  The cgroupfs backend's cgroups are all limited. */
-	defer = nf->backend == MC_BACKEND_CGROUPFS && nf->deferring &&
-		nf->n_watches >= RESOLVE_AT_START && unresolved_room(nf);
-	if (!defer && lookup_user(nf, w) && nf->backend == MC_BACKEND_SYSTEMD) {
+	/* A user seen before is told at once from their record; the look-up
+	 * (always: groups and rules may have changed) only refreshes it.
+	 * logind makes a slice for every user, root and exempt users too;
+	 * pam_memcg limits only the others: with the systemd backend an
+	 * exempt user's slice is not watched (one not known yet is, until its
+	 * look-up says).  The cgroupfs backend's cgroups are all limited. */
+	u = nf_user(nf, uid);
+	known = u != NULL && u->known;
+	if (known && apply_user(w, u) && nf->backend == MC_BACKEND_SYSTEMD) {
 		mc_log(&nf->log, LOG_DEBUG, "%s/%s: uid %u is exempt; not watched", nf->h.mnt,
 		       rel, (unsigned)uid);
 		free_watch(nf, w);
 		return;
 	}
+	defer = !known && nf->backend == MC_BACKEND_CGROUPFS && nf->deferring &&
+		nf->n_watches >= RESOLVE_AT_START && unresolved_room(nf);
 	/* Whatever the counters say now is old news: the baseline. */
 	if ((dirfd = mc_cg_open_dir(&nf->h, rel)) < 0 ||
 	    (r = counters_at(nf, dirfd, &w->base)) < 0) {
@@ -582,6 +716,8 @@ add_watch(struct nf *nf, uid_t uid)
 			w->events_wd = r;
 		else
 			r = -errno;
+		if (r >= 0 && nf->backend == MC_BACKEND_CGROUPFS && !nf->keep_empty)
+			watch_populated(nf, w, rel);
 	}
 	close(dirfd);
 	if (r < 0) {
@@ -595,11 +731,17 @@ add_watch(struct nf *nf, uid_t uid)
 		free_watch(nf, w);
 		return;
 	}
+	if (nf->batch_open && !known) {
+		w->in_batch = true;
+		nf->batch_pending++;
+	}
 	if (defer) {
 		nf->unresolved[nf->n_unresolved++] = uid;
 		return;
 	}
-	finish_watch(nf, w);
+	if (known)
+		finish_watch(nf, w);
+	want_lookup(nf, uid);
 }
 
 /* The rest of watching w, once its user is looked up. */
@@ -633,15 +775,31 @@ drop_unresolved(struct nf *nf)
 	nf->n_unresolved = nf->cap_unresolved = nf->next_unresolved = 0;
 }
 
-/* Looks up a watch the start left unresolved: before anything is told of
- * it, and in turn after the start. */
+/* A start or reload has what it asked for: every look-up it made is
+ * answered (or its cgroup gone).  Its thresholds are all queued then. */
 static void
-resolve(struct nf *nf, struct watch *w)
+batch_check(struct nf *nf)
 {
-	if (w->resolved || w->gone)
+	if (!nf->batch_open || nf->deferring || nf->batch_pending != 0 ||
+	    nf->next_unresolved < nf->n_unresolved)
 		return;
-	(void)lookup_user(nf, w);
-	finish_watch(nf, w);
+	nf->batch_open = false;
+	if (nf->n_unresolved != 0)
+		mc_log(&nf->log, LOG_INFO, "looked up the users of the %zu user cgroups watched first, %.2f s after the start",
+		       nf->n_unresolved, (double)(nf_now_ms() - nf->resolve_from_ms) / 1000.0);
+	drop_unresolved(nf);
+	nf_thr_batch(nf, false);
+}
+
+/* w's look-up counted for the start or reload is answered, or moot. */
+static void
+batch_done(struct nf *nf, struct watch *w)
+{
+	if (!w->in_batch)
+		return;
+	w->in_batch = false;
+	nf->batch_pending--;
+	batch_check(nf);
 }
 
 bool
@@ -653,38 +811,91 @@ nf_watch_resolve(struct nf *nf, size_t max)
 		struct watch *w = nf_find_watch(nf, nf->unresolved[nf->next_unresolved++]);
 
 		if (w != NULL && !w->resolved) {
-			resolve(nf, w);
+			want_lookup(nf, w->uid);
 			done++;
 		}
 	}
-	if (nf->n_unresolved == 0 || nf->next_unresolved < nf->n_unresolved)
-		return nf->n_unresolved != 0;
-	mc_log(&nf->log, LOG_INFO, "looked up the users of the %zu user cgroups watched first, %.2f s after the start",
-	       nf->n_unresolved, (double)(nf_now_ms() - nf->resolve_from_ms) / 1000.0);
-	drop_unresolved(nf);
-	/* The start's thresholds are all queued now. */
-	nf_thr_batch(nf, false);
-	return false;
+	batch_check(nf);
+	return nf->next_unresolved < nf->n_unresolved;
+}
+
+void
+nf_watch_looked_up(struct nf *nf, uid_t uid, int r, int groups_r,
+		   const struct mc_account *acct)
+{
+	struct user *u;
+	struct watch *w;
+	char rel[PATH_MAX];
+
+	if (r < 0 && r != -ENOENT) {
+		/* Out of fds or memory, or NSS failing: nothing learnt, the
+		 * record stays as it was; a watch without one tries again. */
+		if ((u = nf_user(nf, uid)) != NULL)
+			u->lookup_pending = false;
+		if ((w = nf_find_watch(nf, uid)) == NULL)
+			return;
+		if (!w->resolved)
+			retry_later(nf, "look up the user of", nf_watch_rel(nf, w, rel), r);
+		else
+			mc_log(&nf->log, LOG_WARNING, "cannot look up uid %u again: %s; its settings stay",
+			       (unsigned)uid, strerror(-r));
+		batch_done(nf, w);
+		return;
+	}
+	if (groups_r < 0)
+		mc_log(&nf->log, LOG_WARNING, "cannot look up the groups of uid %u: %s; group rules may not apply",
+		       (unsigned)uid, strerror(-groups_r));
+	if ((u = record_user(nf, uid, acct)) == NULL) {
+		mc_log(&nf->log, LOG_ERR, "out of memory: the look-up of uid %u is lost", (unsigned)uid);
+		return;
+	}
+	u->lookup_pending = false;
+	if ((w = nf_find_watch(nf, uid)) == NULL)
+		return;
+	if (apply_user(w, u) && nf->backend == MC_BACKEND_SYSTEMD) {
+		/* Not watched after all (a known exempt user's never is). */
+		mc_log(&nf->log, LOG_DEBUG, "%s/%s: uid %u is exempt; not watched", nf->h.mnt,
+		       nf_watch_rel(nf, w, rel), (unsigned)uid);
+		batch_done(nf, w);
+		mark_gone(nf, w, false);
+		return;
+	}
+	if (!w->resolved)
+		finish_watch(nf, w);
+	else
+		arm_warn(nf, w);
+	batch_done(nf, w);
+	/* A check that waited for the name goes on as if it began now. */
+	if (w->lookup_wait) {
+		w->lookup_wait = false;
+		if (w->deadline_ms > nf_now_ms() + CHECK_WAIT_MS)
+			w->deadline_ms = nf_now_ms() + CHECK_WAIT_MS;
+		evaluate(nf, w, false);
+	}
 }
 
 /* The cgroup was removed: stop listening; the struct lives on while a
  * check is pending (a kill just before the removal is still news). */
 static void
-mark_gone(struct nf *nf, struct watch *w)
+mark_gone(struct nf *nf, struct watch *w, bool say)
 {
 	char rel[PATH_MAX];
 
+	batch_done(nf, w);
 	w->gone = true;
 	nf->n_gone++;
-	close_fd(&w->efd);
+	unwatch_fd(nf, &w->efd);
 	w->thr = THR_NONE;
-	close_fd(&w->psi_fd);
+	unwatch_fd(nf, &w->psi_fd);
 	if (w->events_wd >= 0)
 		inotify_rm_watch(nf->inofd, w->events_wd);
 	if (w->limit_wd >= 0)
 		inotify_rm_watch(nf->inofd, w->limit_wd);
-	w->events_wd = w->limit_wd = -1;
-	mc_log(&nf->log, LOG_INFO, "%s/%s was removed", nf->h.mnt, nf_watch_rel(nf, w, rel));
+	if (w->pop_wd >= 0)
+		inotify_rm_watch(nf->inofd, w->pop_wd);
+	w->events_wd = w->limit_wd = w->pop_wd = -1;
+	if (say)
+		mc_log(&nf->log, LOG_INFO, "%s/%s was removed", nf->h.mnt, nf_watch_rel(nf, w, rel));
 	/* Its fds are free: a cgroup left unwatched for want of them may
 	 * be watched now. */
 	if (nf->retry_at != 0) {
@@ -746,7 +957,7 @@ rescan(struct nf *nf)
 		if (fd >= 0)
 			close(fd);
 		else if (fd == -ENOENT)
-			mark_gone(nf, w);
+			mark_gone(nf, w, true);
 	}
 }
 
@@ -824,21 +1035,22 @@ nf_watch_start(struct nf *nf)
 	nf_thr_batch(nf, true);
 	drop_unresolved(nf);
 	nf->resolve_from_ms = nf_now_ms();
+	nf->batch_open = true;
 	nf->deferring = true;
 	rescan(nf);
 	nf->deferring = false;
-	/* With some left to look up, the batch ends in nf_watch_resolve. */
-	if (nf->n_unresolved == 0)
-		nf_thr_batch(nf, false);
-	else
+	if (nf->n_unresolved != 0)
 		mc_log(&nf->log, LOG_INFO, "%zu user cgroups watched for OOM; their users are looked up after the start",
 		       nf->n_unresolved);
+	/* Ends once the look-ups are answered, unless there are none. */
+	batch_check(nf);
 	return 0;
 }
 
 void
 nf_watch_stop(struct nf *nf)
 {
+	nf->restarts++;
 	while (nf->watches != NULL) {
 		struct watch *w = nf->watches;
 
@@ -848,6 +1060,8 @@ nf_watch_stop(struct nf *nf)
 	free(nf->wtab);
 	nf->wtab = NULL;
 	nf->wtab_size = nf->n_watches = nf->n_gone = 0;
+	nf->batch_pending = 0;
+	nf->batch_open = false;
 	drop_unresolved(nf);
 	if (nf->parent_wd >= 0)
 		inotify_rm_watch(nf->inofd, nf->parent_wd);
@@ -857,18 +1071,20 @@ nf_watch_stop(struct nf *nf)
 void
 nf_watch_refresh(struct nf *nf)
 {
+	/* Every user anew: the rules changed, and the groups they name.  The
+	 * settings in use stay until the answers come. */
 	nf_thr_batch(nf, true);
+	nf->batch_open = true;
 	for (struct watch *w = nf->watches; w != NULL; w = w->next) {
 		if (w->gone)
 			continue;
-		if (!w->resolved) {
-			resolve(nf, w);
-			continue;
+		if (!w->in_batch) {
+			w->in_batch = true;
+			nf->batch_pending++;
 		}
-		(void)lookup_user(nf, w);
-		arm_warn(nf, w);
+		want_lookup(nf, w->uid);
 	}
-	nf_thr_batch(nf, false);
+	batch_check(nf);
 }
 
 static void
@@ -896,8 +1112,17 @@ evaluate(struct nf *nf, struct watch *w, bool final)
 	size_t n, used;
 	bool ok, wait;
 
-	/* Whom to tell, and how, before anything is told. */
-	resolve(nf, w);
+	/* Whom to tell, and how, before anything is told: the look-up's
+	 * answer evaluates again (LOOKUP_WAIT_MS at most, then the log
+	 * alone tells). */
+	if (!w->resolved && !w->gone)
+		want_lookup(nf, w->uid);
+	if (!w->resolved && !w->gone && !final) {
+		if (!w->lookup_wait)
+			w->deadline_ms = now + LOOKUP_WAIT_MS;
+		w->lookup_wait = true;
+		return;
+	}
 	memset(&delta, 0, sizeof(delta));
 	ok = !w->gone && read_counters(nf, w, &now_c) == 0;
 	if (ok)
@@ -938,6 +1163,7 @@ evaluate(struct nf *nf, struct watch *w, bool final)
 		w->base = now_c;
 	drop_victims(w, used);
 	w->deadline_ms = 0;
+	w->lookup_wait = false;
 	w->own_oom_seen = false;
 	if (ok && nf->h.version == 2 && (delta.v[MC_C_HIGH] || delta.v[MC_C_MAX]))
 		warn_check(nf, w);
@@ -1005,8 +1231,7 @@ nf_on_src(struct nf *nf, struct src *s, uint32_t events)
 	case SRC_PSI:
 		if (events & (EPOLLERR | EPOLLHUP)) {
 			/* The cgroup is going away. */
-			epoll_ctl(nf->epfd, EPOLL_CTL_DEL, w->psi_fd, NULL);
-			close_fd(&w->psi_fd);
+			unwatch_fd(nf, &w->psi_fd);
 			return;
 		}
 		warn_check(nf, w);
@@ -1057,11 +1282,18 @@ nf_on_inotify(struct nf *nf)
 					struct watch *w = nf_find_watch(nf, uid);
 
 					if (w != NULL)
-						mark_gone(nf, w);
+						mark_gone(nf, w, true);
 				}
 				continue;
 			}
 			for (struct watch *w = nf->watches; w != NULL; w = w->next) {
+				if (w->pop_wd == e->wd && !w->gone) {
+					if (e->mask & IN_IGNORED)
+						w->pop_wd = -1;
+					else
+						remove_if_empty(nf, w);
+					break;
+				}
 				if (w->limit_wd == e->wd && !w->gone) {
 					if (e->mask & IN_IGNORED)
 						w->limit_wd = -1;
@@ -1249,6 +1481,13 @@ nf_on_deadlines(struct nf *nf, uint64_t now)
 		nf->retry_ms = nf->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : nf->retry_ms * 2;
 		nf->retrying = true;
 		rescan(nf);
+		/* And those whose look-up or warn_at failed. */
+		for (struct watch *w = nf->watches; w != NULL; w = w->next) {
+			if (!w->gone && !w->resolved)
+				want_lookup(nf, w->uid);
+			else if (!w->gone && w->warn_retry)
+				arm_warn(nf, w);
+		}
 		nf->retrying = false;
 		if (nf->retry_at == 0) {
 			nf->retry_ms = 0;

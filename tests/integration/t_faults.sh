@@ -369,7 +369,11 @@ start_notifier() { # start_notifier [LOG] [WRAPPER...]
 	local log=${1:-$NLOG}
 	shift 2>/dev/null
 	touch "$log"
-	"$@" "$NOTIFIER" -c "$NCONF" -d -u "$UTMP" >>"$log" 2>&1 &
+	# -m 600: nf_mta_faults holds 32 sendmails hung for longer than the
+	# default 30 s on a loaded machine; t_nf_mail_timeout tests the kill.
+	# -k: these cgroups have no session in them and would go (on v2) as
+	# their last process is killed; t_nf_release tests the removal.
+	"$@" "$NOTIFIER" -c "$NCONF" -d -u "$UTMP" -m 600 -k >>"$log" 2>&1 &
 	NPID=$!
 	T_PIDS+=("$NPID")
 	wait_for "grep -q 'started: watching' '$log'" 10 || fail "notifier did not start"

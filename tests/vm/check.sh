@@ -61,6 +61,7 @@ esac
 # Fewer concurrency cycles under software emulation; the same loops and users.
 env "${extra_env[@]}" MEMCG_RESULTS=/mnt/vmout/results MEMCG_CONC_CYCLES=${MEMCG_VM_CONC_CYCLES:-25} \
 	MEMCG_TEST_RATE_LIMIT=${MEMCG_TEST_RATE_LIMIT:-30} \
+	MEMCG_TEST_NOTICE_MS=${MEMCG_TEST_NOTICE_MS:-1000} \
 	"$top/tests/vm/run.sh" --mode "$mode" --out "$out" --timeout "${MEMCG_VM_TIMEOUT:-900}" \
 	-- tests/integration/run.sh "${files[@]}" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
