@@ -31,15 +31,6 @@ static void mark_gone(struct nf *nf, struct watch *w, bool say);
 static void evaluate(struct nf *nf, struct watch *w, bool final);
 static void retry_later(struct nf *nf, const char *what, const char *rel, int r);
 
-const char *
-nf_watch_rel(const struct nf *nf, const struct watch *w, char *buf)
-{
-	/* add_watch made sure that it fits. */
-	if (mc_layout_user_cgroup(&nf->lay, w->uid, buf, PATH_MAX) < 0)
-		buf[0] = '\0';
-	return buf;
-}
-
 /* As the kernel log names the cgroup of w. */
 static const char *
 watch_kpath(const struct nf *nf, const struct watch *w, char *buf, size_t len)
@@ -51,71 +42,6 @@ watch_kpath(const struct nf *nf, const struct watch *w, char *buf, size_t len)
 	if (n < 0 || (size_t)n >= len)
 		buf[0] = '\0';
 	return buf;
-}
-
-static size_t
-bucket_of(const struct nf *nf, uid_t uid)
-{
-	uint32_t h = (uint32_t)uid * 2654435769u;	/* uids are often consecutive */
-
-	return (size_t)(h ^ h >> 16) & (nf->wtab_size - 1);
-}
-
-/* Adds w to nf->watches and to the table by uid, which grows to keep its
- * chains short.  Returns 0 or -ENOMEM. */
-static int
-link_watch(struct nf *nf, struct watch *w)
-{
-	if (nf->n_watches + 1 > nf->wtab_size / 2) {
-		size_t size = nf->wtab_size ? nf->wtab_size * 2 : 64;
-		struct watch **t = calloc(size, sizeof(struct watch *)), **old = nf->wtab;
-
-		if (t == NULL)
-			return -ENOMEM;
-		nf->wtab = t;
-		nf->wtab_size = size;
-		for (struct watch *x = nf->watches; x != NULL; x = x->next) {
-			size_t b = bucket_of(nf, x->uid);
-
-			x->hnext = t[b];
-			t[b] = x;
-		}
-		free(old);
-	}
-	{
-		size_t b = bucket_of(nf, w->uid);
-
-		w->hnext = nf->wtab[b];
-		nf->wtab[b] = w;
-	}
-	w->next = nf->watches;
-	nf->watches = w;
-	nf->n_watches++;
-	return 0;
-}
-
-/* Takes w out of the table by uid (the caller unlinks it from the list). */
-static void
-unhash_watch(struct nf *nf, struct watch *w)
-{
-	struct watch **pp = &nf->wtab[bucket_of(nf, w->uid)];
-
-	while (*pp != NULL && *pp != w)
-		pp = &(*pp)->hnext;
-	if (*pp != NULL)
-		*pp = w->hnext;
-	nf->n_watches--;
-}
-
-struct watch *
-nf_find_watch(struct nf *nf, uid_t uid)
-{
-	if (nf->wtab_size == 0)
-		return NULL;
-	for (struct watch *w = nf->wtab[bucket_of(nf, uid)]; w != NULL; w = w->hnext)
-		if (w->uid == uid && !w->gone)
-			return w;
-	return NULL;
 }
 
 /* The uid of the user cgroup that holds the kernel path, when it lies in
@@ -148,9 +74,9 @@ watch_for_path(struct nf *nf, const char *path)
 	struct watch *gone = NULL;
 	uid_t uid;
 
-	if (nf->wtab_size == 0 || !uid_of_kpath(nf, path, &uid))
+	if (!uid_of_kpath(nf, path, &uid))
 		return NULL;
-	for (struct watch *w = nf->wtab[bucket_of(nf, uid)]; w != NULL; w = w->hnext) {
+	for (struct watch *w = nf_watch_chain(nf, uid); w != NULL; w = w->hnext) {
 		if (w->uid != uid)
 			continue;
 		if (!w->gone)
@@ -330,6 +256,18 @@ apply_user(struct watch *w, const struct user *u)
 	return u->exempt;
 }
 
+/* No look-up worker could take uid: looked up here, waiting. */
+static void
+look_up_here(struct nf *nf, uid_t uid)
+{
+	struct mc_account acct;
+	int r = mc_account_by_uid(uid, &acct), g = r == 0 ? mc_account_load_groups(&acct, nf->cfg) : 0;
+
+	nf_watch_looked_up(nf, uid, r, g, r == 0 ? &acct : NULL);
+	if (r == 0)
+		mc_account_free(&acct);
+}
+
 /* Asks for uid's look-up, unless one is on its way. */
 static void
 want_lookup(struct nf *nf, uid_t uid)
@@ -343,7 +281,8 @@ want_lookup(struct nf *nf, uid_t uid)
 	if (u->lookup_pending)
 		return;
 	u->lookup_pending = true;
-	nf_lookup_queue(nf, uid);
+	if (nf_lookup_queue(nf, uid) < 0)
+		look_up_here(nf, uid);
 }
 
 /* v1: a new eventfd that the kernel signals at OOM (memory.oom_control)
@@ -726,7 +665,7 @@ add_watch(struct nf *nf, uid_t uid)
 		free_watch(nf, w);
 		return;
 	}
-	if (link_watch(nf, w) < 0) {
+	if (nf_watch_link(nf, w) < 0) {
 		retry_later(nf, "watch for OOM events", rel, -ENOMEM);
 		free_watch(nf, w);
 		return;
@@ -917,7 +856,7 @@ nf_watch_sweep(struct nf *nf)
 
 		if (w->gone && w->deadline_ms == 0) {
 			*pp = w->next;
-			unhash_watch(nf, w);
+			nf_watch_unhash(nf, w);
 			nf->n_gone--;
 			free_watch(nf, w);
 		} else {
@@ -1347,9 +1286,7 @@ watch_for_pid(struct nf *nf, pid_t pid, bool have_uid, uid_t uid)
 		 * root cgroup): the counters tell, below. */
 	}
 	/* With the uid, only its bucket. */
-	if (have_uid && nf->wtab_size == 0)
-		return NULL;
-	w = have_uid ? nf->wtab[bucket_of(nf, uid)] : nf->watches;
+	w = have_uid ? nf_watch_chain(nf, uid) : nf->watches;
 	for (; w != NULL; w = have_uid ? w->hnext : w->next) {
 		struct mc_counters c, d;
 
