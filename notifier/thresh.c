@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "memfiles.h"
 #include "notifier.h"
 
 /* Workers need little stack: a few system calls and one snprintf.  They
@@ -87,7 +88,7 @@ run_job(struct job *j)
 	char arg[32];
 
 	snprintf(arg, sizeof(arg), "%llu", (unsigned long long)j->bytes);
-	j->r = nf_v1_register_at(j->dirfd, j->efd, "memory.usage_in_bytes", arg);
+	j->r = nf_v1_register_at(j->dirfd, j->efd, mc_memfiles(1)->usage, arg);
 	close(j->dirfd);
 	close(j->efd);
 	j->dirfd = j->efd = -1;

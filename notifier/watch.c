@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "cgfs.h"
+#include "memfiles.h"
 #include "notifier.h"
 #include "parse.h"
 #include "sanitize.h"
@@ -115,32 +117,6 @@ unwatch_fd(struct nf *nf, int *fd)
 	close_fd(fd);
 }
 
-/* Reads the small file of the cgroup directory dirfd into buf
- * (NUL-terminated).  Returns 0 or a negative errno. */
-static int
-read_at(int dirfd, const char *file, char *buf, size_t len)
-{
-	size_t got = 0;
-	int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (got + 1 < len) {
-		ssize_t n = read(fd, buf + got, len - 1 - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = -errno;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	close(fd);
-	return r;
-}
-
 /* The counters of the cgroup directory dirfd. */
 static int
 counters_at(const struct nf *nf, int dirfd, struct mc_counters *c)
@@ -149,16 +125,15 @@ counters_at(const struct nf *nf, int dirfd, struct mc_counters *c)
 	uint64_t v;
 	int r;
 
+	const struct mc_memfiles *mf = mc_memfiles(nf->h.version);
+
 	memset(c, 0, sizeof(*c));
-	if (nf->h.version == 2) {
-		if ((r = read_at(dirfd, "memory.events", buf, sizeof(buf))) < 0)
-			return r;
-		return mc_counters_parse(2, buf, c);
-	}
-	if ((r = read_at(dirfd, "memory.oom_control", buf, sizeof(buf))) < 0 ||
-	    (r = mc_counters_parse(1, buf, c)) < 0)
+	if ((r = mc_read_small(dirfd, mf->events, buf, sizeof(buf))) < 0 ||
+	    (r = mc_counters_parse(nf->h.version, buf, c)) < 0)
 		return r;
-	if (read_at(dirfd, "memory.failcnt", buf, sizeof(buf)) == 0) {
+	if (nf->h.version == 2)
+		return 0;
+	if (mc_read_small(dirfd, mf->failcnt, buf, sizeof(buf)) == 0) {
 		buf[strcspn(buf, "\n")] = '\0';
 		if (mc_parse_u64(buf, 0, UINT64_MAX, &v) == 0) {
 			c->v[MC_C_MAX] = v;
@@ -186,25 +161,30 @@ read_counters(struct nf *nf, struct watch *w, struct mc_counters *c)
 static bool
 v1_peak_at_limit(struct nf *nf, const struct watch *w)
 {
-	static const char *const pairs[][2] = {
-		{ "memory.max_usage_in_bytes", "memory.limit_in_bytes" },
-		{ "memory.memsw.max_usage_in_bytes", "memory.memsw.limit_in_bytes" },
+	const struct mc_memfiles *mf = mc_memfiles(1);
+	const char *const pairs[][2] = {
+		{ mf->peak, mf->limit },
+		{ mf->swap_peak, mf->swap_limit },
 	};
 	char buf[64], rel[PATH_MAX];
+	int dirfd = mc_cg_open_dir(&nf->h, nf_watch_rel(nf, w, rel));
+	bool at = false;
 
-	nf_watch_rel(nf, w, rel);
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+	/* One walk from the root for the four files. */
+	if (dirfd < 0)
+		return false;
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]) && !at; i++) {
 		uint64_t peak, limit;
 
-		if (mc_cg_read(&nf->h, rel, pairs[i][0], buf, sizeof(buf)) < 0 ||
+		if (mc_read_small(dirfd, pairs[i][0], buf, sizeof(buf)) < 0 ||
 		    (buf[strcspn(buf, "\n")] = '\0', mc_parse_u64(buf, 0, UINT64_MAX, &peak)) < 0 ||
-		    mc_cg_read(&nf->h, rel, pairs[i][1], buf, sizeof(buf)) < 0 ||
+		    mc_read_small(dirfd, pairs[i][1], buf, sizeof(buf)) < 0 ||
 		    (buf[strcspn(buf, "\n")] = '\0', mc_parse_u64(buf, 0, UINT64_MAX, &limit)) < 0)
 			continue;
-		if (limit < MC_SIZE_LIMIT && peak + 4096 >= limit)
-			return true;
+		at = limit < MC_SIZE_LIMIT && peak + 4096 >= limit;
 	}
-	return false;
+	close(dirfd);
+	return at;
 }
 
 /* Records in uid's user record what its look-up found (acct NULL: NSS
@@ -292,7 +272,7 @@ v1_oom_efd(int dirfd)
 {
 	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), r;
 
-	r = efd < 0 ? -errno : nf_v1_register_at(dirfd, efd, "memory.oom_control", NULL);
+	r = efd < 0 ? -errno : nf_v1_register_at(dirfd, efd, mc_memfiles(1)->events, NULL);
 	if (r < 0 && efd >= 0)
 		close(efd);
 	return r < 0 ? r : efd;
@@ -440,7 +420,7 @@ arm_warn(struct nf *nf, struct watch *w)
 				warn_retry(nf, w, rel, dirfd);
 			return;
 		}
-		w->psi_fd = openat(dirfd, "memory.pressure",
+		w->psi_fd = openat(dirfd, mc_memfiles(2)->pressure,
 				   O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 		r = w->psi_fd < 0 ? -errno : 0;
 		close(dirfd);
@@ -648,8 +628,8 @@ add_watch(struct nf *nf, uid_t uid)
 			r = epoll_add(nf, w->efd, EPOLLIN, &w->efd_src);
 		}
 	} else {
-		if (snprintf(path, sizeof(path), "%s/%s/memory.events", nf->h.mnt,
-			     rel) >= (int)sizeof(path))
+		if (snprintf(path, sizeof(path), "%s/%s/%s", nf->h.mnt, rel,
+			     mc_memfiles(2)->events) >= (int)sizeof(path))
 			r = -ENAMETOOLONG;
 		else if ((r = inotify_add_watch(nf->inofd, path, IN_MODIFY | IN_DONT_FOLLOW)) >= 0)
 			w->events_wd = r;
@@ -694,7 +674,7 @@ finish_watch(struct nf *nf, struct watch *w)
 	/* pam_memcg writes the limits just after mkdir, and again at later
 	 * logins: warn_at's threshold follows the writes. */
 	if (snprintf(path, sizeof(path), "%s/%s/%s", nf->h.mnt, rel,
-		     nf->h.version == 2 ? "memory.max" : "memory.limit_in_bytes") < (int)sizeof(path))
+		     mc_memfiles(nf->h.version)->limit) < (int)sizeof(path))
 		w->limit_wd = inotify_add_watch(nf->inofd, path, IN_CLOSE_WRITE | IN_MODIFY |
 						IN_DONT_FOLLOW);
 	/* The numbers are read when a notice needs them, and here only for
