@@ -229,6 +229,9 @@ int nf_watch_link(struct nf *nf, struct watch *w);
 void nf_watch_unhash(struct nf *nf, struct watch *w);
 
 /* watch.c */
+/* Whether cgroup.events text says that no process is left in the cgroup
+ * or below it ("populated 0" on a line of its own). */
+bool nf_unpopulated(const char *events);
 int nf_watch_start(struct nf *nf);
 void nf_watch_stop(struct nf *nf);
 void nf_watch_refresh(struct nf *nf);

@@ -505,10 +505,8 @@ watch_populated(struct nf *nf, struct watch *w, const char *rel)
 		       path, strerror(errno));
 }
 
-/* Whether cgroup.events text says that no process is left in the cgroup
- * or below it ("populated 0" on a line of its own). */
-static bool
-unpopulated(const char *events)
+bool
+nf_unpopulated(const char *events)
 {
 	static const char key[] = "populated 0\n";
 
@@ -529,7 +527,7 @@ remove_if_empty(struct nf *nf, struct watch *w)
 	int pfd, r;
 
 	nf_watch_rel(nf, w, rel);
-	if (mc_cg_read(&nf->h, rel, "cgroup.events", buf, sizeof(buf)) < 0 || !unpopulated(buf))
+	if (mc_cg_read(&nf->h, rel, "cgroup.events", buf, sizeof(buf)) < 0 || !nf_unpopulated(buf))
 		return;
 	leaf = strrchr(rel, '/');
 	leaf = leaf != NULL ? leaf + 1 : rel;
