@@ -67,6 +67,14 @@ $(B)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(B)/liblib.a
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/liblib.a \
 	  -lconfuse -lcmocka
 
+# The notifier's own unit tests (tests/unit/test_nf_*.c) are linked with
+# its objects too, all but main.o.
+NF_TEST_OBJ = $(filter-out $(B)/obj/notifier/main.o,$(NOTIFIER_OBJ))
+$(B)/tests/test_nf_%: tests/unit/test_nf_%.c $(wildcard tests/unit/*.h) $(NF_TEST_OBJ) $(B)/liblib.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Inotifier $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< \
+	  $(NF_TEST_OBJ) $(B)/liblib.a -lconfuse -lcmocka -lpthread
+
 $(B)/tests/pamtest: tests/pam/pamtest.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< -lpam

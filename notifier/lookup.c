@@ -1,8 +1,9 @@
 /* User look-ups off the main loop: NSS (the passwd entry, and the groups
  * the rules ask about) can take seconds on a slow directory, and every
  * user's notice would wait behind it.  LOOKUP_WORKERS threads take uids
- * from a queue and hand back mc_account records through an eventfd; only
- * the main thread touches watches and users (nf_watch_looked_up). */
+ * from a queue and hand back mc_account records through an eventfd to the
+ * loop (main.c), which gives them to watch.c: only the main thread
+ * touches watches and users, and this file never calls up into them. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -20,14 +21,6 @@
 #define WORKER_STACK (256 * 1024)
 #define GUARD 4096
 
-struct answer {
-	uid_t uid;
-	const struct mc_config *cfg;	/* the rules the groups were looked up for */
-	int r;				/* 0, -ENOENT (unknown) or a negative errno */
-	int groups_r;			/* the group look-up's, when r is 0 */
-	struct mc_account acct;		/* when r is 0; the main thread frees it */
-};
-
 struct retired {
 	struct retired *next;
 	struct mc_config *cfg;
@@ -41,7 +34,7 @@ struct lk_pool {
 	unsigned n_threads;
 	bool stop;
 	/* Under mu: jobs handed out (at most LOOKUP_WORKERS), answers. */
-	struct answer todo[LOOKUP_WORKERS], done[LOOKUP_WORKERS];
+	struct nf_lk_answer todo[LOOKUP_WORKERS], done[LOOKUP_WORKERS];
 	unsigned n_todo, n_done;
 	int donefd;
 	struct src done_src;
@@ -61,7 +54,7 @@ worker(void *arg)
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		struct answer a;
+		struct nf_lk_answer a;
 
 		while (p->n_todo == 0 && !p->stop)
 			pthread_cond_wait(&p->cv, &p->mu);
@@ -168,16 +161,20 @@ free_retired(struct lk_pool *p)
 	}
 }
 
-/* Answers in the main thread, waiting: no worker could be made. */
+/* Looks a up in the main thread, waiting (no worker could be made), and
+ * puts the answer where the workers put theirs, for the loop to collect.
+ * a is counted in p->out. */
 static void
-answer_here(struct nf *nf, uid_t uid)
+answer_here(struct lk_pool *p, struct nf_lk_answer a)
 {
-	struct mc_account acct;
-	int r = mc_account_by_uid(uid, &acct), g = r == 0 ? mc_account_load_groups(&acct, nf->cfg) : 0;
+	const uint64_t one = 1;
 
-	nf_watch_looked_up(nf, uid, r, g, r == 0 ? &acct : NULL);
-	if (r == 0)
-		mc_account_free(&acct);
+	a.r = mc_account_by_uid(a.uid, &a.acct);
+	a.groups_r = a.r == 0 ? mc_account_load_groups(&a.acct, a.cfg) : 0;
+	pthread_mutex_lock(&p->mu);
+	p->done[p->n_done++] = a;
+	(void)!write(p->donefd, &one, sizeof(one));
+	pthread_mutex_unlock(&p->mu);
 }
 
 /* Hands out queued uids while workers are free. */
@@ -185,15 +182,14 @@ static void
 dispatch(struct nf *nf, struct lk_pool *p)
 {
 	while (p->wait_len > 0 && p->out < LOOKUP_WORKERS) {
-		struct answer a = { .uid = p->wait[p->wait_head], .cfg = nf->cfg };
+		struct nf_lk_answer a = { .uid = p->wait[p->wait_head], .cfg = nf->cfg };
 
 		p->wait_head = (p->wait_head + 1) % p->wait_cap;
 		p->wait_len--;
 		p->out++;
 		add_worker(p);
 		if (p->n_threads == 0) {
-			p->out--;
-			answer_here(nf, a.uid);
+			answer_here(p, a);
 			continue;
 		}
 		pthread_mutex_lock(&p->mu);
@@ -203,23 +199,16 @@ dispatch(struct nf *nf, struct lk_pool *p)
 	}
 }
 
-void
-nf_lookup_queue(struct nf *nf, uid_t uid)
+/* Adds uid at the end of the queue.  Returns 0 or -ENOMEM. */
+static int
+enqueue(struct lk_pool *p, uid_t uid)
 {
-	struct lk_pool *p = pool(nf);
-
-	if (p == NULL) {
-		answer_here(nf, uid);
-		return;
-	}
 	if (p->wait_len == p->wait_cap) {
 		size_t cap = p->wait_cap ? p->wait_cap * 2 : 64;
 		uid_t *n = malloc(cap * sizeof(*n));
 
-		if (n == NULL) {
-			answer_here(nf, uid);
-			return;
-		}
+		if (n == NULL)
+			return -ENOMEM;
 		for (size_t i = 0; i < p->wait_len; i++)
 			n[i] = p->wait[(p->wait_head + i) % p->wait_cap];
 		free(p->wait);
@@ -229,19 +218,29 @@ nf_lookup_queue(struct nf *nf, uid_t uid)
 	}
 	p->wait[(p->wait_head + p->wait_len) % p->wait_cap] = uid;
 	p->wait_len++;
-	dispatch(nf, p);
+	return 0;
 }
 
-void
-nf_lookup_on_done(struct nf *nf)
+int
+nf_lookup_queue(struct nf *nf, uid_t uid)
+{
+	struct lk_pool *p = pool(nf);
+
+	if (p == NULL || enqueue(p, uid) < 0)
+		return -ENOMEM;
+	dispatch(nf, p);
+	return 0;
+}
+
+unsigned
+nf_lookup_take(struct nf *nf, struct nf_lk_answer *got)
 {
 	struct lk_pool *p = nf->lk;
-	struct answer got[LOOKUP_WORKERS];
-	unsigned n;
+	unsigned n, k = 0;
 	uint64_t v;
 
 	if (p == NULL)
-		return;
+		return 0;
 	(void)!read(p->donefd, &v, sizeof(v));
 	pthread_mutex_lock(&p->mu);
 	n = p->n_done;
@@ -250,15 +249,32 @@ nf_lookup_on_done(struct nf *nf)
 	pthread_mutex_unlock(&p->mu);
 	for (unsigned i = 0; i < n; i++) {
 		p->out--;
-		if (got[i].cfg != nf->cfg)
-			/* Looked up for rules that were replaced meanwhile. */
-			nf_lookup_queue(nf, got[i].uid);
-		else
-			nf_watch_looked_up(nf, got[i].uid, got[i].r, got[i].groups_r,
-					   got[i].r == 0 ? &got[i].acct : NULL);
+		if (got[i].cfg != nf->cfg) {
+			/* Looked up for rules that were replaced meanwhile:
+			 * again, or (no memory to queue it) an answer that
+			 * says so, which the watch retries later. */
+			if (got[i].r == 0)
+				mc_account_free(&got[i].acct);
+			if (enqueue(p, got[i].uid) == 0)
+				continue;
+			got[i].r = -ENOMEM;
+			got[i].cfg = nf->cfg;
+		}
+		got[k++] = got[i];
+	}
+	return k;
+}
+
+void
+nf_lookup_more(struct nf *nf, struct nf_lk_answer *got, unsigned n)
+{
+	struct lk_pool *p = nf->lk;
+
+	for (unsigned i = 0; i < n; i++)
 		if (got[i].r == 0)
 			mc_account_free(&got[i].acct);
-	}
+	if (p == NULL)
+		return;
 	dispatch(nf, p);
 	if (p->out == 0) {
 		free_retired(p);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "machine.h"
 #include "notifier.h"
 #include "parse.h"
 #include "systemd.h"
@@ -94,73 +95,6 @@ usage(FILE *fp)
 		"Exit status: 0 stopped by a signal, 1 config missing or invalid,\n"
 		"2 usage error, 3 no memory cgroup hierarchy or a system error at start.\n",
 		prog, MC_DEFAULT_CONF, _PATH_UTMP, MAIL_TIMEOUT_S);
-}
-
-uint64_t
-nf_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* The slot of uid in nf->utab: where its index is, or the empty slot
- * where it would go (open addressing, linear probing). */
-static size_t
-user_slot(const struct nf *nf, uid_t uid)
-{
-	uint32_t h = (uint32_t)uid * 2654435769u;	/* uids are often consecutive */
-	size_t mask = nf->utab_size - 1, i = (h ^ h >> 16) & mask;
-
-	while (nf->utab[i] != 0 && nf->users[nf->utab[i] - 1].uid != uid)
-		i = (i + 1) & mask;
-	return i;
-}
-
-/* Grows the table by uid to keep it at most half full.  Returns 0 or
- * -ENOMEM. */
-static int
-grow_utab(struct nf *nf)
-{
-	size_t size = nf->utab_size ? nf->utab_size * 2 : 64;
-	uint32_t *t = calloc(size, sizeof(*t)), *old = nf->utab;
-
-	if (t == NULL)
-		return -ENOMEM;
-	nf->utab = t;
-	nf->utab_size = size;
-	for (size_t i = 0; i < nf->n_users; i++)
-		t[user_slot(nf, nf->users[i].uid)] = (uint32_t)(i + 1);
-	free(old);
-	return 0;
-}
-
-struct user *
-nf_user(struct nf *nf, uid_t uid)
-{
-	size_t slot;
-
-	if (nf->utab_size != 0) {
-		slot = user_slot(nf, uid);
-		if (nf->utab[slot] != 0)
-			return &nf->users[nf->utab[slot] - 1];
-	}
-	if ((nf->n_users + 1) * 2 > nf->utab_size && grow_utab(nf) < 0)
-		return NULL;
-	if (nf->n_users == nf->cap_users) {
-		size_t cap = nf->cap_users ? nf->cap_users * 2 : 16;
-		struct user *n = realloc(nf->users, cap * sizeof(*n));
-
-		if (n == NULL)
-			return NULL;
-		nf->users = n;
-		nf->cap_users = cap;
-	}
-	memset(&nf->users[nf->n_users], 0, sizeof(nf->users[0]));
-	nf->users[nf->n_users].uid = uid;
-	nf->utab[user_slot(nf, uid)] = (uint32_t)(nf->n_users + 1);
-	return &nf->users[nf->n_users++];
 }
 
 static void
@@ -343,6 +277,34 @@ setup(struct nf *nf)
 	return 0;
 }
 
+/* The threshold workers' answers: thresh.c hands them back here, and the
+ * loop gives them to their watches (thresh.c never calls up into
+ * watch.c). */
+static void
+on_thr_done(struct nf *nf)
+{
+	struct nf_thr_answer got[THR_WORKERS];
+	unsigned n = nf_thr_take(nf, got);
+
+	for (unsigned i = 0; i < n; i++)
+		nf_watch_thr_done(nf, got[i].uid, got[i].gen, got[i].r);
+	nf_thr_more(nf);
+}
+
+/* The look-up workers' answers, the same way (lookup.c never calls up
+ * into watch.c). */
+static void
+on_lookup_done(struct nf *nf)
+{
+	struct nf_lk_answer got[LOOKUP_WORKERS];
+	unsigned n = nf_lookup_take(nf, got);
+
+	for (unsigned i = 0; i < n; i++)
+		nf_watch_looked_up(nf, got[i].uid, got[i].r, got[i].groups_r,
+				   got[i].r == 0 ? &got[i].acct : NULL);
+	nf_lookup_more(nf, got, n);
+}
+
 /* Handles one batch of epoll events.  Returns false when the daemon
  * should stop.  stopping: signals are left alone (the exit is under way). */
 static bool
@@ -382,10 +344,10 @@ handle(struct nf *nf, const struct epoll_event *evs, int n, bool stopping)
 			nf_on_kmsg(nf);
 			break;
 		case SRC_THR_DONE:
-			nf_thr_on_done(nf);
+			on_thr_done(nf);
 			break;
 		case SRC_LOOKUP_DONE:
-			nf_lookup_on_done(nf);
+			on_lookup_done(nf);
 			break;
 		case SRC_OOM:
 		case SRC_PSI:
@@ -568,10 +530,7 @@ out:
 		close(nf.epfd);
 	mc_hier_close(&nf.h);
 	mc_config_free(nf.cfg);
-	for (size_t i = 0; i < nf.n_users; i++)
-		free(nf.users[i].name);
-	free(nf.users);
-	free(nf.utab);
+	nf_users_free(&nf);
 	if (use_syslog)
 		closelog();
 	return ret;

@@ -1,7 +1,13 @@
-/* memcg-notifier's shared state: one daemon, one epoll loop.  main.c owns
- * the loop and the signals, watch.c the cgroups and the kernel log,
- * deliver.c the notices (terminals, mail, rate limit, metrics); thresh.c
- * and lookup.c run the worker threads the kernel and NSS force on us. */
+/* memcg-notifier's shared state: one daemon, one epoll loop.  Calls run
+ * one way, top to bottom (docs/notifier.md):
+ *   main.c    the loop, the signals, start and reload; hands the worker
+ *             pools' answers to watch.c
+ *   watch.c   the cgroups and the kernel log
+ *   thresh.c, lookup.c   the worker threads the kernel and NSS force on us;
+ *             their answers go back to the loop, never to a watch
+ *   deliver.c the notices (terminals, mail, rate limit, metrics)
+ *   table.c   the clock, the users and the watches by uid
+ * No file calls one above it. */
 #ifndef MEMCG_NOTIFIER_H
 #define MEMCG_NOTIFIER_H
 
@@ -10,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "account.h"
 #include "cgroup.h"
 #include "config.h"
 #include "events.h"
@@ -198,15 +205,33 @@ struct nf {
 	uint64_t metrics_at;	/* the metrics file is out of date, due then; 0: not */
 };
 
+/* table.c: the bottom, calls no other notifier file */
+/* CLOCK_MONOTONIC in ms. */
 uint64_t nf_now_ms(void);
+/* uid's record, made (zeroed but for the uid) if there is none yet; NULL
+ * when out of memory. */
 struct user *nf_user(struct nf *nf, uid_t uid);
+/* Frees every user record. */
+void nf_users_free(struct nf *nf);
 
-/* watch.c */
 /* The cgroup of w below the mount point, into buf (PATH_MAX bytes): the
  * layout's path for its uid.  Returns buf. */
 const char *nf_watch_rel(const struct nf *nf, const struct watch *w, char *buf);
 /* The live watch of uid, or NULL. */
 struct watch *nf_find_watch(struct nf *nf, uid_t uid);
+/* The first watch in the chain (through hnext) that holds uid's watches,
+ * live or gone, among others; NULL when none. */
+struct watch *nf_watch_chain(const struct nf *nf, uid_t uid);
+/* Adds w to nf->watches and to the table by uid, which grows to keep its
+ * chains short.  Returns 0 or -ENOMEM. */
+int nf_watch_link(struct nf *nf, struct watch *w);
+/* Takes w out of the table by uid (the caller unlinks it from the list). */
+void nf_watch_unhash(struct nf *nf, struct watch *w);
+
+/* watch.c */
+/* Whether cgroup.events text says that no process is left in the cgroup
+ * or below it ("populated 0" on a line of its own). */
+bool nf_unpopulated(const char *events);
 int nf_watch_start(struct nf *nf);
 void nf_watch_stop(struct nf *nf);
 void nf_watch_refresh(struct nf *nf);
@@ -226,13 +251,15 @@ void nf_watch_flush(struct nf *nf);
  * kernel log line has not been read yet. */
 bool nf_victims_pending(struct nf *nf);
 uint64_t nf_next_deadline(const struct nf *nf);
-/* An answer of lookup.c for uid: r is 0 (acct holds the user and the
+/* An answer of lookup.c for uid (handed on by the loop, or looked up by
+ * watch.c itself when it could not be queued): r is 0 (acct holds the user and the
  * groups found; groups_r the group look-up's result), -ENOENT (NSS does
  * not know the uid) or another negative errno.  acct stays the caller's. */
 void nf_watch_looked_up(struct nf *nf, uid_t uid, int r, int groups_r,
 			const struct mc_account *acct);
 /* A worker's answer for the threshold of uid's watch (gen: its efd_gen
- * then); r is 0 or a negative errno. */
+ * then); r is 0 or a negative errno.  Called by the loop with what
+ * nf_thr_take collected. */
 void nf_watch_thr_done(struct nf *nf, uid_t uid, unsigned gen, int r);
 
 /* thresh.c */
@@ -241,23 +268,51 @@ void nf_watch_thr_done(struct nf *nf, uid_t uid, unsigned gen, int r);
  * errno. */
 int nf_v1_register_at(int dirfd, int efd, const char *file, const char *arg);
 /* Hands w's threshold (w->thr_bytes, on w->efd) to the workers; w->thr
- * must be THR_QUEUED. */
+ * must be THR_QUEUED.  Its answer comes back through the loop (SRC_THR_DONE),
+ * even when it was registered, or failed, here. */
 void nf_thr_queue(struct nf *nf, struct watch *w);
 /* A start or reload begins (begin true) or has queued what it had: the
  * line that says every threshold is armed counts from its beginning. */
 void nf_thr_batch(struct nf *nf, bool begin);
-/* SRC_THR_DONE: collects the workers' answers, hands out more work. */
-void nf_thr_on_done(struct nf *nf);
+/* A registration's answer: for the threshold of uid's watch when its
+ * efd_gen was gen; r is 0 or a negative errno. */
+struct nf_thr_answer {
+	uid_t uid;
+	unsigned gen;
+	int r;
+};
+/* SRC_THR_DONE: takes the answers (THR_WORKERS at most) into got, for the
+ * loop to hand to their watches (nf_watch_thr_done).  Returns how many. */
+unsigned nf_thr_take(struct nf *nf, struct nf_thr_answer *got);
+/* After nf_thr_take's answers are handed on: hands out more work, ends
+ * the workers when none is left. */
+void nf_thr_more(struct nf *nf);
 /* Stops the workers (waiting for registrations under way) and frees. */
 void nf_thr_stop(struct nf *nf);
 
 /* lookup.c */
-/* Queues uid's look-up (NSS, the groups the rules name) for a worker;
- * nf_watch_looked_up gets the answer.  Looked up here, waiting, only when
- * no worker can be made. */
-void nf_lookup_queue(struct nf *nf, uid_t uid);
-/* SRC_LOOKUP_DONE: hands the workers' answers on, hands out more. */
-void nf_lookup_on_done(struct nf *nf);
+/* A look-up's answer: r is 0 (acct holds the user and the groups found;
+ * groups_r the group look-up's result), -ENOENT (NSS does not know the
+ * uid) or another negative errno. */
+struct nf_lk_answer {
+	uid_t uid;
+	const struct mc_config *cfg;	/* the rules the groups were looked up for */
+	int r;
+	int groups_r;			/* when r is 0 */
+	struct mc_account acct;		/* when r is 0; nf_lookup_more frees it */
+};
+/* Queues uid's look-up (NSS, the groups the rules name) for a worker; the
+ * answer comes back through the loop (SRC_LOOKUP_DONE), even when no
+ * thread could be made and it was looked up here.  Returns 0, or -ENOMEM
+ * when it could not be queued: the caller looks it up itself. */
+int nf_lookup_queue(struct nf *nf, uid_t uid);
+/* SRC_LOOKUP_DONE: takes the answers (LOOKUP_WORKERS at most) into got,
+ * for the loop to hand to watch.c (nf_watch_looked_up); those looked up
+ * for rules replaced since are queued again instead.  Returns how many. */
+unsigned nf_lookup_take(struct nf *nf, struct nf_lk_answer *got);
+/* After nf_lookup_take's n answers are handed on: frees them, hands out
+ * more work, ends the workers when none is left. */
+void nf_lookup_more(struct nf *nf, struct nf_lk_answer *got, unsigned n);
 /* Frees a replaced config now, or once no worker may be reading it. */
 void nf_lookup_retire(struct nf *nf, struct mc_config *cfg);
 /* Stops the workers and frees.  Returns false when a worker is still

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "memfiles.h"
 #include "notifier.h"
 
 /* Workers need little stack: a few system calls and one snprintf.  They
@@ -87,7 +88,7 @@ run_job(struct job *j)
 	char arg[32];
 
 	snprintf(arg, sizeof(arg), "%llu", (unsigned long long)j->bytes);
-	j->r = nf_v1_register_at(j->dirfd, j->efd, "memory.usage_in_bytes", arg);
+	j->r = nf_v1_register_at(j->dirfd, j->efd, mc_memfiles(1)->usage, arg);
 	close(j->dirfd);
 	close(j->efd);
 	j->dirfd = j->efd = -1;
@@ -226,6 +227,20 @@ announce(struct nf *nf, struct thr_pool *p)
 		       p->armed, (double)(nf_now_ms() - p->batch_ms) / 1000.0);
 }
 
+/* Puts j's answer where the workers put theirs, for the loop to collect
+ * (nf_thr_take): the answer of a job done or failed here goes back to the
+ * loop as well, never straight to the watch.  j is counted in p->out. */
+static void
+hand_back(struct thr_pool *p, const struct job *j)
+{
+	const uint64_t one = 1;
+
+	pthread_mutex_lock(&p->mu);
+	p->done[p->n_done++] = *j;
+	(void)!write(p->donefd, &one, sizeof(one));
+	pthread_mutex_unlock(&p->mu);
+}
+
 /* Hands out queued thresholds while workers are free. */
 static void
 dispatch(struct nf *nf, struct thr_pool *p)
@@ -245,26 +260,20 @@ dispatch(struct nf *nf, struct thr_pool *p)
 		j.dirfd = mc_cg_open_dir(&nf->h, nf_watch_rel(nf, w, rel));
 		j.efd = j.dirfd < 0 ? -1 : fcntl(w->efd, F_DUPFD_CLOEXEC, 0);
 		w->thr = THR_BUSY;
+		p->out++;
 		if (j.dirfd < 0 || j.efd < 0) {
-			int r = j.dirfd < 0 ? j.dirfd : -errno;
-
+			j.r = j.dirfd < 0 ? j.dirfd : -errno;
 			if (j.dirfd >= 0)
 				close(j.dirfd);
-			p->failed++;
-			nf_watch_thr_done(nf, uid, j.gen, r);
+			j.dirfd = j.efd = -1;
+			hand_back(p, &j);
 			continue;
 		}
-		p->out++;
 		add_worker(p);
 		if (p->n_threads == 0) {
 			/* No thread could be made: do it here, waiting. */
 			run_job(&j);
-			p->out--;
-			if (j.r < 0)
-				p->failed++;
-			else
-				p->armed++;
-			nf_watch_thr_done(nf, uid, j.gen, j.r);
+			hand_back(p, &j);
 			continue;
 		}
 		pthread_mutex_lock(&p->mu);
@@ -329,20 +338,21 @@ nf_thr_batch(struct nf *nf, bool begin)
 	p->armed = p->failed = 0;
 }
 
-void
-nf_thr_on_done(struct nf *nf)
+unsigned
+nf_thr_take(struct nf *nf, struct nf_thr_answer *got)
 {
 	struct thr_pool *p = nf->thr;
-	struct job got[THR_WORKERS];
 	unsigned n;
 	uint64_t v;
 
 	if (p == NULL)
-		return;
+		return 0;
 	(void)!read(p->donefd, &v, sizeof(v));
 	pthread_mutex_lock(&p->mu);
 	n = p->n_done;
-	memcpy(got, p->done, n * sizeof(got[0]));
+	for (unsigned i = 0; i < n; i++)
+		got[i] = (struct nf_thr_answer){ .uid = p->done[i].uid, .gen = p->done[i].gen,
+						 .r = p->done[i].r };
 	p->n_done = 0;
 	pthread_mutex_unlock(&p->mu);
 	for (unsigned i = 0; i < n; i++) {
@@ -351,8 +361,17 @@ nf_thr_on_done(struct nf *nf)
 			p->failed++;
 		else
 			p->armed++;
-		nf_watch_thr_done(nf, got[i].uid, got[i].gen, got[i].r);
 	}
+	return n;
+}
+
+void
+nf_thr_more(struct nf *nf)
+{
+	struct thr_pool *p = nf->thr;
+
+	if (p == NULL)
+		return;
 	dispatch(nf, p);
 	if (p->out == 0 && p->wait_len == 0)
 		end_workers(p);

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "cgfs.h"
+#include "memfiles.h"
 #include "notifier.h"
 #include "parse.h"
 #include "sanitize.h"
@@ -31,15 +33,6 @@ static void mark_gone(struct nf *nf, struct watch *w, bool say);
 static void evaluate(struct nf *nf, struct watch *w, bool final);
 static void retry_later(struct nf *nf, const char *what, const char *rel, int r);
 
-const char *
-nf_watch_rel(const struct nf *nf, const struct watch *w, char *buf)
-{
-	/* add_watch made sure that it fits. */
-	if (mc_layout_user_cgroup(&nf->lay, w->uid, buf, PATH_MAX) < 0)
-		buf[0] = '\0';
-	return buf;
-}
-
 /* As the kernel log names the cgroup of w. */
 static const char *
 watch_kpath(const struct nf *nf, const struct watch *w, char *buf, size_t len)
@@ -51,71 +44,6 @@ watch_kpath(const struct nf *nf, const struct watch *w, char *buf, size_t len)
 	if (n < 0 || (size_t)n >= len)
 		buf[0] = '\0';
 	return buf;
-}
-
-static size_t
-bucket_of(const struct nf *nf, uid_t uid)
-{
-	uint32_t h = (uint32_t)uid * 2654435769u;	/* uids are often consecutive */
-
-	return (size_t)(h ^ h >> 16) & (nf->wtab_size - 1);
-}
-
-/* Adds w to nf->watches and to the table by uid, which grows to keep its
- * chains short.  Returns 0 or -ENOMEM. */
-static int
-link_watch(struct nf *nf, struct watch *w)
-{
-	if (nf->n_watches + 1 > nf->wtab_size / 2) {
-		size_t size = nf->wtab_size ? nf->wtab_size * 2 : 64;
-		struct watch **t = calloc(size, sizeof(struct watch *)), **old = nf->wtab;
-
-		if (t == NULL)
-			return -ENOMEM;
-		nf->wtab = t;
-		nf->wtab_size = size;
-		for (struct watch *x = nf->watches; x != NULL; x = x->next) {
-			size_t b = bucket_of(nf, x->uid);
-
-			x->hnext = t[b];
-			t[b] = x;
-		}
-		free(old);
-	}
-	{
-		size_t b = bucket_of(nf, w->uid);
-
-		w->hnext = nf->wtab[b];
-		nf->wtab[b] = w;
-	}
-	w->next = nf->watches;
-	nf->watches = w;
-	nf->n_watches++;
-	return 0;
-}
-
-/* Takes w out of the table by uid (the caller unlinks it from the list). */
-static void
-unhash_watch(struct nf *nf, struct watch *w)
-{
-	struct watch **pp = &nf->wtab[bucket_of(nf, w->uid)];
-
-	while (*pp != NULL && *pp != w)
-		pp = &(*pp)->hnext;
-	if (*pp != NULL)
-		*pp = w->hnext;
-	nf->n_watches--;
-}
-
-struct watch *
-nf_find_watch(struct nf *nf, uid_t uid)
-{
-	if (nf->wtab_size == 0)
-		return NULL;
-	for (struct watch *w = nf->wtab[bucket_of(nf, uid)]; w != NULL; w = w->hnext)
-		if (w->uid == uid && !w->gone)
-			return w;
-	return NULL;
 }
 
 /* The uid of the user cgroup that holds the kernel path, when it lies in
@@ -148,9 +76,9 @@ watch_for_path(struct nf *nf, const char *path)
 	struct watch *gone = NULL;
 	uid_t uid;
 
-	if (nf->wtab_size == 0 || !uid_of_kpath(nf, path, &uid))
+	if (!uid_of_kpath(nf, path, &uid))
 		return NULL;
-	for (struct watch *w = nf->wtab[bucket_of(nf, uid)]; w != NULL; w = w->hnext) {
+	for (struct watch *w = nf_watch_chain(nf, uid); w != NULL; w = w->hnext) {
 		if (w->uid != uid)
 			continue;
 		if (!w->gone)
@@ -189,32 +117,6 @@ unwatch_fd(struct nf *nf, int *fd)
 	close_fd(fd);
 }
 
-/* Reads the small file of the cgroup directory dirfd into buf
- * (NUL-terminated).  Returns 0 or a negative errno. */
-static int
-read_at(int dirfd, const char *file, char *buf, size_t len)
-{
-	size_t got = 0;
-	int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (got + 1 < len) {
-		ssize_t n = read(fd, buf + got, len - 1 - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = -errno;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	close(fd);
-	return r;
-}
-
 /* The counters of the cgroup directory dirfd. */
 static int
 counters_at(const struct nf *nf, int dirfd, struct mc_counters *c)
@@ -223,16 +125,15 @@ counters_at(const struct nf *nf, int dirfd, struct mc_counters *c)
 	uint64_t v;
 	int r;
 
+	const struct mc_memfiles *mf = mc_memfiles(nf->h.version);
+
 	memset(c, 0, sizeof(*c));
-	if (nf->h.version == 2) {
-		if ((r = read_at(dirfd, "memory.events", buf, sizeof(buf))) < 0)
-			return r;
-		return mc_counters_parse(2, buf, c);
-	}
-	if ((r = read_at(dirfd, "memory.oom_control", buf, sizeof(buf))) < 0 ||
-	    (r = mc_counters_parse(1, buf, c)) < 0)
+	if ((r = mc_read_small(dirfd, mf->events, buf, sizeof(buf))) < 0 ||
+	    (r = mc_counters_parse(nf->h.version, buf, c)) < 0)
 		return r;
-	if (read_at(dirfd, "memory.failcnt", buf, sizeof(buf)) == 0) {
+	if (nf->h.version == 2)
+		return 0;
+	if (mc_read_small(dirfd, mf->failcnt, buf, sizeof(buf)) == 0) {
 		buf[strcspn(buf, "\n")] = '\0';
 		if (mc_parse_u64(buf, 0, UINT64_MAX, &v) == 0) {
 			c->v[MC_C_MAX] = v;
@@ -260,25 +161,30 @@ read_counters(struct nf *nf, struct watch *w, struct mc_counters *c)
 static bool
 v1_peak_at_limit(struct nf *nf, const struct watch *w)
 {
-	static const char *const pairs[][2] = {
-		{ "memory.max_usage_in_bytes", "memory.limit_in_bytes" },
-		{ "memory.memsw.max_usage_in_bytes", "memory.memsw.limit_in_bytes" },
+	const struct mc_memfiles *mf = mc_memfiles(1);
+	const char *const pairs[][2] = {
+		{ mf->peak, mf->limit },
+		{ mf->swap_peak, mf->swap_limit },
 	};
 	char buf[64], rel[PATH_MAX];
+	int dirfd = mc_cg_open_dir(&nf->h, nf_watch_rel(nf, w, rel));
+	bool at = false;
 
-	nf_watch_rel(nf, w, rel);
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+	/* One walk from the root for the four files. */
+	if (dirfd < 0)
+		return false;
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]) && !at; i++) {
 		uint64_t peak, limit;
 
-		if (mc_cg_read(&nf->h, rel, pairs[i][0], buf, sizeof(buf)) < 0 ||
+		if (mc_read_small(dirfd, pairs[i][0], buf, sizeof(buf)) < 0 ||
 		    (buf[strcspn(buf, "\n")] = '\0', mc_parse_u64(buf, 0, UINT64_MAX, &peak)) < 0 ||
-		    mc_cg_read(&nf->h, rel, pairs[i][1], buf, sizeof(buf)) < 0 ||
+		    mc_read_small(dirfd, pairs[i][1], buf, sizeof(buf)) < 0 ||
 		    (buf[strcspn(buf, "\n")] = '\0', mc_parse_u64(buf, 0, UINT64_MAX, &limit)) < 0)
 			continue;
-		if (limit < MC_SIZE_LIMIT && peak + 4096 >= limit)
-			return true;
+		at = limit < MC_SIZE_LIMIT && peak + 4096 >= limit;
 	}
-	return false;
+	close(dirfd);
+	return at;
 }
 
 /* Records in uid's user record what its look-up found (acct NULL: NSS
@@ -330,6 +236,18 @@ apply_user(struct watch *w, const struct user *u)
 	return u->exempt;
 }
 
+/* No look-up worker could take uid: looked up here, waiting. */
+static void
+look_up_here(struct nf *nf, uid_t uid)
+{
+	struct mc_account acct;
+	int r = mc_account_by_uid(uid, &acct), g = r == 0 ? mc_account_load_groups(&acct, nf->cfg) : 0;
+
+	nf_watch_looked_up(nf, uid, r, g, r == 0 ? &acct : NULL);
+	if (r == 0)
+		mc_account_free(&acct);
+}
+
 /* Asks for uid's look-up, unless one is on its way. */
 static void
 want_lookup(struct nf *nf, uid_t uid)
@@ -343,7 +261,8 @@ want_lookup(struct nf *nf, uid_t uid)
 	if (u->lookup_pending)
 		return;
 	u->lookup_pending = true;
-	nf_lookup_queue(nf, uid);
+	if (nf_lookup_queue(nf, uid) < 0)
+		look_up_here(nf, uid);
 }
 
 /* v1: a new eventfd that the kernel signals at OOM (memory.oom_control)
@@ -353,7 +272,7 @@ v1_oom_efd(int dirfd)
 {
 	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), r;
 
-	r = efd < 0 ? -errno : nf_v1_register_at(dirfd, efd, "memory.oom_control", NULL);
+	r = efd < 0 ? -errno : nf_v1_register_at(dirfd, efd, mc_memfiles(1)->events, NULL);
 	if (r < 0 && efd >= 0)
 		close(efd);
 	return r < 0 ? r : efd;
@@ -501,7 +420,7 @@ arm_warn(struct nf *nf, struct watch *w)
 				warn_retry(nf, w, rel, dirfd);
 			return;
 		}
-		w->psi_fd = openat(dirfd, "memory.pressure",
+		w->psi_fd = openat(dirfd, mc_memfiles(2)->pressure,
 				   O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 		r = w->psi_fd < 0 ? -errno : 0;
 		close(dirfd);
@@ -586,10 +505,8 @@ watch_populated(struct nf *nf, struct watch *w, const char *rel)
 		       path, strerror(errno));
 }
 
-/* Whether cgroup.events text says that no process is left in the cgroup
- * or below it ("populated 0" on a line of its own). */
-static bool
-unpopulated(const char *events)
+bool
+nf_unpopulated(const char *events)
 {
 	static const char key[] = "populated 0\n";
 
@@ -610,7 +527,7 @@ remove_if_empty(struct nf *nf, struct watch *w)
 	int pfd, r;
 
 	nf_watch_rel(nf, w, rel);
-	if (mc_cg_read(&nf->h, rel, "cgroup.events", buf, sizeof(buf)) < 0 || !unpopulated(buf))
+	if (mc_cg_read(&nf->h, rel, "cgroup.events", buf, sizeof(buf)) < 0 || !nf_unpopulated(buf))
 		return;
 	leaf = strrchr(rel, '/');
 	leaf = leaf != NULL ? leaf + 1 : rel;
@@ -709,8 +626,8 @@ add_watch(struct nf *nf, uid_t uid)
 			r = epoll_add(nf, w->efd, EPOLLIN, &w->efd_src);
 		}
 	} else {
-		if (snprintf(path, sizeof(path), "%s/%s/memory.events", nf->h.mnt,
-			     rel) >= (int)sizeof(path))
+		if (snprintf(path, sizeof(path), "%s/%s/%s", nf->h.mnt, rel,
+			     mc_memfiles(2)->events) >= (int)sizeof(path))
 			r = -ENAMETOOLONG;
 		else if ((r = inotify_add_watch(nf->inofd, path, IN_MODIFY | IN_DONT_FOLLOW)) >= 0)
 			w->events_wd = r;
@@ -726,7 +643,7 @@ add_watch(struct nf *nf, uid_t uid)
 		free_watch(nf, w);
 		return;
 	}
-	if (link_watch(nf, w) < 0) {
+	if (nf_watch_link(nf, w) < 0) {
 		retry_later(nf, "watch for OOM events", rel, -ENOMEM);
 		free_watch(nf, w);
 		return;
@@ -755,7 +672,7 @@ finish_watch(struct nf *nf, struct watch *w)
 	/* pam_memcg writes the limits just after mkdir, and again at later
 	 * logins: warn_at's threshold follows the writes. */
 	if (snprintf(path, sizeof(path), "%s/%s/%s", nf->h.mnt, rel,
-		     nf->h.version == 2 ? "memory.max" : "memory.limit_in_bytes") < (int)sizeof(path))
+		     mc_memfiles(nf->h.version)->limit) < (int)sizeof(path))
 		w->limit_wd = inotify_add_watch(nf->inofd, path, IN_CLOSE_WRITE | IN_MODIFY |
 						IN_DONT_FOLLOW);
 	/* The numbers are read when a notice needs them, and here only for
@@ -917,7 +834,7 @@ nf_watch_sweep(struct nf *nf)
 
 		if (w->gone && w->deadline_ms == 0) {
 			*pp = w->next;
-			unhash_watch(nf, w);
+			nf_watch_unhash(nf, w);
 			nf->n_gone--;
 			free_watch(nf, w);
 		} else {
@@ -1347,9 +1264,7 @@ watch_for_pid(struct nf *nf, pid_t pid, bool have_uid, uid_t uid)
 		 * root cgroup): the counters tell, below. */
 	}
 	/* With the uid, only its bucket. */
-	if (have_uid && nf->wtab_size == 0)
-		return NULL;
-	w = have_uid ? nf->wtab[bucket_of(nf, uid)] : nf->watches;
+	w = have_uid ? nf_watch_chain(nf, uid) : nf->watches;
 	for (; w != NULL; w = have_uid ? w->hnext : w->next) {
 		struct mc_counters c, d;
 
