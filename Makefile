@@ -195,7 +195,7 @@ print-pamdir:
 
 # ASan+UBSan builds of the three programs, pamtest and the unit tests in
 # build/asan/ (same file names), then the unit tests and t_module,
-# t_concurrency, t_notifier, t_nf_efd against them.  hog and the syslog shim stay
+# t_concurrency, t_notifier_*, t_nf_efd against them.  hog and the syslog shim stay
 # unsanitized: they run inside (or are preloaded into) other programs.
 ASAN_B = $(B)/asan
 ASAN_CFLAGS = $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \

@@ -211,3 +211,7 @@ wait_for() {
 		sleep 0.05
 	done
 }
+
+# Fixtures shared by several test files.
+# shellcheck source=tests/integration/fixtures.sh
+. "$(dirname "${BASH_SOURCE[0]}")/fixtures.sh"

@@ -58,7 +58,7 @@ SSHD_NAME=sshd-memcg-test-$$
 SSHD_PID="" SSHD_PORT="" RUN_SSHD_MADE=0 NPID="" NLOG=$TMP/notifier.log
 UID_U="" SLICE="" SLICE_DIR="" SD_HOLDER=""
 
-# --- terminals (as in t_logins.sh): one private tmux server ------------------
+# --- terminals (as in t_logins_*.sh): one private tmux server ------------------
 
 tm() { env -u TMUX TMUX_TMPDIR="$LDIR" tmux -L "memcg-sd-$$" -f "$LDIR/tmux.conf" "$@"; }
 term_open() {

@@ -34,7 +34,9 @@ if [ ${#files[@]} -eq 0 ]; then
 		# v1 runs in full on the host; here the core suite checks the same
 		# paths on Debian's stable kernel.
 		files=(tests/integration/t_module.sh tests/integration/t_concurrency.sh
-		       tests/integration/t_notifier.sh tests/integration/t_logins.sh)
+		       tests/integration/t_notifier_tty.sh tests/integration/t_notifier_burst.sh
+		       tests/integration/t_notifier_lifecycle.sh
+		       tests/integration/t_logins_ssh.sh tests/integration/t_logins_local.sh)
 	else
 		# Everything that exercises the kernel; installation is checked on
 		# the host, t_systemd in its own lane.
@@ -62,7 +64,7 @@ esac
 env "${extra_env[@]}" MEMCG_RESULTS=/mnt/vmout/results MEMCG_CONC_CYCLES=${MEMCG_VM_CONC_CYCLES:-25} \
 	MEMCG_TEST_RATE_LIMIT=${MEMCG_TEST_RATE_LIMIT:-30} \
 	MEMCG_TEST_NOTICE_MS=${MEMCG_TEST_NOTICE_MS:-1000} \
-	"$top/tests/vm/run.sh" --mode "$mode" --out "$out" --timeout "${MEMCG_VM_TIMEOUT:-900}" \
+	"$top/tests/vm/run.sh" --mode "$mode" --out "$out" --timeout "${MEMCG_VM_TIMEOUT:-1800}" \
 	-- tests/integration/run.sh "${files[@]}" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 rm -rf "$guest_logs"

@@ -2,7 +2,7 @@
 # Run by a test user inside a real login session: prints, as "probeN: key=value"
 # lines, where the login shell SHELL_PID is and what its memory cgroup holds.
 #   probe.sh N SHELL_PID [STATUS_OF_THE_COMMAND_BEFORE]
-# probe.env beside this file (written by t_logins.sh) sets CG_MNT, MC_VERSION,
+# probe.env beside this file (written by logins_fixtures.sh) sets CG_MNT, MC_VERSION,
 # F_MAX and F_OOM.
 . "${0%/*}/probe.env"
 n=$1 shell=$2

@@ -1,4 +1,4 @@
-# A private sshd for the login tests (sourced by t_logins.sh and
+# A private sshd for the login tests (sourced by t_logins_ssh.sh and
 # t_systemd.sh, after lib.sh).  sshd takes its PAM service name from the name
 # it was started under, so it runs as a symlink named after its own
 # /etc/pam.d service.  Key authentication only: sshd does it itself; PAM

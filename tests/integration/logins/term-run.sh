@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs a login program on a test terminal for t_logins.sh and records its pid
+# Runs a login program on a test terminal for t_logins_*.sh and records its pid
 # (pam_wrapper's temp dir names it) in STATE.pid and its exit status in STATE
 # once it has ended: tmux here sometimes reaps a pane's process only when the
 # next child exits, so its pane status cannot be waited for.

@@ -1,10 +1,11 @@
-#!/bin/bash
-# memcg-notifier against the real kernel: processes in a user's cgroup are
-# OOM-killed for real, the notice must reach a real pty of that user (with
-# a utmp entry the test writes and removes) and the user's mailbox through a
-# real local MTA (exim4, started here and stopped after).
-# shellcheck source=tests/integration/lib.sh
-. "$(dirname "$0")/lib.sh"
+# Fixtures of the notifier tests (t_notifier_*.sh; sourced after lib.sh):
+# four users with a PAM session each, ptys with /run/utmp entries whose
+# screens are copied to files, kills in a user's cgroup, memcg-notifier
+# started and stopped (start_notifier, stop_notifier), a real local MTA
+# (exim4), and the kill-to-pty latency measure.  Everything is set up and
+# running when this file has been sourced.
+# shellcheck shell=bash
+
 
 PY=/usr/bin/python3
 HOG='import sys
@@ -16,7 +17,7 @@ EVIL_HOG='open("/proc/self/comm", "w").write("\x1b]0;PW\x07\x1b[2J\x1b[5m")
 '"$HOG"
 
 for f in "$NOTIFIER" "$PY" /usr/sbin/exim4 /usr/bin/setpriv; do
-	[ -x "$f" ] || { echo "t_notifier: $f is missing (run make and tests/deps.sh)" >&2; exit 1; }
+	[ -x "$f" ] || { echo "$T_NAME: $f is missing (run make and tests/deps.sh)" >&2; exit 1; }
 done
 
 # /run/utmp may not exist on a fresh machine: create it the way login
@@ -204,7 +205,6 @@ stop_mta() {
 	rm -f "$EXIM_PID"
 }
 
-count() { grep -c -- "$2" "$1" 2>/dev/null || true; }
 
 # Latency from the kill (its kmsg line, converted to CLOCK_MONOTONIC with a
 # marker written to /dev/kmsg) to the first byte of the notice on the pty.
@@ -279,160 +279,3 @@ start_pty "$U3" 0620 "$TMP/u3.screen"
 start_pty "$U4" 0620 "$TMP/u4.screen"
 wait_for "[ \$(grep -c 'watching .*/user-' '$NLOG') -ge 4 ]" 10 || fail "notifier did not see the user cgroups"
 LIMIT_TEXT="64.0 MiB"
-
-# --- tests ------------------------------------------------------------------
-
-t_kill_reaches_pty() {
-	kill_one "$U1" "$HOG"
-	K1=$VICTIM
-	wait_for "grep -q 'process: $K1 (python3)' '$TMP/u1.screen'" 5 ||
-		fail "no notice with the victim on the pty of $U1"
-	assert_contains "$TMP/u1.screen" "A process of yours was killed: your sessions together reached their memory limit" "what happened"
-	assert_contains "$TMP/u1.screen" "limit: +$LIMIT_TEXT" "limit"
-	assert_contains "$TMP/u1.screen" "Message from memcg-notifier@$(hostname)" "host"
-	assert_contains "$TMP/u1.screen" "memcgctl status" "hint"
-	assert_contains "$NLOG" "oom_kill: user $U1 .* victim $K1 \\(python3\\) limit $LIMIT_TEXT" "log line"
-	# Lines end in \r\n (the pty adds its own \r to each \n).
-	grep -q $'memcgctl status.*\r$' "$TMP/u1.screen" || fail "lines do not end in CR LF"
-}
-
-t_mesg_n_honoured() {
-	sleep 0.3
-	[ ! -s "$TMP/u1-mesg-n.screen" ] || fail "a notice reached the pty with mesg n"
-	assert_contains "$NLOG" "not writing to .* of $U1: mesg n" "mesg n logged"
-}
-
-t_mail_delivered() {
-	local box=/var/mail/$U1
-	wait_for "grep -qs 'process: $K1 (python3)' '$box'" 15 || fail "no mail with the victim in $box"
-	assert_contains "$box" "^Subject: \\[$(hostname)\\] a process was killed at your memory limit" "subject"
-	assert_contains "$box" "^Auto-Submitted: auto-generated" "auto-submitted"
-	assert_contains "$box" "^From: root" "from"
-	assert_contains "$box" "^To: $U1(@|$)" "to"
-	assert_contains "$box" "limit: +$LIMIT_TEXT" "limit in mail"
-}
-
-t_escapes_neutralised() {
-	kill_one "$U2" "$EVIL_HOG"
-	K2=$VICTIM
-	wait_for "grep -q 'process: $K2 ' '$TMP/u2.screen'" 5 || fail "no notice for the renamed process"
-	grep -qF "process: $K2 (\\x1b]0;PW\\x07\\x1b[2J\\x1b[5m)" "$TMP/u2.screen" ||
-		fail "command name not shown escaped: $(grep -a 'process:' "$TMP/u2.screen" | cat -v)"
-	if grep -q $'\x1b\|\x07' "$TMP/u2.screen"; then fail "a raw escape byte reached the pty"; fi
-	if grep -aq $'\x1b' "$NLOG"; then fail "a raw escape byte reached the log"; fi
-	wait_for "grep -qs 'process: $K2 ' /var/mail/$U2" 15 || fail "no mail for the renamed process"
-	if grep -aq $'\x1b' "/var/mail/$U2"; then fail "a raw escape byte reached the mail"; fi
-}
-
-t_burst_one_message_one_summary() {
-	local i start
-	start=$SECONDS
-	for i in $(seq 20); do
-		in_cg_hog "$U3"
-		[ $? -eq 137 ] || fail "hog $i of $U3 was not killed by SIGKILL"
-	done
-	echo "    (20 kills took $((SECONDS - start)) s; rate_limit is $RATE_LIMIT s)"
-	[ $((SECONDS - start)) -lt "$RATE_LIMIT" ] ||
-		fail "the burst took longer than rate_limit: set MEMCG_TEST_RATE_LIMIT higher"
-	wait_for "grep -q 'more processes were killed since' '$TMP/u3.screen'" $((RATE_LIMIT + 10)) ||
-		fail "no summary after the burst"
-	sleep 0.5
-	assert_eq 1 "$(count "$TMP/u3.screen" 'A process of yours was killed')" "notices for the burst"
-	assert_eq 1 "$(count "$TMP/u3.screen" 'more processes were killed since')" "summaries for the burst"
-	assert_contains "$TMP/u3.screen" "19 more processes were killed since" "summary count"
-	assert_eq 20 "$(count "$NLOG" "oom_kill: user $U3 ")" "kills logged for the burst"
-}
-
-# warn_at (set for this user only): a threshold eventfd on v1, a PSI
-# trigger on v2 (which needs pressure, so v1 only sees a plain crossing).
-t_warn_at() {
-	local code='import time
-a = bytearray(40 << 20)
-a[::4096] = b"x" * len(a[::4096])
-time.sleep(1)'
-	in_cg "$U4" "$code" 3>/dev/null
-	if [ "$MC_VERSION" = 1 ]; then
-		wait_for "grep -q 'of their memory limit (the warning is at 50%)' '$TMP/u4.screen'" 5 ||
-			fail "no warning on the pty of $U4"
-		assert_contains "$NLOG" "warn: user $U4 " "warning logged"
-	fi
-	# The others have warn_at off.
-	assert_not_contains "$NLOG" "warn: user $U1 " "no warning for $U1"
-}
-
-# memcgctl status against the same real cgroup after the burst: two
-# processes (pamtest, which the module moved in, and its sleeping command).
-t_memcgctl_status() {
-	local json table uid
-	uid=$(id -u "$U3")
-	json=$("$MEMCGCTL" status -c "$CONF" "$U3" --json)
-	for want in "\"uid\":$uid," "\"user\":\"$U3\"" "\"procs\":2," "\"limit\":67108864," \
-		"\"high\":null," "\"swap\":null," "\"oom_kills\":20}"; do
-		[[ $json == *"$want"* ]] || fail "memcgctl status --json: no $want in $json"
-	done
-	[[ $json =~ \"peak\":6[0-9]{7}, ]] || fail "memcgctl status --json: peak not near the limit: $json"
-	table=$("$MEMCGCTL" status -c "$CONF" "$U3")
-	grep -qE "^$uid +$U3 +2 +.* +64\.0 MiB +64\.0 MiB +max +max +20\$" <<<"$table" ||
-		fail "memcgctl status table: $table"
-}
-
-t_removal_not_reported() {
-	local before lines
-	before=$(stat -c %s "$TMP/u1.screen")
-	lines=$(count "$NLOG" "oom_kill\|outside_kill\|oom_no_kill\|oom_group_kill")
-	close_session "$U1"
-	wait_for "grep -q 'user-$(id -u "$U1") was removed' '$NLOG'" 5 || fail "removal not seen"
-	sleep 0.5
-	assert_eq "$before" "$(stat -c %s "$TMP/u1.screen")" "pty bytes after the cgroup was removed"
-	assert_eq "$lines" "$(count "$NLOG" "oom_kill\|outside_kill\|oom_no_kill\|oom_group_kill")" "events logged after removal"
-}
-
-t_restart_does_not_rereport() {
-	local before2 before3
-	stop_notifier
-	before2=$(count "$TMP/u2.screen" "Message from")
-	before3=$(count "$TMP/u3.screen" "Message from")
-	start_notifier
-	wait_for "[ \$(grep -c 'watching .*/user-' '$NLOG') -ge 7 ]" 5
-	sleep 1
-	assert_eq "$before2" "$(count "$TMP/u2.screen" "Message from")" "notices for $U2 after restart"
-	assert_eq "$before3" "$(count "$TMP/u3.screen" "Message from")" "notices for $U3 after restart"
-	# And it still works: one new kill, one new notice.
-	kill_one "$U2" "$HOG"
-	wait_for "grep -q 'process: $VICTIM (python3)' '$TMP/u2.screen'" 5 || fail "no notice after restart"
-	K3=$VICTIM
-	assert_eq "$((before2 + 1))" "$(count "$TMP/u2.screen" "Message from")" "notices for $U2 after a new kill"
-}
-
-t_sighup_bad_config_kept() {
-	cp "$CONF" "$CONF.good"
-	write_conf "$CONF" <<<'notify { rate_limit = soon }'
-	kill -HUP "$NPID"
-	wait_for "grep -q 'not reloaded; keeping' '$NLOG'" 5 || fail "bad config was not refused"
-	assert_contains "$NLOG" "pam_memcg.conf:1: 'rate_limit' must be a whole number" "reason logged with line"
-	kill -0 "$NPID" 2>/dev/null || fail "notifier died on a bad config"
-	write_conf "$CONF" <"$CONF.good"
-	kill -HUP "$NPID"
-	wait_for "grep -q 'pam_memcg.conf reloaded' '$NLOG'" 5 || fail "good config was not reloaded"
-}
-
-t_latency() {
-	$PY "$TMP/latency.py" "$TMP/u1.screen" "$K1" | sed 's/^/    /'
-	$PY "$TMP/latency.py" "$TMP/u2.screen" "$K2" "$K3" | sed 's/^/    /'
-}
-
-run_test kill_reaches_pty t_kill_reaches_pty
-run_test mesg_n_honoured t_mesg_n_honoured
-run_test mail_delivered t_mail_delivered
-run_test escapes_neutralised t_escapes_neutralised
-run_test burst_one_message_one_summary t_burst_one_message_one_summary
-run_test warn_at t_warn_at
-run_test memcgctl_status t_memcgctl_status
-run_test removal_not_reported t_removal_not_reported
-run_test restart_does_not_rereport t_restart_does_not_rereport
-run_test sighup_bad_config_kept t_sighup_bad_config_kept
-# Informational: latency targets belong to `make bench`, not to a test.
-t_latency
-stop_notifier
-NPID=""
-t_done

@@ -1,9 +1,10 @@
-#!/bin/bash
-# Real logins end to end: ssh into a private sshd, login on a pty, su -l and
-# runuser -l.  From inside each session: its cgroup, its limit, an OOM kill
-# that spares the login shell, and memcg-notifier's notice of that kill on
-# the session's own terminal; after logout the cgroup is gone.
-. "$(dirname "$0")/lib.sh"
+# Fixtures of the login tests (t_logins_*.sh; sourced after lib.sh): the
+# config, the login programs' PAM stacks under pam_wrapper, the terminals
+# (logins/terminals.sh), what runs inside the sessions, memcg-notifier
+# running for the whole file, and the checks every login path shares.  The
+# users are named here and added by each file; t_logins_ssh.sh starts the
+# private sshd (logins/sshd.sh).
+# shellcheck shell=bash
 
 US=${T_ID}s UC=${T_ID}c UU=${T_ID}u UR=${T_ID}r UT=${T_ID}t
 LIMIT=67108864 # memory_max = "64M"
@@ -31,53 +32,8 @@ fi
 
 # --- terminals: one private tmux server, one session per login ---------------
 
-tm() { env -u TMUX TMUX_TMPDIR="$LDIR" tmux -L "memcg-test-$$" -f "$LDIR/tmux.conf" "$@"; }
-
-# term_open NAME CMD...: runs CMD on a new pty (through logins/term-run.sh,
-# which records its pid and exit status in $LDIR/NAME.state*).
-term_open() {
-	local name=$1 cmd
-	shift
-	cmd=$(printf '%q ' sh "$LDIR/term-run.sh" "$LDIR/$name.state" "$@")
-	tm new-session -d -s "$name" -x 200 -y 50 "exec $cmd" || {
-		fail "tmux could not start $name"
-		return 1
-	}
-}
-
-term_text() { tm capture-pane -p -J -S - -t "$1"; }
-
-term_send() {
-	tm send-keys -t "$1" -l -- "$2" && tm send-keys -t "$1" Enter
-}
-
-# term_wait NAME REGEX [TIMEOUT]: until a line on the terminal matches.
-term_wait() {
-	local deadline=$((SECONDS + ${3:-20})) text
-	while :; do
-		text=$(term_text "$1")
-		grep -qE -- "$2" <<<"$text" && return 0
-		[ "$SECONDS" -ge "$deadline" ] && return 1
-		sleep 0.1
-	done
-}
-
-# term_ended NAME [TIMEOUT]: until the program on the terminal has exited.
-term_ended() {
-	local deadline=$((SECONDS + ${2:-20}))
-	until [ -e "$LDIR/$1.state" ]; do
-		[ "$SECONDS" -ge "$deadline" ] && return 1
-		sleep 0.1
-	done
-}
-
-term_status() { cat "$LDIR/$1.state" 2>/dev/null; }
-
-# term_close NAME FILE: saves what the terminal shows to FILE, hangs it up.
-term_close() {
-	term_text "$1" >"$2" 2>/dev/null
-	tm kill-session -t "$1" 2>/dev/null
-}
+# shellcheck source=tests/integration/logins/terminals.sh
+. "$TOP/tests/integration/logins/terminals.sh"
 
 # --- cleanup: hang up the terminals first, so every login closes its session -
 
@@ -163,7 +119,6 @@ min_uid       = 1000
 default { memory_max = "64M"  swap_max = "$swap" }
 notify  { warn_at = "off"  rate_limit = 0 }
 EOF
-for u in "$US" "$UC" "$UU" "$UR" "$UT"; do add_user "$u"; done
 
 # The session stack every login below uses: pam_unix, then the built module.
 session_lines="session required pam_unix.so
@@ -196,21 +151,7 @@ WRAP=(env "LD_PRELOAD=$PWRAP_LIB $SHIM" PAM_WRAPPER=1 "PAM_WRAPPER_SERVICE_DIR=$
 "$NOTIFIER" -c "$CONF" -d >>"$NLOG" 2>&1 &
 NPID=$!
 wait_for "grep -q 'started: watching' '$NLOG'" 10 ||
-	echo "t_logins: memcg-notifier did not start; see the failures below" >&2
-
-# --- a private sshd (logins/sshd.sh) -------------------------------------------
-
-. "$TOP/tests/integration/logins/sshd.sh"
-start_sshd "$US" "$UT" && authorize_key "$US" && authorize_key "$UT"
-SSHD_OK=$?
-
-sshd_ready() {
-	[ "$SSHD_OK" -eq 0 ] && return 0
-	fail "the private sshd did not start"
-	sed 's/^/      | /' "$SSHD_DIR/log" >&2 2>/dev/null
-	return 1
-}
-
+	echo "$T_NAME: memcg-notifier did not start; see the failures below" >&2
 
 # --- checks shared by every login path --------------------------------------
 
@@ -299,7 +240,7 @@ check_notice() {
 	[ -n "$pid" ] || { fail "hog $2 printed no pid on the terminal"; return; }
 	# Which limit it names (the user's own or a shared one) depends on the
 	# kernel's OOM report, which the kernel rate-limits machine-wide; that
-	# is t_notifier's to test.  Here: a kill notice reached this terminal.
+	# is t_notifier_*'s to test.  Here: a kill notice reached this terminal.
 	assert_contains "$f" "^A process of yours was killed" "the notice on the session's terminal"
 	assert_contains "$f" "^ *process: $pid \\(hog\\)" "the victim (pid $pid, hog) in the notice"
 	assert_contains "$f" "^ *limit: +64\\.0 MiB" "the limit in the notice"
@@ -338,137 +279,6 @@ show_on_failure() {
 	done
 }
 
-# --- the cases ---------------------------------------------------------------
-
-t_ssh() {
-	sshd_ready && no_cgroup_yet "$US" || return
-	ssh_open ssh1 "$US" && shell_session ssh1
-	check_logout ssh1 "$US" "$SSHD_NAME"
-	term_close ssh1 "$LDIR/ssh1.txt"
-	check_inside "$LDIR/ssh1.txt" "$US"
-	check_notice "$LDIR/ssh1.txt" 1 1
-	show_on_failure "$LDIR/ssh1.txt" "$SSHD_DIR/log" "$NLOG"
-}
-
-t_console_login() {
-	no_cgroup_yet "$UC" || return
-	# login leaves the terminal at mode 0600 (TTYPERM in login.defs): mesg n,
-	# which the notifier honours.  The user says mesg y first, as a user who
-	# wants to be told does.
-	term_open login1 "${WRAP[@]}" login -f "$UC" && shell_session login1 "mesg y"
-	# No log check: login empties its environment before PAM starts, so the
-	# syslog shim no longer knows where to write.
-	check_logout login1 "$UC"
-	term_close login1 "$LDIR/login1.txt"
-	check_inside "$LDIR/login1.txt" "$UC"
-	check_notice "$LDIR/login1.txt" 1 1
-	show_on_failure "$LDIR/login1.txt" "$NLOG"
-}
-
-t_su_l() {
-	local tty
-	no_cgroup_yet "$UU" || return
-	term_open su1 "${MESG_Y[@]}" "${WRAP[@]}" su -l "$UU" -c "$SHELL_CMD" &&
-		tty=$(tm display-message -p -t su1 '#{pane_tty}') && noninteractive_session su1
-	check_logout su1 "$UU" su-l
-	term_close su1 "$LDIR/su1.txt"
-	check_inside "$LDIR/su1.txt" "$UU"
-	check_notice "$LDIR/su1.txt" 1 1
-	# Root's terminal, held by root's su in the user's cgroup (su -c runs the
-	# command in a session of its own, without a controlling terminal).
-	assert_contains "$NLOG" "told $UU on ${tty:-/dev/pts/?} \\(controlling terminal in its cgroup\\)" \
-		"the notifier found su's terminal through the user's cgroup"
-	show_on_failure "$LDIR/su1.txt" "$NLOG"
-}
-
-t_runuser_l() {
-	local tty
-	no_cgroup_yet "$UR" || return
-	term_open runuser1 "${MESG_Y[@]}" "${WRAP[@]}" runuser -l "$UR" -c "$SHELL_CMD" &&
-		tty=$(tm display-message -p -t runuser1 '#{pane_tty}') && noninteractive_session runuser1
-	check_logout runuser1 "$UR" runuser-l
-	term_close runuser1 "$LDIR/runuser1.txt"
-	check_inside "$LDIR/runuser1.txt" "$UR"
-	check_notice "$LDIR/runuser1.txt" 1 1
-	assert_contains "$NLOG" "told $UR on ${tty:-/dev/pts/?} \\(controlling terminal in its cgroup\\)" \
-		"the notifier found runuser's terminal through the user's cgroup"
-	show_on_failure "$LDIR/runuser1.txt" "$NLOG"
-}
-
-# Two ssh sessions of one user share a cgroup.  A kill in the second while
-# both are open: the notice reaches both, as the notifier tells every
-# terminal of the user about their shared limit (the session of the kill,
-# and the other one, where the user may be looking).  Then the first logout
-# leaves the cgroup and its limit to the second (which still gets
-# OOM-killed past it, and told, in that session only); the second logout
-# removes it.
-t_ssh_two_sessions() {
-	local uid dir a=$LDIR/twoA.txt b=$LDIR/twoB.txt shell_a
-	sshd_ready && no_cgroup_yet "$UT" || return
-	uid=$(uid_of "$UT")
-	dir=$(user_cg_dir "$UT")
-	ssh_open twoA "$UT" && ssh_open twoB "$UT" || return
-	if ! { term_wait twoA "$PROMPT" 20 && term_wait twoB "$PROMPT" 20; }; then
-		fail "no shell prompts"
-		term_close twoA "$a"
-		term_close twoB "$b"
-		show_on_failure "$a" "$b" "$SSHD_DIR/log"
-		return
-	fi
-	term_send twoA "$PROBE 1 \$\$"
-	term_send twoB "$PROBE 1 \$\$"
-	term_wait twoA '^probe1: end' 20 || fail "first probe did not answer in the first session"
-	term_wait twoB '^probe1: end' 20 || fail "first probe did not answer in the second session"
-	term_text twoA >"$a"
-	term_text twoB >"$b"
-	shell_a=$(probe "$a" 1 shell)
-	assert_eq "/$TEST_PARENT/user-$uid" "$(probe "$a" 1 cg)" "first session's cgroup"
-	assert_eq "/$TEST_PARENT/user-$uid" "$(probe "$b" 1 cg)" "second session's cgroup"
-	assert_eq "$LIMIT" "$(probe "$b" 1 max)" "$F_MAX seen from the second session"
-	[[ -n "$shell_a" && " $(probe "$b" 1 procs) " == *" $shell_a "* ]] ||
-		fail "the second session does not see the first one's shell $shell_a in $(probe "$b" 1 procs)"
-
-	# The kill in the second session, both open.
-	term_send twoB "sh $LDIR/hog-run.sh 1 200; $PROBE 2 \$\$ \$?"
-	term_wait twoB '^probe2: end' 30 || fail "no probe after the hog in the second session"
-	wait_notice twoB 1
-	term_text twoB >"$b"
-	term_wait twoA "process: $(hog_pid "$b" 1) \\(hog\\)" 10 ||
-		fail "no notice in the first session about the kill in the second"
-	term_text twoA >"$a"
-	assert_eq 137 "$(probe "$b" 2 status)" "hog 200 in the second session (SIGKILL)"
-	assert_eq 1 "$(probe "$b" 2 oom_kill)" "OOM kills counted"
-	check_notice "$b" 1 1
-	check_notice "$a" 1 1 "$b"
-
-	term_send twoA exit
-	term_ended twoA 20 || fail "first ssh still running after logout"
-	assert_eq 0 "$(term_status twoA)" "first ssh's exit status"
-	wait_for "grep -q 'user-$uid still in use: kept' '$MEMCG_TEST_SYSLOG'" 10
-	assert_contains "$MEMCG_TEST_SYSLOG" "pam_memcg\\($SSHD_NAME:session\\): .*/user-$uid still in use: kept" \
-		"first close keeps the cgroup"
-	assert_exists "$dir" "cgroup while the second session is open"
-	assert_eq "$LIMIT" "$(cat "$dir/$F_MAX" 2>/dev/null)" "limit after the first logout"
-
-	term_send twoB "sh $LDIR/hog-run.sh 2 200; $PROBE 3 \$\$ \$?"
-	term_wait twoB '^probe3: end' 30 || fail "no probe after the hog in the second session"
-	wait_notice twoB 2
-	term_text twoB >"$b"
-	assert_eq "$LIMIT" "$(probe "$b" 3 max)" "$F_MAX seen from the second session after the first logout"
-	assert_eq 137 "$(probe "$b" 3 status)" "hog 200 after the first logout (SIGKILL)"
-	assert_eq 2 "$(probe "$b" 3 oom_kill)" "OOM kills counted"
-	assert_eq "/$TEST_PARENT/user-$uid" "$(probe "$b" 3 cg)" "second shell's cgroup after the kill"
-	[[ " $(probe "$b" 3 procs) " != *" $shell_a "* ]] ||
-		fail "the first session's shell $shell_a is still in the cgroup"
-	check_notice "$b" 2 2
-
-	term_send twoB exit
-	check_logout twoB "$UT" "$SSHD_NAME"
-	term_close twoA "$a"
-	term_close twoB "$b"
-	show_on_failure "$a" "$b" "$SSHD_DIR/log" "$NLOG"
-}
-
 # The notifier ran through every case and stops cleanly.
 t_notifier_stops() {
 	local rc
@@ -481,11 +291,3 @@ t_notifier_stops() {
 	assert_contains "$NLOG" "stopping on signal" "memcg-notifier logged its stop"
 	show_on_failure "$NLOG"
 }
-
-run_test ssh t_ssh
-run_test console_login t_console_login
-run_test su_l t_su_l
-run_test runuser_l t_runuser_l
-run_test ssh_two_sessions t_ssh_two_sessions
-run_test notifier_stops t_notifier_stops
-t_done

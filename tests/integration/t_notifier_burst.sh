@@ -1,0 +1,69 @@
+#!/bin/bash
+# memcg-notifier against the real kernel: a burst of 20 OOM kills is one
+# notice and one summary, warn_at warns only the user it is set for, and
+# memcgctl status reads the same cgroup after the burst.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/notifier_fixtures.sh
+. "$(dirname "$0")/notifier_fixtures.sh"
+
+# --- tests ------------------------------------------------------------------
+
+t_burst_one_message_one_summary() {
+	local i start
+	start=$SECONDS
+	for i in $(seq 20); do
+		in_cg_hog "$U3"
+		[ $? -eq 137 ] || fail "hog $i of $U3 was not killed by SIGKILL"
+	done
+	echo "    (20 kills took $((SECONDS - start)) s; rate_limit is $RATE_LIMIT s)"
+	[ $((SECONDS - start)) -lt "$RATE_LIMIT" ] ||
+		fail "the burst took longer than rate_limit: set MEMCG_TEST_RATE_LIMIT higher"
+	wait_for "grep -q 'more processes were killed since' '$TMP/u3.screen'" $((RATE_LIMIT + 10)) ||
+		fail "no summary after the burst"
+	sleep 0.5
+	assert_eq 1 "$(count "$TMP/u3.screen" 'A process of yours was killed')" "notices for the burst"
+	assert_eq 1 "$(count "$TMP/u3.screen" 'more processes were killed since')" "summaries for the burst"
+	assert_contains "$TMP/u3.screen" "19 more processes were killed since" "summary count"
+	assert_eq 20 "$(count "$NLOG" "oom_kill: user $U3 ")" "kills logged for the burst"
+}
+
+# warn_at (set for this user only): a threshold eventfd on v1, a PSI
+# trigger on v2 (which needs pressure, so v1 only sees a plain crossing).
+t_warn_at() {
+	local code='import time
+a = bytearray(40 << 20)
+a[::4096] = b"x" * len(a[::4096])
+time.sleep(1)'
+	in_cg "$U4" "$code" 3>/dev/null
+	if [ "$MC_VERSION" = 1 ]; then
+		wait_for "grep -q 'of their memory limit (the warning is at 50%)' '$TMP/u4.screen'" 5 ||
+			fail "no warning on the pty of $U4"
+		assert_contains "$NLOG" "warn: user $U4 " "warning logged"
+	fi
+	# The others have warn_at off.
+	assert_not_contains "$NLOG" "warn: user $U1 " "no warning for $U1"
+}
+
+# memcgctl status against the same real cgroup after the burst: two
+# processes (pamtest, which the module moved in, and its sleeping command).
+t_memcgctl_status() {
+	local json table uid
+	uid=$(id -u "$U3")
+	json=$("$MEMCGCTL" status -c "$CONF" "$U3" --json)
+	for want in "\"uid\":$uid," "\"user\":\"$U3\"" "\"procs\":2," "\"limit\":67108864," \
+		"\"high\":null," "\"swap\":null," "\"oom_kills\":20}"; do
+		[[ $json == *"$want"* ]] || fail "memcgctl status --json: no $want in $json"
+	done
+	[[ $json =~ \"peak\":6[0-9]{7}, ]] || fail "memcgctl status --json: peak not near the limit: $json"
+	table=$("$MEMCGCTL" status -c "$CONF" "$U3")
+	grep -qE "^$uid +$U3 +2 +.* +64\.0 MiB +64\.0 MiB +max +max +20\$" <<<"$table" ||
+		fail "memcgctl status table: $table"
+}
+
+run_test burst_one_message_one_summary t_burst_one_message_one_summary
+run_test warn_at t_warn_at
+run_test memcgctl_status t_memcgctl_status
+stop_notifier
+NPID=""
+t_done
