@@ -108,7 +108,6 @@ struct watch {
 
 	struct mc_counters base;	/* counters already told */
 	uint64_t deadline_ms;		/* pending check; 0: none */
-	uint64_t empty_at;		/* v2: populated went to 0; try the rmdir then */
 	uint64_t last_kill_ms;
 	struct mc_victim *victims;	/* named by the log, not yet told */
 	unsigned short n_victims, cap_victims;

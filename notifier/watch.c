@@ -25,10 +25,6 @@
 /* Waits before trying again a user cgroup that could not be watched. */
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 60000
-/* After populated goes to 0, how long pam_memcg's own close has to remove
- * the cgroup first: its step-out empties the cgroup just before its rmdir,
- * and two removers racing would each log the other's work. */
-#define EMPTY_GRACE_MS 300
 
 static void start_check(struct nf *nf, struct watch *w);
 static void warn_check(struct nf *nf, struct watch *w);
@@ -522,9 +518,7 @@ nf_unpopulated(const char *events)
  * of them exits.  A login racing in is safe: rmdir fails with EBUSY once a
  * process has joined, and pam_memcg's join starts over when the cgroup
  * vanishes between its open and its attach.  Only on a change: a cgroup
- * just made by a login is empty too, until the login joins it.  Called
- * EMPTY_GRACE_MS after the change, so that a logout's own rmdir comes
- * first. */
+ * just made by a login is empty too, until the login joins it. */
 static void
 remove_if_empty(struct nf *nf, struct watch *w)
 {
@@ -1213,8 +1207,8 @@ nf_on_inotify(struct nf *nf)
 				if (w->pop_wd == e->wd && !w->gone) {
 					if (e->mask & IN_IGNORED)
 						w->pop_wd = -1;
-					else if (w->empty_at == 0)
-						w->empty_at = nf_now_ms() + EMPTY_GRACE_MS;
+					else
+						remove_if_empty(nf, w);
 					break;
 				}
 				if (w->limit_wd == e->wd && !w->gone) {
@@ -1397,12 +1391,6 @@ nf_on_deadlines(struct nf *nf, uint64_t now)
 	for (struct watch *w = nf->watches; w != NULL; w = w->next)
 		if (w->deadline_ms != 0 && w->deadline_ms <= now)
 			evaluate(nf, w, true);
-	for (struct watch *w = nf->watches; w != NULL; w = w->next)
-		if (w->empty_at != 0 && w->empty_at <= now) {
-			w->empty_at = 0;
-			if (!w->gone)
-				remove_if_empty(nf, w);
-		}
 	if (nf->retry_at != 0 && nf->retry_at <= now) {
 		nf->retry_at = 0;
 		nf->retry_ms = nf->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : nf->retry_ms * 2;
@@ -1458,11 +1446,8 @@ nf_next_deadline(const struct nf *nf)
 {
 	uint64_t next = nf->retry_at;
 
-	for (const struct watch *w = nf->watches; w != NULL; w = w->next) {
+	for (const struct watch *w = nf->watches; w != NULL; w = w->next)
 		if (w->deadline_ms != 0 && (next == 0 || w->deadline_ms < next))
 			next = w->deadline_ms;
-		if (w->empty_at != 0 && (next == 0 || w->empty_at < next))
-			next = w->empty_at;
-	}
 	return next;
 }
