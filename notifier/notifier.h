@@ -113,6 +113,7 @@ struct watch {
 	unsigned short n_victims, cap_victims;
 	bool own_oom_seen;
 	bool gone;		/* removed; freed once its check is done */
+	bool empty_pending;	/* v2: emptied while a check was pending */
 	bool warned;		/* usage is above warn_at and was told */
 	bool warn_retry;	/* v2: warn_at not armed for want of fds: retried */
 	bool have_last;

@@ -526,6 +526,12 @@ remove_if_empty(struct nf *nf, struct watch *w)
 	const char *leaf;
 	int pfd, r;
 
+	/* A kill that emptied the cgroup (oom.group) is told first: its
+	 * counters live in the cgroup.  evaluate() calls back when done. */
+	if (w->deadline_ms != 0) {
+		w->empty_pending = true;
+		return;
+	}
 	nf_watch_rel(nf, w, rel);
 	if (mc_cg_read(&nf->h, rel, "cgroup.events", buf, sizeof(buf)) < 0 || !nf_unpopulated(buf))
 		return;
@@ -1084,6 +1090,10 @@ evaluate(struct nf *nf, struct watch *w, bool final)
 	w->own_oom_seen = false;
 	if (ok && nf->h.version == 2 && (delta.v[MC_C_HIGH] || delta.v[MC_C_MAX]))
 		warn_check(nf, w);
+	if (w->empty_pending && !w->gone) {
+		w->empty_pending = false;
+		remove_if_empty(nf, w);
+	}
 }
 
 static void

@@ -380,6 +380,8 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		       h.mnt, mine, (unsigned)st->uid);
 	else if (r == -EBUSY)
 		mc_log(&log, LOG_DEBUG, "%s/%s still in use: kept", h.mnt, mine);
+	else if (r == -ENOENT)	/* on v2 memcg-notifier removes it as it empties */
+		mc_log(&log, LOG_DEBUG, "%s/%s is gone already", h.mnt, mine);
 	else if (r != -ENOENT)
 		pam_syslog(pamh, LOG_ERR, "cannot remove %s/%s: %s", h.mnt, mine, strerror(-r));
 	mc_hier_close(&h);
