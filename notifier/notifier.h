@@ -114,6 +114,7 @@ struct watch {
 	bool own_oom_seen;
 	bool gone;		/* removed; freed once its check is done */
 	bool empty_pending;	/* v2: emptied while a check was pending */
+	bool name_asked;	/* this check asked NSS again for a nameless user */
 	bool warned;		/* usage is above warn_at and was told */
 	bool warn_retry;	/* v2: warn_at not armed for want of fds: retried */
 	bool have_last;

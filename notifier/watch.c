@@ -1046,6 +1046,19 @@ evaluate(struct nf *nf, struct watch *w, bool final)
 		w->lookup_wait = true;
 		return;
 	}
+	/* NSS said "no such user": glibc says so too when the look-up itself
+	 * failed (out of fds, say).  Ask once more for this check. */
+	if (w->resolved && !w->gone && !final && !w->name_asked) {
+		const struct user *u = nf_user(nf, w->uid);
+
+		if (u != NULL && u->known && u->name == NULL) {
+			w->name_asked = true;
+			want_lookup(nf, w->uid);
+			w->deadline_ms = now + LOOKUP_WAIT_MS;
+			w->lookup_wait = true;
+			return;
+		}
+	}
 	memset(&delta, 0, sizeof(delta));
 	ok = !w->gone && read_counters(nf, w, &now_c) == 0;
 	if (ok)
@@ -1087,6 +1100,7 @@ evaluate(struct nf *nf, struct watch *w, bool final)
 	drop_victims(w, used);
 	w->deadline_ms = 0;
 	w->lookup_wait = false;
+	w->name_asked = false;
 	w->own_oom_seen = false;
 	if (ok && nf->h.version == 2 && (delta.v[MC_C_HIGH] || delta.v[MC_C_MAX]))
 		warn_check(nf, w);

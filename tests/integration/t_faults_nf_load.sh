@@ -70,7 +70,11 @@ t_nf_out_of_fds() {
 	done
 	[ -z "$missing" ] || fail "never watched after fds were free:$missing"
 	kill_one "$U1"
-	wait_for "grep -q 'process: $VICTIM (python3)' '$TMP/u1.screen'" 5 || fail "no notice after the fds came back"
+	wait_for "grep -q 'process: $VICTIM (python3)' '$TMP/u1.screen'" 5 || {
+		fail "no notice after the fds came back"
+		sed 's/^/      | /' "$TMP/u1.screen" >&2
+		tail -n 40 "$log" | sed 's/^/      | /' >&2
+	}
 	kill -0 "$NPID" 2>/dev/null || fail "notifier died"
 	stop_notifier
 }
