@@ -527,8 +527,9 @@ remove_if_empty(struct nf *nf, struct watch *w)
 	int pfd, r;
 
 	/* A kill that emptied the cgroup (oom.group) is told first: its
-	 * counters live in the cgroup.  evaluate() calls back when done. */
-	if (w->deadline_ms != 0) {
+	 * counters live in the cgroup.  evaluate() calls back when done.
+	 * (Not for a wait on the user's name alone.) */
+	if (w->deadline_ms != 0 && !w->lookup_wait) {
 		w->empty_pending = true;
 		return;
 	}
