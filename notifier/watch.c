@@ -529,13 +529,17 @@ remove_if_empty(struct nf *nf, struct watch *w)
 	/* A kill that emptied the cgroup (oom.group) is told first: its
 	 * counters live in the cgroup.  evaluate() calls back when done.
 	 * (Not for a wait on the user's name alone.) */
+	nf_watch_rel(nf, w, rel);
 	if (w->deadline_ms != 0 && !w->lookup_wait) {
+		mc_log(&nf->log, LOG_DEBUG, "%s/%s: populated changed during a check; looked at after it",
+		       nf->h.mnt, rel);
 		w->empty_pending = true;
 		return;
 	}
-	nf_watch_rel(nf, w, rel);
-	if (mc_cg_read(&nf->h, rel, "cgroup.events", buf, sizeof(buf)) < 0 || !nf_unpopulated(buf))
+	if (mc_cg_read(&nf->h, rel, "cgroup.events", buf, sizeof(buf)) < 0 || !nf_unpopulated(buf)) {
+		mc_log(&nf->log, LOG_DEBUG, "%s/%s: populated changed; not empty", nf->h.mnt, rel);
 		return;
+	}
 	leaf = strrchr(rel, '/');
 	leaf = leaf != NULL ? leaf + 1 : rel;
 	if ((pfd = mc_cg_open_dir(&nf->h, nf->lay.parent)) < 0) {
@@ -659,6 +663,8 @@ add_watch(struct nf *nf, uid_t uid)
 		w->in_batch = true;
 		nf->batch_pending++;
 	}
+	mc_log(&nf->log, LOG_DEBUG, "%s/%s: new; uid %u %s", nf->h.mnt, rel, (unsigned)uid,
+	       defer ? "looked up later" : known ? "known" : "being looked up");
 	if (defer) {
 		nf->unresolved[nf->n_unresolved++] = uid;
 		return;

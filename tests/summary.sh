@@ -7,7 +7,7 @@ pass=$(cat "$dir"/* 2>/dev/null | grep -c '^PASS ')
 fail=$(cat "$dir"/* 2>/dev/null | grep -c '^FAIL ')
 if [ "$fail" -gt 0 ]; then
 	echo "Failed:"
-	grep -h '^FAIL ' "$dir"/* | sed 's/^FAIL /  /'
+	grep -hs '^FAIL ' "$dir"/* | sed 's/^FAIL /  /'
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
