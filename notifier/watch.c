@@ -25,6 +25,7 @@
 /* Waits before trying again a user cgroup that could not be watched. */
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 60000
+#define MEMFILES_RETRY_MS 50	/* first look again at a cgroup without memory files */
 
 static void start_check(struct nf *nf, struct watch *w);
 static void warn_check(struct nf *nf, struct watch *w);
@@ -474,6 +475,22 @@ retry_later(struct nf *nf, const char *what, const char *rel, int r)
 		nf->retry_at = now + nf->retry_ms;
 }
 
+/* A user cgroup without memory files yet (see vanished): watched at the
+ * next retry, without an error (pam_memcg enables the controller just
+ * before or after it makes the cgroup). */
+static void
+memfiles_later(struct nf *nf, const char *rel)
+{
+	uint64_t now = nf_now_ms();
+
+	mc_log(&nf->log, LOG_DEBUG, "%s/%s has no %s yet (no memory controller); will look again",
+	       nf->h.mnt, rel, mc_memfiles(nf->h.version)->events);
+	if (nf->retry_ms == 0)
+		nf->retry_ms = MEMFILES_RETRY_MS;
+	if (nf->retry_at == 0 || nf->retry_at > now + nf->retry_ms)
+		nf->retry_at = now + nf->retry_ms;
+}
+
 /* Whether a watch failed because its cgroup was removed meanwhile (not
  * worth a word: the removal is the news). */
 static bool
@@ -481,8 +498,11 @@ vanished(struct nf *nf, const char *rel, int r)
 {
 	int fd;
 
-	if (r == -ENOENT || r == -ENODEV)
+	if (r == -ENODEV)
 		return true;
+	/* ENOENT of a file is not the cgroup's removal: on v2 a cgroup made
+	 * below a parent that does not yet give its children the memory
+	 * controller has no memory files until the parent does. */
 	fd = mc_cg_open_dir(&nf->h, rel);
 	if (fd >= 0)
 		close(fd);
@@ -624,8 +644,13 @@ add_watch(struct nf *nf, uid_t uid)
 			r = dirfd;
 		else
 			close(dirfd);
-		if (!vanished(nf, rel, r))
+		if (r == -ENOENT && !vanished(nf, rel, r))
+			memfiles_later(nf, rel);
+		else if (!vanished(nf, rel, r))
 			retry_later(nf, "read the counters of", rel, r);
+		else
+			mc_log(&nf->log, LOG_DEBUG, "%s/%s: gone before it was watched (%s)", nf->h.mnt,
+			       rel, strerror(-r));
 		free_watch(nf, w);
 		return;
 	}
@@ -1224,6 +1249,9 @@ nf_on_inotify(struct nf *nf)
 				}
 				if (!(e->mask & IN_ISDIR) || e->len == 0 || !mc_layout_user_leaf(&nf->lay, e->name, &uid))
 					continue;
+				mc_log(&nf->log, LOG_DEBUG, "%s/%s: %s uid %u", nf->h.mnt, nf->lay.parent,
+				       e->mask & (IN_CREATE | IN_MOVED_TO) ? "new cgroup of" : "cgroup gone of",
+				       (unsigned)uid);
 				if (e->mask & (IN_CREATE | IN_MOVED_TO)) {
 					add_watch(nf, uid);
 				} else if (e->mask & (IN_DELETE | IN_MOVED_FROM)) {

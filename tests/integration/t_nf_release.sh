@@ -57,6 +57,32 @@ t_release_after_logout() {
 	stop_notifier
 }
 
+# A user cgroup that appears before its parent gives it the memory
+# controller has no memory files for a moment: the notifier watches it
+# once they appear (it took the missing memory.events for a removal and
+# never watched the cgroup: release_after_logout failed so when it came
+# first after the test's parent was made).
+t_memory_files_late() {
+	local rc
+	rmdir "$CGDIR" 2>/dev/null
+	echo -memory >"$CG_MNT/$NPARENT/cgroup.subtree_control"
+	rc=$?
+	[ "$rc" -eq 0 ] || fail "cannot take the memory controller off $NPARENT"
+	NF_ARGS="" start_notifier
+	mkdir "$CGDIR"
+	[ ! -e "$CGDIR/memory.events" ]
+	rc=$?
+	[ "$rc" -eq 0 ] || fail "$CGDIR has memory.events before the controller is on"
+	sleep 0.3
+	echo +memory >"$CG_MNT/$NPARENT/cgroup.subtree_control"
+	wait_for "grep -qF 'watching $CGDIR (uid $U1_UID' '$NLOG'" 5
+	rc=$?
+	[ "$rc" -eq 0 ] || fail "the cgroup is not watched after its memory files appeared"
+	assert_not_contains "$NLOG" "cannot read the counters" "no error for the missing memory files"
+	stop_notifier
+	rmdir "$CGDIR"
+}
+
 # 40 sessions in a row, each leaving a process of 0.1 s behind, so that
 # the notifier's removal keeps racing with the next login's join: every
 # session opens and runs in the user cgroup, none gives up.
@@ -92,6 +118,7 @@ t_release_keep_empty() {
 	rmdir "$CGDIR" 2>/dev/null
 }
 
+run memory_files_late t_memory_files_late
 run release_after_logout t_release_after_logout
 run release_keep_empty t_release_keep_empty
 run release_races_login t_release_races_login
