@@ -2,7 +2,8 @@
  * controlling terminals of the processes in the user's cgroup), mail through
  * the local MTA, the log line and the metrics file (rewritten at most once
  * per METRICS_INTERVAL_MS).  Nothing here blocks:
- * terminals are written without waiting, sendmail runs as a child that the
+ * terminals are written without waiting (ttyq.c keeps what a busy one
+ * does not take), sendmail runs as a child that the
  * SIGCHLD handler reaps, killed when it runs past mail_timeout_s. */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,24 +34,6 @@ tty_refusal(int r)
 	       r == -EPERM ? "owned by someone else" :
 	       r == -ENXIO ? "another device than the one the session holds" :
 	       r == -ENOTTY ? "not a terminal" : strerror(-r);
-}
-
-/* Writes the notice to fd (path, found through via) and closes it. */
-static void
-write_tty(struct nf *nf, int fd, const char *path, const char *via, const char *name,
-	  const char *text, size_t len)
-{
-	ssize_t w = write(fd, text, len);
-
-	if (w < 0)
-		mc_log(&nf->log, LOG_WARNING, "cannot write to %s of %s: %s", path, name,
-		       errno == EAGAIN ? "the terminal is not taking output" : strerror(errno));
-	else if ((size_t)w < len)
-		mc_log(&nf->log, LOG_WARNING, "%s of %s took only %zd of %zu bytes; the rest was dropped",
-		       path, name, w, len);
-	else
-		mc_log(&nf->log, LOG_DEBUG, "told %s on %s (%s)", name, path, via);
-	close(fd);
 }
 
 /* Sessions without a utmp entry of the user (su -l, runuser -l run on the
@@ -106,7 +89,8 @@ to_cgroup_ttys(struct nf *nf, uid_t uid, const char *name, const char *rel,
 			       path, name, tty_refusal(fd));
 			continue;
 		}
-		write_tty(nf, fd, path, "controlling terminal in its cgroup", name, text, len);
+		nf_ttyq_write(nf, fd, path, "controlling terminal in its cgroup", name, text, len,
+			      nf_now_ms());
 	}
 out:
 	free(s);
@@ -146,7 +130,7 @@ to_ttys(struct nf *nf, uid_t uid, const char *name, const char *rel, const char 
 			       "not writing to %s of %s: %s", paths[i], name, tty_refusal(fd));
 			continue;
 		}
-		write_tty(nf, fd, paths[i], "utmp", name, text, len);
+		nf_ttyq_write(nf, fd, paths[i], "utmp", name, text, len, nf_now_ms());
 	}
 	free(paths);
 	if (rel != NULL)

@@ -183,10 +183,13 @@ reload(struct nf *nf)
 static void
 arm_timer(struct nf *nf)
 {
-	uint64_t a = nf_next_deadline(nf), b = nf_summary_deadline(nf), at;
+	uint64_t d[] = { nf_next_deadline(nf), nf_summary_deadline(nf), nf_ttyq_deadline(nf) };
 	struct itimerspec its = { 0 };
+	uint64_t at = 0;
 
-	at = a == 0 ? b : b == 0 ? a : (a < b ? a : b);
+	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
+		if (d[i] != 0 && (at == 0 || d[i] < at))
+			at = d[i];
 	if (at == nf->timer_at)
 		return;
 	if (at != 0) {
@@ -336,6 +339,7 @@ handle(struct nf *nf, const struct epoll_event *evs, int n, bool stopping)
 			nf_summaries(nf, nf_now_ms());
 			nf_metrics_due(nf, nf_now_ms());
 			nf_mail_due(nf, nf_now_ms());
+			nf_ttyq_due(nf, nf_now_ms());
 			break;
 		case SRC_INOTIFY:
 			nf_on_inotify(nf);
@@ -511,6 +515,7 @@ main(int argc, char **argv)
 	nf_watch_flush(&nf);
 	nf_summaries(&nf, UINT64_MAX);
 	nf_metrics_due(&nf, UINT64_MAX);
+	nf_ttyq_free(&nf);
 	ret = EX_OK;
 out:
 	nf_thr_stop(&nf);

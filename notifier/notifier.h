@@ -205,6 +205,7 @@ struct nf {
 	unsigned mail_timeout_s;	/* -m */
 	bool keep_empty;		/* -k: user cgroups that empty stay */
 	uint64_t metrics_at;	/* the metrics file is out of date, due then; 0: not */
+	struct nf_ttyq *ttyq;	/* notices a busy terminal did not take yet (ttyq.c) */
 };
 
 /* table.c: the bottom, calls no other notifier file */
@@ -331,6 +332,16 @@ void nf_reap(struct nf *nf);
 /* Kills (SIGKILL) the sendmail children that have run past their time at
  * now; nf_reap reaps them. */
 void nf_mail_due(struct nf *nf, uint64_t now);
+
+/* ttyq.c: writes text to the terminal fd (path, found through via, of the
+ * user name) without waiting, and owns fd from then on: what a busy
+ * terminal does not take is tried again (nf_ttyq_due) for a while. */
+void nf_ttyq_write(struct nf *nf, int fd, const char *path, const char *via, const char *name,
+		   const char *text, size_t len, uint64_t now);
+void nf_ttyq_due(struct nf *nf, uint64_t now);
+uint64_t nf_ttyq_deadline(const struct nf *nf);
+/* One last try of what is pending, then closes it all. */
+void nf_ttyq_free(struct nf *nf);
 /* An event changed the numbers: the metrics file is rewritten when
  * METRICS_INTERVAL_MS have passed (one timer, armed by the first change;
  * none while nothing changes). */
