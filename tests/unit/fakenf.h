@@ -43,7 +43,7 @@ struct fnf_user {
 	uid_t uid;
 	char name[64];
 	char rel[64];		/* FNF_PARENT/user-<uid> */
-	char dir[PATH_MAX];	/* the cgroup's directory */
+	char dir[PATH_MAX + 64];	/* the cgroup's directory */
 	int master, slave;	/* the test reads the master */
 	char line[32];		/* pts/N, as in utmp */
 };
@@ -507,7 +507,7 @@ fnf_setup(void **state, int version, unsigned rate_limit, bool no_kmsg)
 	for (int i = 0; i < FNF_USERS; i++) {
 		snprintf(f->u[i].rel, sizeof(f->u[i].rel), FNF_PARENT "/user-%u",
 			 (unsigned)f->u[i].uid);
-		snprintf(f->u[i].dir, sizeof(f->u[i].dir), "%s/%s", f->root, f->u[i].rel);
+		pathf(f->u[i].dir, sizeof(f->u[i].dir), "%s/%s", f->root, f->u[i].rel);
 		fnf_make_cgroup(f, i);
 	}
 	if ((utmpfd = open(f->utmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
