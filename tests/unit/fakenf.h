@@ -1,8 +1,6 @@
-/* The harness of the notifier's unit tests (test_nf_*.c): a fake cgroup
- * tree (v1 or v2) in a temp dir, a utmp file and a real pty per user, the
- * kernel log as a socket the test writes records to, and a clock the test
- * runs by hand.  The notifier is driven the way main.c's loop drives it;
- * what it does is read back from the ptys and its log lines. */
+/* The notifier's unit test harness: a fake v1 or v2 tree, a utmp file and
+ * a real pty per user, the kernel log on a socket, a clock run by hand; the
+ * notifier is driven as main.c drives it and read back from ptys and log. */
 #ifndef MEMCG_FAKENF_H
 #define MEMCG_FAKENF_H
 
@@ -620,6 +618,13 @@ fnf_setup_v2(void **state)
 {
 	return fnf_setup(state, 2, 60, false);
 }
+
+/* Runs a test program's tests; they need root (the ptys are given to
+ * other users), as test_config does. */
+#define FNF_RUN(name, tests)                                                           \
+	(geteuid() != 0 ? (fprintf(stderr, "%s: must run as root (it gives ptys to other users)\n", \
+				   name), 1)                                            \
+			: cmocka_run_group_tests_name(name, tests, NULL, NULL))
 
 /* A test run on the v1 or the v2 tree, named for it. */
 #define FNF_V1(t) { #t "_v1", t, fnf_setup_v1, fnf_teardown, NULL }

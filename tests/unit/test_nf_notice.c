@@ -158,5 +158,5 @@ main(void)
 		FNF_V1(test_removed_no_line),
 	};
 
-	return cmocka_run_group_tests_name("nf_notice", tests, NULL, NULL);
+	return FNF_RUN("nf_notice", tests);
 }

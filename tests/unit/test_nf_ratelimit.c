@@ -165,5 +165,5 @@ main(void)
 		FNF_V2(test_per_user),
 	};
 
-	return cmocka_run_group_tests_name("nf_ratelimit", tests, NULL, NULL);
+	return FNF_RUN("nf_ratelimit", tests);
 }

@@ -219,5 +219,5 @@ main(void)
 		{ "test_no_kmsg_v2", test_no_kmsg, setup_v2_no_kmsg, fnf_teardown, NULL },
 	};
 
-	return cmocka_run_group_tests_name("nf_victim", tests, NULL, NULL);
+	return FNF_RUN("nf_victim", tests);
 }
