@@ -209,8 +209,11 @@ struct nf {
 };
 
 /* table.c: the bottom, calls no other notifier file */
-/* CLOCK_MONOTONIC in ms. */
+/* CLOCK_MONOTONIC in ms, or nf_test_now_ms when that is not 0. */
 uint64_t nf_now_ms(void);
+/* A test hook: the unit tests run the notifier's clock by hand through it
+ * (tests/unit/fakenf.h).  Always 0 in the daemon. */
+extern uint64_t nf_test_now_ms;
 /* uid's record, made (zeroed but for the uid) if there is none yet; NULL
  * when out of memory. */
 struct user *nf_user(struct nf *nf, uid_t uid);

@@ -9,11 +9,15 @@
 
 #include "notifier.h"
 
+uint64_t nf_test_now_ms;
+
 uint64_t
 nf_now_ms(void)
 {
 	struct timespec ts;
 
+	if (nf_test_now_ms != 0)
+		return nf_test_now_ms;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
