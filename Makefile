@@ -194,7 +194,7 @@ print-pamdir:
 .PHONY: asan asan-build valgrind lint fuzz fuzz-short fuzz-build
 
 # ASan+UBSan builds of the three programs, pamtest and the unit tests in
-# build/asan/ (same file names), then the unit tests and t_module,
+# build/asan/ (same file names), then the unit tests and t_module_*,
 # t_concurrency, t_notifier_*, t_nf_efd against them.  hog and the syslog shim stay
 # unsanitized: they run inside (or are preloaded into) other programs.
 ASAN_B = $(B)/asan

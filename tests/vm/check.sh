@@ -33,7 +33,7 @@ if [ ${#files[@]} -eq 0 ]; then
 	if [ "$mode" = v1 ]; then
 		# v1 runs in full on the host; here the core suite checks the same
 		# paths on Debian's stable kernel.
-		files=(tests/integration/t_module.sh tests/integration/t_concurrency.sh
+		files=(tests/integration/t_module_*.sh tests/integration/t_concurrency.sh
 		       tests/integration/t_notifier_tty.sh tests/integration/t_notifier_burst.sh
 		       tests/integration/t_notifier_lifecycle.sh
 		       tests/integration/t_logins_ssh.sh tests/integration/t_logins_local.sh)
