@@ -121,7 +121,7 @@ check-v1-vm: all $(TEST_TOOLS)
 	tests/vm/check.sh v1
 
 # The systemd backend: the same VM with systemd as PID 1 (logind, dbus,
-# cgroup v2), where tests/integration/t_systemd.sh logs in with su -l and ssh.
+# cgroup v2), where tests/integration/t_systemd_*.sh log in with su -l and ssh.
 check-systemd: all $(TEST_TOOLS)
 	tests/vm/check.sh systemd
 
