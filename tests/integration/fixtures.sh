@@ -13,6 +13,18 @@ need() {
 	done
 }
 
+# end_pids: the background processes in T_PIDS asked to stop (SIGTERM),
+# killed 0.2 s later and reaped, quietly (no job status lines).
+end_pids() {
+	local p
+	{
+		for p in "${T_PIDS[@]}"; do kill -TERM "$p"; done
+		sleep 0.2
+		for p in "${T_PIDS[@]}"; do kill -KILL "$p"; done
+		wait
+	} 2>/dev/null
+}
+
 # val FILE KEY: the value of a KEY=VALUE line in FILE.
 val() { sed -n "s/^$2=//p" "$1" 2>/dev/null; }
 # count FILE PATTERN: how many lines of FILE match (0 when none or no file).

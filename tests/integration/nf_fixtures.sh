@@ -164,12 +164,7 @@ nf_cleanup() {
 	for f in "$TMP"/mail/*.pid; do
 		[ -s "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
 	done
-	{
-		for f in "${T_PIDS[@]}"; do kill -TERM "$f"; done
-		sleep 0.2
-		for f in "${T_PIDS[@]}"; do kill -KILL "$f"; done
-		wait
-	} 2>/dev/null
+	end_pids
 	t_cleanup
 }
 trap nf_cleanup EXIT

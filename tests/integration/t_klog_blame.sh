@@ -135,14 +135,7 @@ oom_kills() {
 }
 
 cleanup_blame() {
-	local p
-	# Our background processes, quietly (no job status lines).
-	{
-		for p in "${T_PIDS[@]}"; do kill -TERM "$p"; done
-		sleep 0.2
-		for p in "${T_PIDS[@]}"; do kill -KILL "$p"; done
-		wait
-	} 2>/dev/null
+	end_pids
 	t_cleanup
 }
 trap cleanup_blame EXIT
