@@ -121,7 +121,7 @@ check-v1-vm: all $(TEST_TOOLS)
 	tests/vm/check.sh v1
 
 # The systemd backend: the same VM with systemd as PID 1 (logind, dbus,
-# cgroup v2), where tests/integration/t_systemd.sh logs in with su -l and ssh.
+# cgroup v2), where tests/integration/t_systemd_*.sh log in with su -l and ssh.
 check-systemd: all $(TEST_TOOLS)
 	tests/vm/check.sh systemd
 
@@ -194,7 +194,7 @@ print-pamdir:
 .PHONY: asan asan-build valgrind lint fuzz fuzz-short fuzz-build
 
 # ASan+UBSan builds of the three programs, pamtest and the unit tests in
-# build/asan/ (same file names), then the unit tests and t_module,
+# build/asan/ (same file names), then the unit tests and t_module_*,
 # t_concurrency, t_notifier_*, t_nf_efd against them.  hog and the syslog shim stay
 # unsanitized: they run inside (or are preloaded into) other programs.
 ASAN_B = $(B)/asan

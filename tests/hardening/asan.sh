@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs the unit tests and the integration tests (default t_module,
+# Runs the unit tests and the integration tests (default t_module_*,
 # t_concurrency, t_notifier_*, t_nf_efd) against the ASan+UBSan build in build/asan
 # (`make asan` builds it).  Any sanitizer report fails the run.  Records
 # PASS/FAIL lines in build/results/asan for tests/summary.sh.
@@ -46,7 +46,7 @@ for t in "$ab"/tests/test_*; do
 done
 
 files=("$@")
-[ ${#files[@]} -gt 0 ] || files=(t_module t_concurrency t_notifier_tty t_notifier_burst t_notifier_lifecycle t_nf_efd)
+[ ${#files[@]} -gt 0 ] || files=(t_module_limits t_module_config t_module_session t_concurrency t_notifier_tty t_notifier_burst t_notifier_lifecycle t_nf_efd)
 args=()
 for f in "${files[@]}"; do args+=("$top/tests/integration/${f%.sh}.sh"); done
 "$top/tests/integration/run.sh" "${args[@]}"

@@ -1,8 +1,29 @@
 # Small fixtures shared by several integration test files (sourced by lib.sh,
 # after its own setup: $TMP, $CG_MNT and $MC_VERSION are known).  The
 # fixtures of one family of files live beside them: hostile_fixtures.sh,
-# faults_nf_fixtures.sh, logins_fixtures.sh, notifier_fixtures.sh.
+# faults_nf_fixtures.sh, logins_fixtures.sh, module_fixtures.sh,
+# nf_fixtures.sh, notifier_fixtures.sh, systemd_fixtures.sh.
 # shellcheck shell=bash
+
+# need FILE...: ends the test file with a message when one is missing.
+need() {
+	local f
+	for f in "$@"; do
+		[ -e "$f" ] || { echo "$T_NAME: $f is missing (run make and tests/deps.sh)" >&2; exit 1; }
+	done
+}
+
+# end_pids: the background processes in T_PIDS asked to stop (SIGTERM),
+# killed 0.2 s later and reaped, quietly (no job status lines).
+end_pids() {
+	local p
+	{
+		for p in "${T_PIDS[@]}"; do kill -TERM "$p"; done
+		sleep 0.2
+		for p in "${T_PIDS[@]}"; do kill -KILL "$p"; done
+		wait
+	} 2>/dev/null
+}
 
 # val FILE KEY: the value of a KEY=VALUE line in FILE.
 val() { sed -n "s/^$2=//p" "$1" 2>/dev/null; }

@@ -195,13 +195,7 @@ cleanup_hostile() {
 	for f in "$TMP"/holder.*; do
 		[ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null
 	done
-	# Our background processes, quietly (no job status lines).
-	{
-		for f in "${T_PIDS[@]}"; do kill -TERM "$f"; done
-		sleep 0.2
-		for f in "${T_PIDS[@]}"; do kill -KILL "$f"; done
-		wait
-	} 2>/dev/null
+	end_pids
 	t_cleanup
 }
 trap cleanup_hostile EXIT

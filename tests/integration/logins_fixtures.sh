@@ -91,11 +91,7 @@ trap logins_cleanup EXIT
 
 # --- what runs inside the sessions -------------------------------------------
 
-mkdir -m 0755 "$LDIR"
-printf 'set -g remain-on-exit on\nset -g status off\nset -g history-limit 10000\nset -g default-shell /bin/bash\n' \
-	>"$LDIR/tmux.conf"
-install -m 0755 "$TOP/tests/integration/logins/probe.sh" "$TOP/tests/integration/logins/term-run.sh" \
-	"$TOP/tests/integration/logins/hog-run.sh" "$HOG" "$LDIR/"
+term_setup "$TOP/tests/integration/logins/probe.sh" "$TOP/tests/integration/logins/hog-run.sh" "$HOG"
 printf 'CG_MNT=%s\nMC_VERSION=%s\nF_MAX=%s\nF_OOM=%s\n' "$CG_MNT" "$MC_VERSION" "$F_MAX" "$F_OOMCTL" \
 	>"$LDIR/probe.env"
 chmod 0644 "$LDIR/probe.env"

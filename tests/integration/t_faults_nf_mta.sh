@@ -22,17 +22,8 @@ EOF
 #!/bin/sh
 kill -SEGV $$
 EOF
-	cat >"$TMP/sm-hang" <<EOF
-#!/bin/sh
-echo \$\$ >$TMP/mail/hang.\$\$.pid
-exec sleep 1000
-EOF
-	cat >"$TMP/sm-ok" <<EOF
-#!/bin/sh
-cat >$TMP/mail/ok.\$\$.eml
-EOF
 	cp "$TMP/sm-ok" "$TMP/sm-noexec"
-	chmod 755 "$TMP/sm-fail" "$TMP/sm-signal" "$TMP/sm-hang" "$TMP/sm-ok"
+	chmod 755 "$TMP/sm-fail" "$TMP/sm-signal"
 	chmod 644 "$TMP/sm-noexec"
 	for kind in missing noexec fail signal; do
 		case $kind in

@@ -249,12 +249,7 @@ cleanup_tree() {
 	for f in "$TMP"/holder.*; do
 		[ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null
 	done
-	{
-		for f in "${T_PIDS[@]}"; do kill -TERM "$f"; done
-		sleep 0.2
-		for f in "${T_PIDS[@]}"; do kill -KILL "$f"; done
-		wait
-	} 2>/dev/null
+	end_pids
 	t_cleanup
 }
 trap cleanup_tree EXIT

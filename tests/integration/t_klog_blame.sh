@@ -61,39 +61,14 @@ open(screen + ".tty", "w").write(name + "\n")
 while True:
     out.write(os.read(master, 65536))
 EOF
-# utmp_add USER LINE: a USER_PROCESS entry in $UTMP.
-cat >"$TMP/utmp_add.py" <<'EOF'
-import os, struct, sys, time
-FMT = "<hhi32s4s32s256shhiii4i20s"      # struct utmp on x86_64 glibc
-path, user, line = sys.argv[1], os.fsencode(sys.argv[2]), os.fsencode(sys.argv[3])
-rec = struct.pack(FMT, 7, 0, os.getpid(), line, b"mb%02d" % (os.getpid() % 100), user,
-                  b"memcg-test", 0, 0, 0, int(time.time()), 0, 0, 0, 0, 0, b"")
-with open(path, "ab") as f:
-    f.write(rec)
-EOF
-
-# give_pty USER UID SCREEN: a pty for the user, listed in utmp.
+# give_pty USER UID SCREEN: a pty for the user, listed in utmp (fixtures.sh
+# writes utmp_add.py).
 give_pty() {
 	: >"$3"
 	"$PY" "$TMP/ptyhold.py" "$2" "$3" &
 	T_PIDS+=($!)
 	wait_for "[ -s '$3.tty' ]" 10 || fail "pty for $1 did not come up"
 	"$PY" "$TMP/utmp_add.py" "$UTMP" "$1" "$(sed 's|^/dev/||' "$3.tty")"
-}
-
-# mkcg DIR: a cgroup with every directory on the way; on v2 the memory
-# controller enabled along the path, as the module does.
-mkcg() {
-	local d=$CG_MNT rel=${1#"$CG_MNT"/} c
-	if [ "$MC_VERSION" = 2 ]; then
-		local IFS=/
-		for c in $rel; do
-			grep -qw memory "$d/cgroup.subtree_control" || echo +memory >"$d/cgroup.subtree_control"
-			d=$d/$c
-			mkdir -p "$d"
-		done
-	fi
-	mkdir -p "$1"
 }
 
 # A's delegated subtree, as a service manager hands one out: the directory
@@ -135,14 +110,7 @@ oom_kills() {
 }
 
 cleanup_blame() {
-	local p
-	# Our background processes, quietly (no job status lines).
-	{
-		for p in "${T_PIDS[@]}"; do kill -TERM "$p"; done
-		sleep 0.2
-		for p in "${T_PIDS[@]}"; do kill -KILL "$p"; done
-		wait
-	} 2>/dev/null
+	end_pids
 	t_cleanup
 }
 trap cleanup_blame EXIT

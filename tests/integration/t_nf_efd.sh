@@ -7,20 +7,17 @@
 # AddressSanitizer too (tests/hardening/asan.sh t_nf_efd).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=tests/integration/nflib.sh
-. "$(dirname "$0")/nflib.sh"
+# shellcheck source=tests/integration/nf_fixtures.sh
+. "$(dirname "$0")/nf_fixtures.sh"
 
 if [ "$MC_VERSION" != 1 ]; then
 	echo "SKIP t_nf_efd: usage thresholds on eventfds are cgroup v1's"
 	exit 0
 fi
 SLOW_SHIM=$BUILD/tests/slow_shim.so
-[ -e "$SLOW_SHIM" ] || { echo "t_nf_efd: $SLOW_SHIM is missing (make $SLOW_SHIM)" >&2; exit 1; }
+need "$SLOW_SHIM"
 
-U1=${T_ID}e U2=${T_ID}f
-add_user "$U1" && add_user "$U2" || { echo "cannot add users" >&2; exit 1; }
-U1_UID=$(uid_of "$U1") U2_UID=$(uid_of "$U2")
-mkdir -p "$TEST_PARENT_DIR"
+nf_users e f
 # Watched from the start, with a threshold: the workers' eventfd is in the
 # epoll set before anything is counted.
 make_cg "$U2_UID"
@@ -44,7 +41,6 @@ epoll_fds() {
 	done
 	echo "none"
 }
-fds_of() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 
 # A user cgroup removed while the worker registering its threshold (3 s,
 # through the shim) holds a duplicate of its eventfd: its entry leaves the

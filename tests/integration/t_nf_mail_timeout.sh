@@ -4,25 +4,11 @@
 # goes out again afterwards.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=tests/integration/nflib.sh
-. "$(dirname "$0")/nflib.sh"
+# shellcheck source=tests/integration/nf_fixtures.sh
+. "$(dirname "$0")/nf_fixtures.sh"
 
-U1=${T_ID}s
-add_user "$U1" || { echo "cannot add users" >&2; exit 1; }
-U1_UID=$(uid_of "$U1")
-mkdir -p "$TEST_PARENT_DIR"
+nf_users s
 make_cg "$U1_UID"
-
-cat >"$TMP/sm-hang" <<EOF
-#!/bin/sh
-echo \$\$ >$TMP/mail/hang.\$\$.pid
-exec sleep 1000
-EOF
-cat >"$TMP/sm-ok" <<EOF
-#!/bin/sh
-cat >$TMP/mail/ok.\$\$.eml
-EOF
-chmod 755 "$TMP/sm-hang" "$TMP/sm-ok"
 
 # Three mails to a sendmail that hangs, with --mail-timeout 1: each is
 # killed about a second after it started, reaped, and both are logged; the

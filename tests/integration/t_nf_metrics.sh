@@ -4,15 +4,13 @@
 # once per interval however many events come, correct after a burst.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=tests/integration/nflib.sh
-. "$(dirname "$0")/nflib.sh"
+# shellcheck source=tests/integration/nf_fixtures.sh
+. "$(dirname "$0")/nf_fixtures.sh"
 
-U1=${T_ID}m
-add_user "$U1" || { echo "cannot add users" >&2; exit 1; }
-U1_UID=$(uid_of "$U1")
+nf_users m
 MDIR=$TMP/metrics
 METRICS=$MDIR/memcg.prom
-mkdir -p "$MDIR" "$TEST_PARENT_DIR"
+mkdir -p "$MDIR"
 make_cg "$U1_UID"
 
 # Counts the files renamed into the metrics directory (each rewrite is one)

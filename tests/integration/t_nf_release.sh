@@ -6,20 +6,16 @@
 # cgroup stays until the user's next logout: SKIP there.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=tests/integration/nflib.sh
-. "$(dirname "$0")/nflib.sh"
+# shellcheck source=tests/integration/nf_fixtures.sh
+. "$(dirname "$0")/nf_fixtures.sh"
 
 if [ "$MC_VERSION" != 2 ]; then
 	echo "SKIP t_nf_release: cgroup v2 only (v1 keeps an empty user cgroup until the next logout)"
 	exit 0
 fi
-for f in "$PAMTEST" "$SHIM"; do
-	[ -e "$f" ] || { echo "t_nf_release: $f is missing (run make)" >&2; exit 1; }
-done
+need "$PAMTEST" "$SHIM"
 
-U1=${T_ID}r
-add_user "$U1" || { echo "cannot add users" >&2; exit 1; }
-U1_UID=$(uid_of "$U1")
+nf_users r
 mkcg "$CG_MNT/$NPARENT"
 CGDIR=$CG_MNT/$NPARENT/user-$U1_UID
 nconf

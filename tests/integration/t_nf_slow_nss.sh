@@ -5,16 +5,13 @@
 # seen before needs no look-up for their notice.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=tests/integration/nflib.sh
-. "$(dirname "$0")/nflib.sh"
+# shellcheck source=tests/integration/nf_fixtures.sh
+. "$(dirname "$0")/nf_fixtures.sh"
 
 SLOW_SHIM=$BUILD/tests/slow_shim.so
-[ -e "$SLOW_SHIM" ] || { echo "t_nf_slow_nss: $SLOW_SHIM is missing (make $SLOW_SHIM)" >&2; exit 1; }
+need "$SLOW_SHIM"
 
-U1=${T_ID}k U2=${T_ID}l
-add_user "$U1" && add_user "$U2" || { echo "cannot add users" >&2; exit 1; }
-U1_UID=$(uid_of "$U1") U2_UID=$(uid_of "$U2")
-mkdir -p "$TEST_PARENT_DIR"
+nf_users k l
 make_cg "$U1_UID"
 # Long enough for a kill under emulation (the VM lanes) to fit inside it.
 NSS_MS=15000

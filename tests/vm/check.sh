@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs the integration suite inside the VM lane in one cgroup mode (v2: pure
 # cgroup v2; v1: the v1 memory controller on Debian's stable kernel; systemd:
-# systemd as PID 1 with logind, where t_systemd.sh runs) and records each
+# systemd as PID 1 with logind, where t_systemd_*.sh run) and records each
 # result in build/results/vm-MODE, prefixed with the lane.  The lane's
 # output is kept in build/results/logs/vm-MODE.log; when it fails, the
 # guest's journal, kernel log and console are kept in logs/vm-MODE-guest/.
@@ -26,23 +26,23 @@ if [ "$mode" = systemd ]; then
 	# The other files make cgroups below the runner's, which under systemd
 	# is a service with processes in it (cgroup v2 forbids that); and a
 	# skip would be a silent pass here.
-	[ ${#files[@]} -gt 0 ] || files=(tests/integration/t_systemd.sh)
+	[ ${#files[@]} -gt 0 ] || files=(tests/integration/t_systemd_*.sh)
 	extra_env=(MEMCG_REQUIRE_SYSTEMD=1)
 fi
 if [ ${#files[@]} -eq 0 ]; then
 	if [ "$mode" = v1 ]; then
 		# v1 runs in full on the host; here the core suite checks the same
 		# paths on Debian's stable kernel.
-		files=(tests/integration/t_module.sh tests/integration/t_concurrency.sh
+		files=(tests/integration/t_module_*.sh tests/integration/t_concurrency.sh
 		       tests/integration/t_notifier_tty.sh tests/integration/t_notifier_burst.sh
 		       tests/integration/t_notifier_lifecycle.sh
 		       tests/integration/t_logins_ssh.sh tests/integration/t_logins_local.sh)
 	else
 		# Everything that exercises the kernel; installation is checked on
-		# the host, t_systemd in its own lane.
+		# the host, t_systemd_* in their own lane.
 		for f in tests/integration/t_*.sh; do
 			case "$(basename "$f")" in
-			t_install.sh | t_systemd.sh) ;;
+			t_install.sh | t_systemd_*.sh) ;;
 			*) files+=("$f") ;;
 			esac
 		done

@@ -1,11 +1,12 @@
 # A private sshd for the login tests (sourced by t_logins_ssh.sh and
-# t_systemd.sh, after lib.sh).  sshd takes its PAM service name from the name
-# it was started under, so it runs as a symlink named after its own
-# /etc/pam.d service.  Key authentication only: sshd does it itself; PAM
-# auth would deny.
+# systemd_fixtures.sh, after lib.sh).  sshd takes its PAM service name from
+# the name it was started under, so it runs as a symlink named after its
+# own /etc/pam.d service.  Key authentication only: sshd does it itself;
+# PAM auth would deny.
 # Uses: SSHD_DIR, SSHD_NAME, SHIM, session_lines (the PAM session stack);
 # sets: SSHD_PID, SSHD_PORT, RUN_SSHD_MADE (1 when it made /run/sshd).
-# SSHD_START_TIMEOUT: seconds to wait for it to listen (default 10).
+# SSHD_START_TIMEOUT: seconds to wait for it to listen (default 10);
+# SSH_CONNECT_TIMEOUT: the client's ConnectTimeout (default 10).
 # shellcheck shell=bash
 
 start_sshd() { # start_sshd USER...: only these users may log in
@@ -84,6 +85,6 @@ ssh_open() {
 	term_open "$1" ssh -tt -F /dev/null -i "$SSHD_DIR/client_key" -o IdentitiesOnly=yes \
 		-o IdentityAgent=none -o BatchMode=yes -o StrictHostKeyChecking=no \
 		-o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null \
-		-o LogLevel=ERROR -o ConnectTimeout=10 -p "$SSHD_PORT" "$2@127.0.0.1"
+		-o LogLevel=ERROR -o ConnectTimeout="${SSH_CONNECT_TIMEOUT:-10}" -p "$SSHD_PORT" "$2@127.0.0.1"
 }
 

@@ -1,7 +1,16 @@
-# Test terminals for the login tests (sourced by logins_fixtures.sh): one
-# private tmux server, one session per login.  Uses LDIR (where tmux.conf,
-# the socket and term-run.sh's state files live).
+# Test terminals for the login tests (sourced by logins_fixtures.sh and
+# systemd_fixtures.sh): one private tmux server, one session per login.  Uses
+# LDIR (where tmux.conf, the socket and term-run.sh's state files live).
 # shellcheck shell=bash
+
+# term_setup FILE...: makes LDIR with tmux's config, term-run.sh and the
+# FILEs (what the sessions run) in it.
+term_setup() {
+	mkdir -m 0755 "$LDIR" || return 1
+	printf 'set -g remain-on-exit on\nset -g status off\nset -g history-limit 10000\nset -g default-shell /bin/bash\n' \
+		>"$LDIR/tmux.conf"
+	install -m 0755 "$TOP/tests/integration/logins/term-run.sh" "$@" "$LDIR/"
+}
 
 tm() { env -u TMUX TMUX_TMPDIR="$LDIR" tmux -L "memcg-test-$$" -f "$LDIR/tmux.conf" "$@"; }
 

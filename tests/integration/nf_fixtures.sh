@@ -1,35 +1,37 @@
-# Fixtures for the small notifier test files (sourced after lib.sh, not
-# run): users with their own cgroups under a private parent, a config, ptys
-# with utmp entries, real OOM kills, and the notifier started and stopped.
+# Fixtures of the notifier's small test files (t_nf_*.sh; sourced after
+# lib.sh, and by faults_nf_fixtures.sh for t_faults_nf_*.sh): users with
+# their own cgroups under a private parent, a config, ptys with entries in a
+# utmp file of the test, sendmails, real OOM kills, the notifier started
+# and stopped, and a cleanup that ends hung sendmails and pty holders.
 # shellcheck shell=bash
 
 PY=/usr/bin/python3
-for f in "$PY" /usr/bin/setpriv "$NOTIFIER"; do
-	[ -e "$f" ] || { echo "$T_NAME: $f is missing (run make and tests/deps.sh)" >&2; exit 1; }
-done
+need "$PY" /usr/bin/setpriv "$NOTIFIER"
 
 NPARENT=$TEST_PARENT/n
 NCONF=$TMP/notifier.conf
 NLOG=$TMP/notifier.log
 UTMP=$TMP/utmp
 NPID=""
+# What start_notifier gives the notifier when NF_ARGS is unset; -k: the
+# cgroups made here have no session in them and would go (on v2) as their
+# last process is killed.
+NF_DEFAULT_ARGS=-k
 : >"$UTMP"
 mkdir -p "$TMP/mail"
 
-re() { printf '%s' "$1" | sed 's/[][\.*^$/+?(){}|]/\\&/g'; }
-
-# mkcg DIR: a cgroup made by hand; on v2 with the memory controller enabled
-# along the path first, as the module does.
-mkcg() {
-	local d=$CG_MNT rel=${1#"$CG_MNT"/} c
-	if [ "$MC_VERSION" = 2 ]; then
-		for c in ${rel//\// }; do
-			grep -qw memory "$d/cgroup.subtree_control" || echo +memory >"$d/cgroup.subtree_control"
-			d=$d/$c
-			mkdir -p "$d"
-		done
-	fi
-	mkdir -p "$1"
+# nf_users SUFFIX...: a user for each suffix, named T_ID and the suffix, in
+# U1, U2, ... with their uids in U1_UID, U2_UID, ...; and the test's parent
+# cgroup directory.
+nf_users() {
+	local i=1 s
+	for s in "$@"; do
+		add_user "$T_ID$s" || { echo "cannot add users" >&2; exit 1; }
+		printf -v "U$i" '%s' "$T_ID$s"
+		printf -v "U${i}_UID" '%s' "$(uid_of "$T_ID$s")"
+		i=$((i + 1))
+	done
+	mkdir -p "$TEST_PARENT_DIR"
 }
 
 nconf() { # nconf [EXTRA NOTIFY LINES]; rate_limit from $RATE
@@ -46,17 +48,50 @@ notify {
 EOF
 }
 
+# Sendmails: sm-ok stores each mail in $TMP/mail/ok.PID.eml; sm-hang
+# records its pid in $TMP/mail/hang.PID.pid and never ends.
+cat >"$TMP/sm-hang" <<EOF
+#!/bin/sh
+echo \$\$ >$TMP/mail/hang.\$\$.pid
+exec sleep 1000
+EOF
+cat >"$TMP/sm-ok" <<EOF
+#!/bin/sh
+cat >$TMP/mail/ok.\$\$.eml
+EOF
+chmod 755 "$TMP/sm-hang" "$TMP/sm-ok"
+
 # A pty given to uid, its screen copied to a file (and each chunk's
-# CLOCK_MONOTONIC arrival to FILE.times).
+# CLOCK_MONOTONIC arrival to FILE.times); "hangup" closes the master (the
+# session ended, a stale utmp entry stays), "block" never reads it after
+# filling its buffer (a terminal that does not take output).
 cat >"$TMP/ptyhold.py" <<'EOF'
-import grp, os, sys, time
+import fcntl, grp, os, signal, sys, time
 uid, mode, screen = int(sys.argv[1]), int(sys.argv[2], 8), sys.argv[3]
+how = sys.argv[4] if len(sys.argv) > 4 else "read"
 master, slave = os.openpty()
 name = os.ttyname(slave)
 os.chown(name, uid, grp.getgrnam("tty").gr_gid)
 os.chmod(name, mode)
 out = open(screen, "ab", buffering=0)
+if how == "hangup":
+    os.close(master)
+elif how == "block":
+    # The kernel moves output on to the master's side a moment later,
+    # making room again: fill until a write after a pause still fails.
+    fcntl.fcntl(slave, fcntl.F_SETFL, fcntl.fcntl(slave, fcntl.F_GETFL) | os.O_NONBLOCK)
+    full = 0
+    while full < 3:
+        try:
+            os.write(slave, b"x")
+            full = 0
+        except BlockingIOError:
+            full += 1
+            time.sleep(0.05)
 open(screen + ".tty", "w").write(name + "\n")
+if how != "read":
+    while True:
+        time.sleep(1000)
 while True:
     data = os.read(master, 65536)
     out.write(data)
@@ -64,20 +99,10 @@ while True:
         t.write("%.6f %d\n" % (time.clock_gettime(time.CLOCK_MONOTONIC), len(data)))
 EOF
 
-cat >"$TMP/utmp_add.py" <<'EOF'
-import os, struct, sys, time
-FMT = "<hhi32s4s32s256shhiii4i20s"      # struct utmp on x86_64 glibc
-path, user, line = sys.argv[1], os.fsencode(sys.argv[2]), os.fsencode(sys.argv[3])
-rec = struct.pack(FMT, 7, 0, os.getpid(), line, b"mc%02d" % (os.getpid() % 100), user,
-                  b"memcg-test", 0, 0, 0, int(time.time()), 0, 0, 0, 0, 0, b"")
-with open(path, "ab") as f:
-    f.write(rec)
-EOF
-
-start_pty() { # start_pty USER MODE SCREEN: with a utmp entry
+start_pty() { # start_pty USER MODE SCREEN [HOW]: with a utmp entry
 	: >"$3"
 	rm -f "$3.tty" "$3.times"
-	$PY "$TMP/ptyhold.py" "$(uid_of "$1")" "$2" "$3" &
+	$PY "$TMP/ptyhold.py" "$(uid_of "$1")" "$2" "$3" "${4:-read}" &
 	T_PIDS+=($!)
 	wait_for "[ -s '$3.tty' ]" 10 || fail "pty for $1 did not come up"
 	$PY "$TMP/utmp_add.py" "$UTMP" "$1" "$(sed 's|^/dev/||' "$3.tty")"
@@ -103,15 +128,14 @@ kill_one() {
 	[ "$rc" -eq 137 ] || fail "the allocating process of $1 was not killed (status $rc)"
 }
 
-# start_notifier [LOG] [WRAPPER...]: NF_ARGS (words) go to the notifier;
-# unset, -k: the cgroups made here have no session in them and would go
-# (on v2) as their last process is killed.
+# start_notifier [LOG] [WRAPPER...]: NF_ARGS (words; NF_DEFAULT_ARGS when
+# unset) go to the notifier.
 start_notifier() {
 	local log=${1:-$NLOG}
 	shift 2>/dev/null
 	touch "$log"
 	# shellcheck disable=SC2086 # NF_ARGS is a list of words
-	"$@" "$NOTIFIER" -c "$NCONF" -d -u "$UTMP" ${NF_ARGS--k} >>"$log" 2>&1 &
+	"$@" "$NOTIFIER" -c "$NCONF" -d -u "$UTMP" ${NF_ARGS-$NF_DEFAULT_ARGS} >>"$log" 2>&1 &
 	NPID=$!
 	T_PIDS+=("$NPID")
 	wait_for "grep -q 'started: watching' '$log'" 10 || fail "notifier did not start"
@@ -123,6 +147,9 @@ stop_notifier() {
 	wait "$NPID" 2>/dev/null
 	NPID=""
 }
+
+# fds_of PID: how many descriptors the process has open.
+fds_of() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 
 # Milliseconds from now until PATTERN shows in FILE (or TIMEOUT_S passes).
 ms_until() { # ms_until FILE PATTERN TIMEOUT_S
@@ -137,20 +164,7 @@ nf_cleanup() {
 	for f in "$TMP"/mail/*.pid; do
 		[ -s "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
 	done
-	{
-		for f in "${T_PIDS[@]}"; do kill -TERM "$f"; done
-		sleep 0.2
-		for f in "${T_PIDS[@]}"; do kill -KILL "$f"; done
-		wait
-	} 2>/dev/null
+	end_pids
 	t_cleanup
 }
 trap nf_cleanup EXIT
-
-# run NAME FUNCTION: run_test, or skipped when T_ONLY (a glob) does not
-# match NAME.
-run() {
-	# shellcheck disable=SC2053 # T_ONLY is a glob
-	[ -z "${T_ONLY:-}" ] || [[ $1 == $T_ONLY ]] || return 0
-	run_test "$@"
-}
