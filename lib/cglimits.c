@@ -386,16 +386,12 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 			return r;
 		}
 		/* v2: a parent made by someone else may not give its children
-		 * the memory controller; the user's cgroup must have its
-		 * memory files from the start. */
-		if (h->version == 2 && (r = enable_memory(pfd)) < 0) {
-			close(pfd);
-			if (r == -ENOENT)
-				continue;
-			mc_log(log, LOG_ERR, "cannot enable the memory controller in %s/%s: %s",
-			       h->mnt, parent, strerror(-r));
-			return r;
-		}
+		 * the memory controller; the user's cgroup should have its
+		 * memory files from the start.  When this fails, the steps
+		 * that need it fail and say why (mkdir on a read-only tree;
+		 * the limits, then make_parent's own enable, otherwise). */
+		if (h->version == 2)
+			(void)enable_memory(pfd);
 		/* Made here: its limits are the kernel's defaults. */
 		r = mkdir_at(pfd, leaf);
 		fresh = r == 1;
