@@ -33,12 +33,12 @@ enum mc_exempt {
 struct mc_limits {
 	uint64_t memory_max, memory_high, swap_max;
 	bool oom_group;
+	bool tty, mail;
+	uint32_t warn_at;	/* basis points of memory_max; 0 = off */
 	unsigned configured;	/* MC_SET_OPTIONAL_KEYS in force */
 	uint64_t cpu_quota_us;	/* per MC_CPU_PERIOD_US; MC_UNLIMITED: "max" */
 	uint32_t cpu_weight;	/* 1..10000 */
 	uint64_t tasks_max;	/* MC_UNLIMITED: "max" */
-	bool tty, mail;
-	uint32_t warn_at;	/* basis points of memory_max; 0 = off */
 };
 
 struct mc_decision {

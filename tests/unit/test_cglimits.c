@@ -18,13 +18,13 @@ test_join_v2(void **state)
 		pid_t pid;
 		const char *max, *high, *swap, *oom, *procs;
 	} t[] = {
-		{ "pam_memcg", 1000, { GiB, 768 * MiB, MC_UNLIMITED, true, false, false, 0 }, 4242,
+		{ "pam_memcg", 1000, { GiB, 768 * MiB, MC_UNLIMITED, true, false, false, 0, 0, 0, 0, 0 }, 4242,
 		  "1073741824", "805306368", "max", "1", "4242" },
-		{ "pam_memcg", 1001, { MC_UNLIMITED, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 }, 1,
+		{ "pam_memcg", 1001, { MC_UNLIMITED, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 }, 1,
 		  "max", "max", "max", "0", "1" },
-		{ "a/b/c", 65534, { (uint64_t)INT64_MAX, MiB, 0, false, false, false, 0 }, INT_MAX,
+		{ "a/b/c", 65534, { (uint64_t)INT64_MAX, MiB, 0, false, false, false, 0, 0, 0, 0, 0 }, INT_MAX,
 		  "9223372036854775807", "1048576", "0", "0", "2147483647" },
-		{ "user.slice/memcg", 4294967294u, { 4 * GiB, 3 * GiB, 2 * GiB, true, false, false, 0 }, 77,
+		{ "user.slice/memcg", 4294967294u, { 4 * GiB, 3 * GiB, 2 * GiB, true, false, false, 0, 0, 0, 0, 0 }, 77,
 		  "4294967296", "3221225472", "2147483648", "1", "77" },
 	};
 	struct fake *f = *state;
@@ -60,7 +60,7 @@ static void
 test_join_v2_enables_memory_along_path(void **state)
 {
 	struct fake *f = *state;
-	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 };
 	char root[4096];
 	int r;
 
@@ -94,7 +94,7 @@ static void
 test_join_v1_creates_path(void **state)
 {
 	struct fake *f = *state;
-	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 };
 	char root[4096];
 
 	fake_root(f, "v1-create", 1, root, sizeof(root));
@@ -111,7 +111,7 @@ test_join_mode_ignores_umask(void **state)
 {
 	static const char *const made[] = { "a", "a/b", "a/b/user-1000" };
 	struct fake *f = *state;
-	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 };
 	char root[4096], path[4200];
 	struct stat st;
 	mode_t old;
@@ -140,7 +140,7 @@ static void
 test_join_v2_no_swap_file(void **state)
 {
 	struct fake *f = *state;
-	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 };
 	struct mc_join_result res;
 	char root[4096];
 	int r;
@@ -172,7 +172,7 @@ static void
 test_join_existing_unlimited_refused(void **state)
 {
 	struct fake *f = *state;
-	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 };
 	struct mc_join_result res;
 	char root[4096], max[4200];
 	int r;
@@ -230,21 +230,21 @@ test_join_v1(void **state)
 		const char *limit, *memsw, *soft;
 	} t[] = {
 		/* memsw is memory plus swap. */
-		{ { GiB, MC_UNLIMITED, 512 * MiB, false, false, false, 0 },
+		{ { GiB, MC_UNLIMITED, 512 * MiB, false, false, false, 0, 0, 0, 0, 0 },
 		  "1073741824", "1610612736", "-1" },
-		{ { GiB, 768 * MiB, 0, false, false, false, 0 },
+		{ { GiB, 768 * MiB, 0, false, false, false, 0, 0, 0, 0, 0 },
 		  "1073741824", "1073741824", "805306368" },
 		/* "max" is -1 on v1. */
-		{ { MC_UNLIMITED, GiB, MC_UNLIMITED, false, false, false, 0 },
+		{ { MC_UNLIMITED, GiB, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 },
 		  "-1", "-1", "1073741824" },
-		{ { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 },
+		{ { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 },
 		  "1073741824", "-1", "-1" },
-		{ { MC_UNLIMITED, MC_UNLIMITED, GiB, false, false, false, 0 },
+		{ { MC_UNLIMITED, MC_UNLIMITED, GiB, false, false, false, 0, 0, 0, 0, 0 },
 		  "-1", "-1", "-1" },
 		/* The sum at the largest size, and past it. */
-		{ { (uint64_t)INT64_MAX - GiB, MC_UNLIMITED, GiB, false, false, false, 0 },
+		{ { (uint64_t)INT64_MAX - GiB, MC_UNLIMITED, GiB, false, false, false, 0, 0, 0, 0, 0 },
 		  "9223372035781033983", "9223372036854775807", "-1" },
-		{ { (uint64_t)INT64_MAX - GiB, MC_UNLIMITED, GiB + 1, false, false, false, 0 },
+		{ { (uint64_t)INT64_MAX - GiB, MC_UNLIMITED, GiB + 1, false, false, false, 0, 0, 0, 0, 0 },
 		  "9223372035781033983", "-1", "-1" },
 	};
 	struct fake *f = *state;
@@ -277,7 +277,7 @@ static void
 test_join_v1_no_memsw(void **state)
 {
 	struct fake *f = *state;
-	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 };
 	struct mc_join_result res;
 	char root[4096];
 
@@ -306,7 +306,7 @@ static void
 test_join_v1_oom_group_warns_once(void **state)
 {
 	struct fake *f = *state;
-	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, true, false, false, 0 };
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, true, false, false, 0, 0, 0, 0, 0 };
 	char root[4096];
 
 	fake_root(f, "v1-oom", 1, root, sizeof(root));
@@ -343,7 +343,7 @@ test_join_refuses_symlinks(void **state)
 		  "../../victim", "victim" },
 	};
 	struct fake *f = *state;
-	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 };
 
 	for (size_t i = 0; i < NELEM(t); i++) {
 		char root[4096], name[32], link[4200];
