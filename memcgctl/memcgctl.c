@@ -36,12 +36,16 @@ usage(FILE *fp)
 		"                                  FILE:LINE: MESSAGE and exit 1 if there are any;\n"
 		"                                  warn about users and groups NSS does not know\n"
 		"  explain [-c CONF] USER          show which rule applies to USER, the limits\n"
-		"                                  in bytes, the cgroup path, any exemption, and\n"
+		"                                  in bytes (memory) and CPUs, tasks (cpu_max,\n"
+		"                                  cpu_weight, tasks_max, each with the rule that\n"
+		"                                  gives it), the cgroup path, any exemption, and\n"
 		"                                  the limit in force when it is not the configured one\n"
 		"  status [-c CONF] [USER] [--json]\n"
 		"                                  show each user cgroup: processes, usage, peak,\n"
 		"                                  limits in force and OOM kills, and the configured\n"
-		"                                  memory_max where it differs (non-root: own line only)\n"
+		"                                  memory_max where it differs; where cpu and pids\n"
+		"                                  limits are in use, CPU time used and throttled,\n"
+		"                                  cpu_max, tasks and tasks_max (non-root: own line only)\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config CONF  config file (default %s)\n"
@@ -195,6 +199,59 @@ safe(const char *raw, char *buf, size_t len)
 	return buf;
 }
 
+/* Which rule gives key bit of d: "user \"alice\" (conf:12)" or "default". */
+static const char *
+rule_of(const struct mc_config *cfg, const struct mc_decision *d, unsigned bit,
+	const char *conf, char *buf, size_t len)
+{
+	char name[4 * 256 + 8];
+
+	if (d->rule->name != NULL && (d->rule->set & bit))
+		snprintf(buf, len, "%s \"%s\" (%s:%d)", d->rule_kind,
+			 safe(d->rule->name, name, sizeof(name)), conf, d->rule->line);
+	else if (cfg->def.line > 0)
+		snprintf(buf, len, "default (%s:%d)", conf, cfg->def.line);
+	else
+		snprintf(buf, len, "default");
+	return buf;
+}
+
+/* cpu_max, cpu_weight and tasks_max, and the rule each comes from; a key
+ * nobody configures leaves its controller alone. */
+static void
+print_optional(const struct mc_config *cfg, const struct mc_decision *d, const char *conf)
+{
+	const struct mc_limits *l = &d->limits;
+	char v[64], from[4 * 256 + 64];
+
+	if (l->configured & MC_SET_CPU_MAX) {
+		mc_cpu_human(l->cpu_quota_us, v, sizeof(v));
+		printf("%-13s %s", "cpu_max:", v);
+		if (l->cpu_quota_us != MC_UNLIMITED)
+			printf(" (%llu us per %llu us)", (unsigned long long)l->cpu_quota_us,
+			       (unsigned long long)MC_CPU_PERIOD_US);
+		printf(", from %s\n", rule_of(cfg, d, MC_SET_CPU_MAX, conf, from, sizeof(from)));
+	} else {
+		printf("%-13s not configured (no CPU limit)\n", "cpu_max:");
+	}
+	if (l->configured & MC_SET_CPU_WEIGHT)
+		printf("%-13s %u (v1 cpu.shares %llu), from %s\n", "cpu_weight:", l->cpu_weight,
+		       (unsigned long long)mc_cpu_shares_of_weight(l->cpu_weight),
+		       rule_of(cfg, d, MC_SET_CPU_WEIGHT, conf, from, sizeof(from)));
+	else
+		printf("%-13s not configured (the kernel's %d)\n", "cpu_weight:", MC_CPU_WEIGHT_DEFAULT);
+	if (l->configured & MC_SET_TASKS_MAX) {
+		if (l->tasks_max == MC_UNLIMITED)
+			snprintf(v, sizeof(v), "max");
+		else
+			snprintf(v, sizeof(v), "%llu", (unsigned long long)l->tasks_max);
+		printf("%-13s %s, from %s\n", "tasks_max:", v,
+		       rule_of(cfg, d, MC_SET_TASKS_MAX, conf, from, sizeof(from)));
+	} else {
+		printf("%-13s not configured (no task limit)\n", "tasks_max:");
+	}
+}
+
 static int
 cmd_explain(int argc, char **argv)
 {
@@ -269,6 +326,7 @@ cmd_explain(int argc, char **argv)
 	print_size("memory_high:", d.limits.memory_high);
 	print_size("swap_max:", d.limits.swap_max);
 	printf("%-13s %s\n", "oom_group:", d.limits.oom_group ? "yes" : "no");
+	print_optional(cfg, &d, conf);
 	if (mc_backend_resolve(cfg->cgroup_backend, &backend, &log) < 0)
 		backend = MC_BACKEND_SYSTEMD;
 	mc_layout_for(cfg, backend, &lay);
@@ -296,8 +354,12 @@ cmd_explain(int argc, char **argv)
 		printf("%-13s <memory hierarchy>/%s (no usable hierarchy found)\n",
 		       "cgroup:", rel);
 	if (backend == MC_BACKEND_SYSTEMD)
-		printf("%-13s systemd: runtime MemoryMax, MemoryHigh, MemorySwapMax of user-%u.slice\n",
-		       "backend:", (unsigned)acct.uid);
+		printf("%-13s systemd: runtime MemoryMax, MemoryHigh, MemorySwapMax%s%s%s of user-%u.slice\n",
+		       "backend:",
+		       d.limits.configured & MC_SET_CPU_MAX ? ", CPUQuota" : "",
+		       d.limits.configured & MC_SET_CPU_WEIGHT ? ", CPUWeight" : "",
+		       d.limits.configured & MC_SET_TASKS_MAX ? ", TasksMax" : "",
+		       (unsigned)acct.uid);
 	else
 		printf("%-13s cgroupfs%s\n", "backend:",
 		       cfg->cgroup_backend == MC_BACKEND_AUTO ? " (auto: no systemd with logind on cgroup v2)" : "");
@@ -311,6 +373,8 @@ cmd_explain(int argc, char **argv)
 
 struct status_ctx {
 	const struct mc_hier *h;
+	const struct mc_hier_set *set;	/* h and the cpu, cpuacct, pids ones */
+	bool cpu_cols;			/* some hierarchy has cpu or pids */
 	const struct mc_config *cfg;
 	uint64_t ram;
 	struct mc_layout lay;
@@ -372,11 +436,64 @@ configured_max(const struct mc_config *cfg, uid_t uid, uint64_t ram, uint64_t *o
 	return 0;
 }
 
+/* Seconds with one decimal from microseconds. */
+static const char *
+secs(uint64_t us, char *buf, size_t len)
+{
+	snprintf(buf, len, "%llu.%llus", (unsigned long long)(us / 1000000),
+		 (unsigned long long)(us % 1000000 / 100000));
+	return buf;
+}
+
+static void
+print_cpu_cols(const struct mc_cg_cpustats *cs)
+{
+	char a[32], b[32], c[32], t[32], tm[32];
+
+	if (cs->have_pids) {
+		snprintf(t, sizeof(t), "%llu", (unsigned long long)cs->tasks);
+		if (cs->tasks_max == MC_UNLIMITED)
+			snprintf(tm, sizeof(tm), "max");
+		else
+			snprintf(tm, sizeof(tm), "%llu", (unsigned long long)cs->tasks_max);
+	}
+	printf(" %10s %10s %10s %6s %9s",
+	       cs->have_usage ? secs(cs->usage_us, a, sizeof(a)) : "-",
+	       cs->have_cpu ? secs(cs->throttled_us, b, sizeof(b)) : "-",
+	       cs->have_cpu ? mc_cpu_human(cs->quota_us, c, sizeof(c)) : "-",
+	       cs->have_pids ? t : "-", cs->have_pids ? tm : "-");
+}
+
+/* The CPU and task members of a --json row; null where not known. */
+static void
+json_cpu(const struct mc_cg_cpustats *cs)
+{
+	printf(",\"cpu_usage_usec\":");
+	cs->have_usage ? printf("%llu", (unsigned long long)cs->usage_us) : printf("null");
+	printf(",\"cpu_throttled_usec\":");
+	cs->have_cpu ? printf("%llu", (unsigned long long)cs->throttled_us) : printf("null");
+	printf(",\"cpu_nr_throttled\":");
+	cs->have_cpu ? printf("%llu", (unsigned long long)cs->nr_throttled) : printf("null");
+	/* cpu_max in microseconds per period: null for none (or unknown). */
+	printf(",\"cpu_max_usec\":");
+	cs->have_cpu && cs->quota_us != MC_UNLIMITED
+		? printf("%llu", (unsigned long long)cs->quota_us) : printf("null");
+	printf(",\"cpu_period_usec\":%llu", (unsigned long long)MC_CPU_PERIOD_US);
+	printf(",\"cpu_weight\":");
+	cs->have_cpu ? printf("%llu", (unsigned long long)cs->weight) : printf("null");
+	printf(",\"tasks\":");
+	cs->have_pids ? printf("%llu", (unsigned long long)cs->tasks) : printf("null");
+	printf(",\"tasks_max\":");
+	cs->have_pids && cs->tasks_max != MC_UNLIMITED
+		? printf("%llu", (unsigned long long)cs->tasks_max) : printf("null");
+}
+
 static int
 status_one(void *vctx, uid_t uid)
 {
 	struct status_ctx *ctx = vctx;
 	struct mc_cg_stats st;
+	struct mc_cg_cpustats cs;
 	struct mc_account acct;
 	char rel[PATH_MAX], raw[256], name[64], h1[32], h2[32], h3[32], h4[32], h5[32];
 	uint64_t cfg_max = MC_UNLIMITED;
@@ -394,6 +511,7 @@ status_one(void *vctx, uid_t uid)
 		}
 		return 0;
 	}
+	(void)mc_cg_cpu_stats(ctx->set, rel, &cs);
 	if (mc_account_by_uid(uid, &acct) == 0) {
 		snprintf(raw, sizeof(raw), "%s", acct.name);
 		mc_account_free(&acct);
@@ -424,18 +542,28 @@ status_one(void *vctx, uid_t uid)
 		}
 		json_size("high", st.high, ",");
 		json_size("swap", st.swap_max, ",");
-		printf("\"oom_kills\":%llu}", (unsigned long long)st.oom_kills);
+		printf("\"oom_kills\":%llu", (unsigned long long)st.oom_kills);
+		json_cpu(&cs);
+		printf("}");
 	} else {
-		if (ctx->rows == 0)
-			printf("%-8s %-16s %6s %10s %10s %10s %10s %10s %9s\n", "UID", "USER",
+		if (ctx->rows == 0) {
+			printf("%-8s %-16s %6s %10s %10s %10s %10s %10s %9s", "UID", "USER",
 			       "PROCS", "USAGE", "PEAK", "LIMIT", "HIGH", "SWAP", "OOM-KILLS");
-		printf("%-8u %-16.16s %6u %10s %10s %10s %10s %10s %9llu\n", (unsigned)uid,
+			if (ctx->cpu_cols)
+				printf(" %10s %10s %10s %6s %9s", "CPU-USED", "THROTTLED", "CPU-MAX",
+				       "TASKS", "TASKS-MAX");
+			printf("\n");
+		}
+		printf("%-8u %-16.16s %6u %10s %10s %10s %10s %10s %9llu", (unsigned)uid,
 		       name, st.nprocs, mc_size_human(st.current, h1, sizeof(h1)),
 		       st.have_peak ? mc_size_human(st.peak, h2, sizeof(h2)) : "-",
 		       mc_size_human(st.max, h3, sizeof(h3)),
 		       mc_size_human(st.high, h4, sizeof(h4)),
 		       mc_size_human(st.swap_max, h5, sizeof(h5)),
 		       (unsigned long long)st.oom_kills);
+		if (ctx->cpu_cols)
+			print_cpu_cols(&cs);
+		printf("\n");
 		if (differs)
 			printf("%-8s limit in force %s, configured memory_max %s%s\n", "", h3,
 			       mc_size_human(cfg_max, h4, sizeof(h4)),
@@ -450,9 +578,12 @@ cmd_status(int argc, char **argv)
 {
 	const char *conf = MC_DEFAULT_CONF;
 	struct mc_config *cfg = NULL;
-	struct mc_hier h = { .rootfd = -1 };
+	struct mc_hier_set set = { .h = { { .rootfd = -1 } }, .n = 0 };
+	struct mc_hier *hp = &set.h[0];
 	struct mc_log log = { .emit = mc_log_stderr, .ctx = prog };
+	struct mc_log quiet = { 0 };
 	struct status_ctx ctx = { .only = (uid_t)-1 };
+	unsigned missing;
 	enum mc_backend backend;
 	int i, r, ret = EX_PROBLEM;
 
@@ -485,29 +616,36 @@ cmd_status(int argc, char **argv)
 		return EX_PROBLEM;
 	if (mc_backend_resolve(cfg->cgroup_backend, &backend, &log) < 0 ||
 	    mc_hier_find(backend == MC_BACKEND_SYSTEMD ? MC_CG_V2 : cfg->cgroup_version,
-			 &h, &log) < 0)
+			 hp, &log) < 0)
 		goto out;
-	ctx.h = &h;
+	set.n = 1;
+	/* CPU and task columns where those controllers are mounted (whether
+	 * a user's cgroup has them shows per row). */
+	(void)mc_hier_set_add(&set, MC_CTRL_CPU | MC_CTRL_PIDS, &missing, &quiet);
+	ctx.cpu_cols = missing != (MC_CTRL_CPU | MC_CTRL_PIDS);
+	ctx.h = hp;
+	ctx.set = &set;
 	ctx.cfg = cfg;
 	ctx.ram = mc_ram_bytes();
 	mc_layout_for(cfg, backend, &ctx.lay);
 	if (ctx.json)
 		printf("[");
-	r = mc_cg_each_user_in(&h, &ctx.lay, status_one, &ctx);
+	r = mc_cg_each_user_in(hp, &ctx.lay, status_one, &ctx);
 	if (ctx.json)
 		printf("]\n");
 	if (r < 0 && r != -ENOENT) {
-		fprintf(stderr, "%s: %s/%s: %s\n", prog, h.mnt, ctx.lay.parent, strerror(-r));
+		fprintf(stderr, "%s: %s/%s: %s\n", prog, hp->mnt, ctx.lay.parent, strerror(-r));
 		goto out;
 	}
 	if (!ctx.json && ctx.rows == 0 && ctx.only != (uid_t)-1)
 		printf("uid %u has no memory cgroup under %s/%s (no session open?)\n",
-		       (unsigned)ctx.only, h.mnt, ctx.lay.parent);
+		       (unsigned)ctx.only, hp->mnt, ctx.lay.parent);
 	else if (!ctx.json && ctx.rows == 0)
-		printf("no user cgroups under %s/%s\n", h.mnt, ctx.lay.parent);
+		printf("no user cgroups under %s/%s\n", hp->mnt, ctx.lay.parent);
 	ret = ctx.failures ? EX_PROBLEM : EX_OK;
 out:
-	mc_hier_close(&h);
+	mc_hier_set_close_extra(&set);
+	mc_hier_close(hp);
 	mc_config_free(cfg);
 	return ret;
 }

@@ -271,7 +271,41 @@ EOF
 	assert_contains "$TMP/bad.err" "bad.conf:6: cpu_max = \"120%\"" "cpu_max over 100%"
 }
 
+# explain names the three limits and the rule of each; status, while a
+# session runs a hog, shows CPU time used and throttled and the tasks
+# against their limits, in the table and in --json.
+t_memcgctl() {
+	"$MEMCGCTL" explain -c "$CONF" "$U2" >"$TMP/explain.out" 2>&1
+	local rc=$?
+	assert_eq 0 "$rc" "explain exit status"
+	assert_contains "$TMP/explain.out" "^cpu_max: +max, from user \"$U2\" \(.*:[0-9]+\)" "cpu_max and its rule"
+	assert_contains "$TMP/explain.out" "^cpu_weight: +200 \(v1 cpu.shares 2048\), from user \"$U2\"" "cpu_weight and its rule"
+	assert_contains "$TMP/explain.out" "^tasks_max: +$TASKS, from default \(.*:[0-9]+\)" "tasks_max from default"
+	"$MEMCGCTL" explain -c "$CONF" "$U1" >"$TMP/explain1.out" 2>&1
+	assert_contains "$TMP/explain1.out" "^cpu_max: +0.50 CPUs \(50000 us per 100000 us\), from default" "U1's cpu_max"
+	assert_contains "$TMP/explain1.out" "^cpu_weight: +not configured" "cpu_weight not configured"
+	rm -f "$TMP/s1.up" "$TMP/s1.stop"
+	session svc "$U1" bash -c "(while :; do :; done) & h=\$!; touch $TMP/s1.up; while [ ! -e $TMP/s1.stop ]; do sleep 0.05; done; kill -9 \$h; wait" 2>/dev/null \
+		>"$TMP/s1.out" &
+	local s1=$!
+	T_PIDS+=("$s1")
+	wait_for "[ -e $TMP/s1.up ]" 10 || fail "session did not start"
+	sleep 1
+	"$MEMCGCTL" status -c "$CONF" "$U1" >"$TMP/status.out" 2>&1
+	rc=$?
+	assert_eq 0 "$rc" "status exit status"
+	assert_contains "$TMP/status.out" "CPU-USED +THROTTLED +CPU-MAX +TASKS +TASKS-MAX" "status header"
+	assert_contains "$TMP/status.out" " [0-9]+\.[0-9]s +[0-9]+\.[0-9]s +0\.50 CPUs +[0-9]+ +$TASKS\$" "status row"
+	"$MEMCGCTL" status -c "$CONF" "$U1" --json >"$TMP/status.json" 2>&1
+	assert_contains "$TMP/status.json" '"cpu_usage_usec":[1-9][0-9]*,"cpu_throttled_usec":[1-9][0-9]*,"cpu_nr_throttled":[1-9][0-9]*,"cpu_max_usec":50000,"cpu_period_usec":100000' "json cpu"
+	assert_contains "$TMP/status.json" "\"tasks\":[1-9][0-9]*,\"tasks_max\":$TASKS}" "json tasks"
+	touch "$TMP/s1.stop"
+	wait "$s1"
+	assert_all_gone "$U1" "after logout"
+}
+
 run files t_files
+run memcgctl t_memcgctl
 run cpu_hog t_cpu_hog
 run task_storm t_task_storm
 run two_sessions_share t_two_sessions_share
