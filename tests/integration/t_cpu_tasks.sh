@@ -228,10 +228,6 @@ t_two_sessions_share() {
 # mount namespace of the session's own): an error naming the controller;
 # on_error decides.
 t_missing_controller() {
-	if [ "$MC_VERSION" = 2 ] || [ "$(ctrl_mnt pids)" = "$CG_MNT" ]; then
-		echo "    (not on this machine: pids is not a v1 hierarchy of its own)"
-		return
-	fi
 	local pm
 	pm=$(ctrl_mnt pids)
 	unshare -m --propagation private bash -c "umount '$pm' && LD_PRELOAD=$SHIM '$PAMTEST' -d '$TMP/pam.d' svc '$U1' true" \
@@ -309,6 +305,12 @@ run memcgctl t_memcgctl
 run cpu_hog t_cpu_hog
 run task_storm t_task_storm
 run two_sessions_share t_two_sessions_share
-run missing_controller t_missing_controller
+# Only a v1 pids hierarchy of its own can be taken away without a reboot
+# (cgroup2 offers what the kernel has): elsewhere no result is recorded.
+if [ "$MC_VERSION" = 1 ] && [ "$(ctrl_mnt pids)" != "$CG_MNT" ]; then
+	run missing_controller t_missing_controller
+else
+	echo "SKIP $T_NAME/missing_controller: pids is not a v1 hierarchy of its own here"
+fi
 run bad_values t_bad_values
 t_done

@@ -124,14 +124,14 @@ UID_U=$(uid_of "$U")
 SLICE=user-$UID_U.slice
 SLICE_DIR=/sys/fs/cgroup/user.slice/$SLICE
 
-write_config() { # write_config [TOP-LEVEL LINES]; BACKEND=auto for auto
+write_config() { # write_config [TOP-LEVEL LINES [DEFAULT KEYS]]; BACKEND=auto for auto
 	# cgroup_parent: where a cgroupfs fallback would go, below the runner.
 	write_conf "$CONF" <<EOF
 cgroup_backend = ${BACKEND:-systemd}
 cgroup_parent = "$TEST_PARENT"
 min_uid = 1000
 ${1:-}
-default { memory_max = "64M"  memory_high = "63M"  swap_max = "0" }
+default { memory_max = "64M"  memory_high = "63M"  swap_max = "0"  ${2:-} }
 notify { tty = true  mail = false  rate_limit = 2  warn_at = "off" }
 EOF
 }
@@ -317,6 +317,28 @@ t_logout() {
 	assert_exists "/run/systemd/system.control/$SLICE.d/50-MemoryMax.conf" "runtime MemoryMax of the stopped slice"
 }
 
+# cpu_max, cpu_weight and tasks_max go onto the slice in the same call:
+# systemctl show and the slice's cgroup files agree (0.5 CPUs is 500 ms
+# per second, cpu.max "50000 100000"); without them the slice kept
+# logind's TasksMax.
+t_cpu_tasks_on_slice() {
+	local tasks_before
+	write_config "" 'cpu_max = "0.5"  cpu_weight = 200  tasks_max = 48'
+	pam_service cron4 "conf=$CONF debug"
+	session cron4 "$U" sh -c "cat $SLICE_DIR/cpu.max $SLICE_DIR/cpu.weight $SLICE_DIR/pids.max" \
+		>"$TMP/cron4.out" 2>&1
+	assert_contains "$TMP/cron4.out" "^open=0$" "the session opened"
+	assert_contains "$TMP/cron4.out" "^50000 100000$" "$SLICE_DIR/cpu.max"
+	assert_contains "$TMP/cron4.out" "^200$" "$SLICE_DIR/cpu.weight"
+	assert_contains "$TMP/cron4.out" "^48$" "$SLICE_DIR/pids.max"
+	assert_eq 500ms "$(show_prop CPUQuotaPerSecUSec)" "CPUQuotaPerSecUSec of $SLICE"
+	assert_eq 200 "$(show_prop CPUWeight)" "CPUWeight of $SLICE"
+	assert_eq 48 "$(show_prop TasksMax)" "TasksMax of $SLICE"
+	wait_for "[ -z \"\$(scopes_left)\" ]" 20 || fail "scopes left: $(scopes_left | tr '\n' ' ')"
+	[ "$T_CUR_FAILED" -eq 0 ] || sed 's/^/      | /' "$TMP/cron4.out" "$MEMCG_TEST_SYSLOG" >&2
+	write_config
+}
+
 # A user who became exempt gets the limits an earlier login left lifted.
 t_exempt_lifts_old_limits() {
 	write_config "exempt_users = {\"root\", \"$U\"}"
@@ -325,6 +347,8 @@ t_exempt_lifts_old_limits() {
 	term_ended su2 60 || fail "su -l -c did not end"
 	term_wait su2 '^max$' 5 || fail "memory.max seen from the exempt session is not max"
 	assert_eq infinity "$(show_prop MemoryMax)" "MemoryMax of $SLICE for an exempt user"
+	assert_eq infinity "$(show_prop CPUQuotaPerSecUSec)" "CPUQuotaPerSecUSec of $SLICE for an exempt user"
+	assert_eq infinity "$(show_prop TasksMax)" "TasksMax of $SLICE for an exempt user"
 	assert_contains "$MEMCG_TEST_SYSLOG" "$SLICE: limits from an earlier login lifted" "the module lifted the old limits"
 	show su2
 }
@@ -450,5 +474,6 @@ run_test cron_like_shares_slice t_cron_like_shares_slice
 run_test logout_removes_slice t_logout
 run_test cron_like_alone t_cron_like_alone
 run_test cron_like_name_taken t_cron_like_name_taken
+run_test cpu_tasks_on_slice t_cpu_tasks_on_slice
 run_test exempt_lifts_old_limits t_exempt_lifts_old_limits
 t_done
