@@ -31,56 +31,6 @@ unescape_mount(char *s)
 	*w = '\0';
 }
 
-int
-mc_mountinfo_scan(const char *text, struct mc_mount *v1, struct mc_mount *v2)
-{
-	int found = 0;
-	const char *line = text;
-
-	while (line != NULL && *line) {
-		const char *nl = strchr(line, '\n');
-		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		char buf[4096], *field[16], *save = NULL, *tok;
-		int nf = 0, dash = -1;
-
-		if (len < sizeof(buf)) {
-			memcpy(buf, line, len);
-			buf[len] = '\0';
-			for (tok = strtok_r(buf, " ", &save); tok && nf < 16;
-			     tok = strtok_r(NULL, " ", &save)) {
-				if (strcmp(tok, "-") == 0 && dash < 0)
-					dash = nf;
-				field[nf++] = tok;
-			}
-		}
-		/* id parent maj:min root mountpoint opts [optional...] - type src superopts */
-		if (dash >= 6 && dash + 3 < nf) {
-			const char *type = field[dash + 1];
-			const char *super = field[dash + 3];
-			struct mc_mount *m = NULL;
-
-			if (strcmp(type, "cgroup") == 0 && mc_has_word(super, "memory", ',') &&
-			    !(found & 1)) {
-				m = v1;
-				found |= 1;
-				m->version = 1;
-			} else if (strcmp(type, "cgroup2") == 0 && !(found & 2)) {
-				m = v2;
-				found |= 2;
-				m->version = 2;
-			}
-			if (m != NULL) {
-				snprintf(m->mnt, sizeof(m->mnt), "%s", field[4]);
-				snprintf(m->mnt_root, sizeof(m->mnt_root), "%s", field[3]);
-				unescape_mount(m->mnt);
-				unescape_mount(m->mnt_root);
-			}
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-	return found;
-}
-
 /* The fields of one mountinfo line: mount root, mount point, type and
  * super options; false for a line that does not parse. */
 struct mnt_line {
@@ -111,6 +61,41 @@ mnt_line_parse(const char *line, size_t len, struct mnt_line *l)
 	l->type = field[dash + 1];
 	l->super = field[dash + 3];
 	return true;
+}
+
+int
+mc_mountinfo_scan(const char *text, struct mc_mount *v1, struct mc_mount *v2)
+{
+	int found = 0;
+	const char *line = text;
+
+	while (line != NULL && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		struct mnt_line l;
+		struct mc_mount *m = NULL;
+
+		if (mnt_line_parse(line, len, &l)) {
+			if (strcmp(l.type, "cgroup") == 0 && mc_has_word(l.super, "memory", ',') &&
+			    !(found & 1)) {
+				m = v1;
+				found |= 1;
+				m->version = 1;
+			} else if (strcmp(l.type, "cgroup2") == 0 && !(found & 2)) {
+				m = v2;
+				found |= 2;
+				m->version = 2;
+			}
+		}
+		if (m != NULL) {
+			snprintf(m->mnt, sizeof(m->mnt), "%s", l.mnt);
+			snprintf(m->mnt_root, sizeof(m->mnt_root), "%s", l.root);
+			unescape_mount(m->mnt);
+			unescape_mount(m->mnt_root);
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return found;
 }
 
 static const char *const ctrl_names[] = { "memory", "cpu", "cpuacct", "pids" };

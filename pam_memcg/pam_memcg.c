@@ -148,20 +148,24 @@ open_systemd(pam_handle_t *pamh, const struct mc_log *log, const struct mc_accou
 static void leave_one(pam_handle_t *pamh, const struct mc_log *log,
 		      const struct state_hier *sh, const char *parent, uid_t uid);
 
-/* Notes hierarchy h in st as joined (close_session leaves it). */
+/* Notes hierarchy h, the i-th of the set, in st as joined (close_session
+ * leaves it).  Where this process came from in it is st->hs[i].orig
+ * (filled when it was found); hierarchies not joined are left out, so the
+ * entry moves down to st->n <= i. */
 static void
-keep_hier(struct state *st, const struct mc_hier *h)
+keep_hier(struct state *st, const struct mc_hier *h, size_t i)
 {
 	struct state_hier *sh;
 
-	if (st->n == MC_HIER_SET_MAX)
+	if (st->n == MC_HIER_SET_MAX || i < st->n)
 		return;
 	sh = &st->hs[st->n];
+	if (i != st->n)
+		memcpy(sh->orig, st->hs[i].orig, sizeof(sh->orig));
 	sh->version = h->version;
 	snprintf(sh->mnt, sizeof(sh->mnt), "%s", h->mnt);
 	snprintf(sh->mnt_root, sizeof(sh->mnt_root), "%s", h->mnt_root);
 	snprintf(sh->ctrl, sizeof(sh->ctrl), "%s", h->ctrl);
-	/* hs[0].orig was filled when the memory hierarchy was found. */
 	st->n++;
 }
 
@@ -196,7 +200,7 @@ add_other_hiers(pam_handle_t *pamh, struct mc_hier_set *set, struct state *st,
 			pam_syslog(pamh, LOG_ERR, "cannot tell which cgroup of %s this process is in: %s",
 				   set->h[i].mnt, strerror(-r));
 			missing |= set->h[i].ctrls & want;
-			/* Not joined: drop it (it is the last one added). */
+			/* Not joined: dropped from the set. */
 			mc_hier_close(&set->h[i]);
 			memmove(&set->h[i], &set->h[i + 1], (set->n - i - 1) * sizeof(set->h[0]));
 			set->n--;
@@ -355,7 +359,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			   d.rule->name ? " " : "", d.rule->name ? d.rule->name : "");
 		goto out;
 	}
-	keep_hier(st, &set.h[0]);
+	keep_hier(st, &set.h[0], 0);
 	/* Another session's cgroup, whose old limits the kernel kept (v1: a
 	 * limit below usage, lowered as far as it would go): joined anyway. */
 	if (jr.limit_err < 0)
@@ -368,7 +372,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	for (size_t i = 1; i < set.n; i++) {
 		if (mc_cg_join(&set.h[i], cfg->cgroup_parent, acct.uid, &d.limits, getpid(),
 			       &log, NULL) == 0) {
-			keep_hier(st, &set.h[i]);
+			keep_hier(st, &set.h[i], i);
 			continue;
 		}
 		pam_syslog(pamh, LOG_ERR, "user %s (uid %u): %s limits not applied (%s rule%s%s); %s",
