@@ -19,7 +19,7 @@ follow_test_parent pids PIDS_PARENT || { echo "no pids controller on this machin
 ACCT_PARENT=""
 [ "$MC_VERSION" = 1 ] && follow_test_parent cpuacct ACCT_PARENT
 
-conf() { # conf [ON_ERROR]
+conf() { # conf [ON_ERROR [DEFAULT KEYS]]
 	write_conf "$CONF" <<EOF
 cgroup_parent = "$TEST_PARENT"
 on_error = ${1:-fail}
@@ -27,6 +27,7 @@ default {
   memory_max = "256M"
   cpu_max    = "0.5"
   tasks_max  = $TASKS
+  ${2:-}
 }
 user "$U2" { cpu_weight = 200  cpu_max = "max" }
 EOF
@@ -57,30 +58,19 @@ cg_of() { # the shell's cgroup in the hierarchy of controller $1
 } >"$out"
 EOF
 
-# $TMP/cpuuse.sh OUT HOGS: runs HOGS busy loops in this session and writes
-# the CPU time the user's cgroup used over two seconds of wall-clock time
-# (cpuacct.usage on v1, cpu.stat usage_usec on v2) and its throttling.
-cat >"$TMP/cpuuse.sh" <<'EOF'
+# $TMP/hogs.sh N TAG: runs N busy loops in this session until $TMP/TAG.stop
+# appears ($TMP/TAG.up says they run).  The CPU time is measured from
+# outside, by the test: a shell inside waits for the quota like the hogs,
+# and would stretch the interval it measures.
+cat >"$TMP/hogs.sh" <<'EOF'
 #!/bin/bash
-out=$1 hogs=$2 pids=()
-cg_of() {
-	if [ -n "$MC_V2" ]; then awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup
-	else awk -F: -v c="$1" '{ n = split($2, o, ","); for (j = 1; j <= n; j++) if (o[j] == c) print $3 }' /proc/self/cgroup; fi
-}
-usage_ns() {
-	if [ -n "$MC_V2" ]; then awk '$1 == "usage_usec" { print $2 * 1000 }' "$CG_MNT$(cg_of cpu)/cpu.stat"
-	else cat "$ACCT_MNT$(cg_of cpuacct)/cpuacct.usage"; fi
-}
-stat_of() { awk -v k="$1" '$1 == k { print $2 }' "${CPU_MNT:-$CG_MNT}$(cg_of cpu)/cpu.stat"; }
-exec 2>/dev/null	# not the shell's notes of the hogs it killed
-for ((i = 0; i < hogs; i++)); do (while :; do :; done) & pids+=($!); done
-sleep 0.5
-u0=$(usage_ns) t0=$(date +%s%N) th0=$(stat_of nr_throttled)
-sleep 2
-u1=$(usage_ns) t1=$(date +%s%N) th1=$(stat_of nr_throttled)
+exec 2>/dev/null	# not the shell's notes of the hogs it kills
+pids=()
+for ((i = 0; i < $1; i++)); do (while :; do :; done) & pids+=($!); done
+touch "$TMP/$2.up"
+while [ ! -e "$TMP/$2.stop" ]; do sleep 0.1; done
 kill -9 "${pids[@]}"
-wait "${pids[@]}" 2>/dev/null
-echo "used_ns=$((u1 - u0)) wall_ns=$((t1 - t0)) throttled=$((th1 - th0))" >"$out"
+wait "${pids[@]}"
 EOF
 
 # $TMP/storm.py OUT: forks sleepers until the kernel refuses, then reports
@@ -114,8 +104,8 @@ for k in kids:
     os.waitpid(k, 0)
 open(out, "w").write("forked=%d current=%s err=%s\n" % (len(kids), current, err.replace(" ", "_")))
 EOF
-chmod 755 "$TMP/probe.sh" "$TMP/cpuuse.sh" "$TMP/storm.py"
-export CG_MNT MC_V2=$([ "$MC_VERSION" = 2 ] && echo 1)
+chmod 755 "$TMP/probe.sh" "$TMP/hogs.sh" "$TMP/storm.py"
+export TMP CG_MNT MC_V2=$([ "$MC_VERSION" = 2 ] && echo 1)
 export CPU_MNT=$([ "$MC_VERSION" = 1 ] && ctrl_mnt cpu) PIDS_MNT=$([ "$MC_VERSION" = 1 ] && ctrl_mnt pids)
 export ACCT_MNT=$([ "$MC_VERSION" = 1 ] && ctrl_mnt cpuacct)
 
@@ -126,6 +116,28 @@ assert_all_gone() { # assert_all_gone USER WHAT
 	for d in "$TEST_PARENT_DIR" "$CPU_PARENT" "$PIDS_PARENT" ${ACCT_PARENT:+"$ACCT_PARENT"}; do
 		assert_gone "$d/$leaf" "$2"
 	done
+}
+
+# usage_ns USER: CPU time the user's cgroup has used (v1 cpuacct.usage,
+# v2 cpu.stat usage_usec), in nanoseconds.
+usage_ns() {
+	local leaf=user-$(uid_of "$1")
+	if [ "$MC_VERSION" = 2 ]; then
+		awk '$1 == "usage_usec" { printf "%d", $2 * 1000 }' "$CPU_PARENT/$leaf/cpu.stat"
+	else
+		cat "$ACCT_PARENT/$leaf/cpuacct.usage"
+	fi
+}
+throttled() { awk '$1 == "nr_throttled" { print $2 }' "$CPU_PARENT/user-$(uid_of "$1")/cpu.stat"; }
+
+# measure USER OUT: the user's CPU use per wall-clock time over two
+# seconds, and the periods throttled meanwhile, from outside the cgroup.
+measure() {
+	local u0 u1 t0 t1 th0 th1
+	u0=$(usage_ns "$1") t0=${EPOCHREALTIME/./} th0=$(throttled "$1")
+	sleep 2
+	u1=$(usage_ns "$1") t1=${EPOCHREALTIME/./} th1=$(throttled "$1")
+	echo "used_ns=$((u1 - u0)) wall_ns=$(((t1 - t0) * 1000)) throttled=$((th1 - th0))" >"$2"
 }
 
 share() { # share FILE: used CPU per wall-clock time, two decimals
@@ -170,16 +182,27 @@ t_files() {
 }
 
 # Two busy loops (two CPUs' worth on this 2-CPU machine) held to half a CPU.
+# The top weight keeps other load on the machine from taking the CPU time
+# the quota allows (what is measured is the quota, not the contention).
 t_cpu_hog() {
-	session svc "$U1" "$TMP/cpuuse.sh" "$TMP/use.txt" 2 >"$TMP/pam.out"
+	conf fail "cpu_weight = 10000"
+	rm -f "$TMP/h1.up" "$TMP/h1.stop"
+	session svc "$U1" "$TMP/hogs.sh" 2 h1 >"$TMP/pam.out" &
+	local s1=$! s
+	T_PIDS+=("$s1")
+	wait_for "[ -e $TMP/h1.up ]" 10 || fail "the hogs did not start"
+	sleep 0.5
+	measure "$U1" "$TMP/use.txt"
+	touch "$TMP/h1.stop"
+	wait "$s1"
 	assert_contains "$TMP/pam.out" '^open=0$' "open succeeds"
-	local s
 	s=$(share "$TMP/use.txt")
 	echo "    CPU used by 2 hogs under cpu_max 0.5: $s CPUs ($(cat "$TMP/use.txt"))"
 	in_band "$s" 0.3 0.7 || fail "CPU share $s not within 0.3-0.7"
 	[ "$(sed -n 's/.*throttled=\([0-9]*\).*/\1/p' "$TMP/use.txt")" -gt 0 ] ||
 		fail "no throttled periods counted: $(cat "$TMP/use.txt")"
 	assert_all_gone "$U1" "after logout"
+	conf
 }
 
 t_task_storm() {
@@ -198,20 +221,28 @@ t_task_storm() {
 # and the first one's together get half a CPU, and its storm stops where
 # the first session's processes leave off.
 t_two_sessions_share() {
+	conf fail "cpu_weight = 10000"
 	rm -f "$TMP/s1.up" "$TMP/s1.stop"
 	session svc "$U1" bash -c "(while :; do :; done) & h=\$!; for i in 1 2 3 4 5 6 7 8; do sleep 60 & done; touch $TMP/s1.up; while [ ! -e $TMP/s1.stop ]; do sleep 0.05; done; kill -9 \$h \$(jobs -p); wait" 2>/dev/null \
 		>"$TMP/s1.out" &
 	local s1=$!
 	T_PIDS+=("$s1")
 	wait_for "[ -e $TMP/s1.up ]" 10 || fail "first session did not start"
-	session svc "$U1" "$TMP/cpuuse.sh" "$TMP/use2.txt" 1 >"$TMP/s2.out"
+	rm -f "$TMP/h2.up" "$TMP/h2.stop"
+	session svc "$U1" "$TMP/hogs.sh" 1 h2 >"$TMP/s2.out" &
+	local s2=$! s
+	T_PIDS+=("$s2")
+	wait_for "[ -e $TMP/h2.up ]" 10 || fail "the second session's hog did not start"
+	sleep 0.5
+	measure "$U1" "$TMP/use2.txt"
+	touch "$TMP/h2.stop"
+	wait "$s2"
 	assert_contains "$TMP/s2.out" '^open=0$' "second open"
-	local s
 	s=$(share "$TMP/use2.txt")
 	echo "    CPU used by a hog in each of two sessions under cpu_max 0.5: $s CPUs"
 	in_band "$s" 0.3 0.7 || fail "CPU share of the two sessions $s not within 0.3-0.7"
 	session svc "$U1" "$TMP/storm.py" "$TMP/storm2.txt" >/dev/null
-	echo "    storm beside a session holding 10 tasks: $(cat "$TMP/storm2.txt")"
+	echo "    storm beside a session holding 10 sleepers and a hog: $(cat "$TMP/storm2.txt")"
 	assert_contains "$TMP/storm2.txt" "current=$TASKS " "both sessions count against tasks_max"
 	local n
 	n=$(sed -n 's/^forked=\([0-9]*\).*/\1/p' "$TMP/storm2.txt")
@@ -222,6 +253,41 @@ t_two_sessions_share() {
 	wait "$s1"
 	assert_contains "$TMP/s1.out" '^close=0$' "first close"
 	assert_all_gone "$U1" "after the last logout"
+	conf
+}
+
+# Opens racing closes of one user's sessions: every one is placed in the
+# user's cgroup of each controller, and none is left in any hierarchy.
+cat >"$TMP/where.sh" <<'EOF'
+#!/bin/bash
+for c in memory cpu pids; do
+	if [ -n "$MC_V2" ]; then have=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
+	else have=$(awk -F: -v c="$c" '{ n = split($2, o, ","); for (j = 1; j <= n; j++) if (o[j] == c) print $3 }' /proc/self/cgroup); fi
+	[ "$have" = "$1" ] || { echo "misplaced in $c: $have != $1" >&2; exit 1; }
+done
+EOF
+chmod 755 "$TMP/where.sh"
+
+t_concurrent_sessions() {
+	local pids=() i rc=0
+	# Room for eight sessions at once; the limits are what is written.
+	TASKS=400 conf
+	: >"$TMP/errors"
+	for i in 1 2 3 4 5 6 7 8; do
+		if [ $((i % 2)) -eq 0 ]; then
+			session -n 25 svc "$U1" "$TMP/where.sh" "/$(user_cg "$U1")" >/dev/null 2>>"$TMP/errors" &
+		else
+			session -n 25 svc "$U1" >/dev/null 2>>"$TMP/errors" &
+		fi
+		pids+=($!)
+	done
+	T_PIDS+=("${pids[@]}")
+	for i in "${pids[@]}"; do wait "$i" || rc=1; done
+	assert_eq 0 "$rc" "every open, close and placement check succeeded (200 cycles)"
+	[ -s "$TMP/errors" ] && { fail "errors:"; head -5 "$TMP/errors" >&2; }
+	assert_all_gone "$U1" "after the last of them"
+	assert_not_contains "$MEMCG_TEST_SYSLOG" "^<[0-3]> pam_memcg" "no error logged"
+	conf
 }
 
 # A machine without the pids controller (v1: its hierarchy unmounted in a
@@ -305,6 +371,7 @@ run memcgctl t_memcgctl
 run cpu_hog t_cpu_hog
 run task_storm t_task_storm
 run two_sessions_share t_two_sessions_share
+run concurrent_sessions t_concurrent_sessions
 # Only a v1 pids hierarchy of its own can be taken away without a reboot
 # (cgroup2 offers what the kernel has): elsewhere no result is recorded.
 if [ "$MC_VERSION" = 1 ] && [ "$(ctrl_mnt pids)" != "$CG_MNT" ]; then
