@@ -1,5 +1,5 @@
-/* The state of one cgroup, read from its memory files: what memcgctl
- * status and the notifier show. */
+/* The state of one cgroup, read from its memory files (and cpu, cpuacct,
+ * pids files): what memcgctl status and the notifier show. */
 #ifndef MEMCG_CGSTATS_H
 #define MEMCG_CGSTATS_H
 

@@ -1,4 +1,5 @@
-/* This machine's memory cgroup hierarchy: where it is mounted, which
+/* This machine's memory cgroup hierarchy, and those of cpu, cpuacct and
+ * pids where they are mounted apart (v1): where each is mounted, which
  * version, and a directory fd of its root that every path is walked from
  * (a parameter, so tests can use a fake tree). */
 #ifndef MEMCG_HIER_H

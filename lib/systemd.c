@@ -609,28 +609,38 @@ out:
 	return r;
 }
 
-/* Whether the runtime drop-in of setting name (where systemd keeps what
- * SetUnitProperties set) on slice gives it a value other than off (its
- * value for no limit; "" for "back to the default"). */
+bool
+mc_sd_dropin_sets(const char *text, const char *name, const char *off)
+{
+	char key[64];
+	const char *p, *v = NULL;
+	size_t klen, olen = strlen(off);
+	int n = snprintf(key, sizeof(key), "%s=", name);
+
+	if (n < 0 || (size_t)n >= sizeof(key))
+		return false;
+	klen = (size_t)n;
+	/* The last line that sets it wins, as systemd reads it. */
+	for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, key, klen) == 0)
+			v = p + klen;
+	if (v == NULL)
+		return false;
+	return strncmp(v, off, olen) != 0 || (v[olen] != '\n' && v[olen] != '\0');
+}
+
+/* mc_sd_dropin_sets for the runtime drop-in of setting name on slice,
+ * where systemd keeps what SetUnitProperties set. */
 static bool
 has_setting(const char *slice, const char *name, const char *off)
 {
-	char dropin[160], text[1024], key[64];
-	const char *p, *v = NULL;
-	size_t klen;
+	char dropin[160], text[1024];
 
 	snprintf(dropin, sizeof(dropin), "/run/systemd/system.control/%s.d/50-%s.conf",
 		 slice, name);
 	if (mc_read_small(AT_FDCWD, dropin, text, sizeof(text)) < 0)
 		return false;
-	klen = (size_t)snprintf(key, sizeof(key), "%s=", name);
-	/* The last line that sets it wins, as systemd reads it. */
-	for (p = text; p != NULL && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (strncmp(p, key, klen) == 0)
-			v = p + klen;
-	if (v == NULL)
-		return false;
-	return strncmp(v, off, strlen(off)) != 0 || (v[strlen(off)] != '\n' && v[strlen(off)] != '\0');
+	return mc_sd_dropin_sets(text, name, off);
 }
 
 int

@@ -115,6 +115,12 @@ struct mc_sd_prop {
  * that the slice keeps systemd's and logind's defaults otherwise. */
 size_t mc_sd_slice_props(const struct mc_limits *lim, struct mc_sd_prop *out, size_t max);
 
+/* Pure: whether drop-in text (as systemd writes for SetUnitProperties,
+ * "[Slice]\nTasksMax=48\n") sets setting name ("MemoryMax", "CPUQuota",
+ * "CPUWeight", "TasksMax") to something other than off, its value for no
+ * limit ("infinity"; "" for back to the default).  The last line wins. */
+bool mc_sd_dropin_sets(const char *text, const char *name, const char *off);
+
 /* The calls below load MC_SD_LIBRARY for the time of the call and fail
  * with -ELIBACC (logged, naming the library) when it does not load. */
 
@@ -134,7 +140,9 @@ int mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
 
 /* For a user who is not limited (exempt): when an earlier login left
  * runtime limits on user-<uid>.slice (systemd keeps them in
- * /run/systemd/system.control until reboot), sets them back to infinity.
+ * /run/systemd/system.control until reboot), sets them back to infinity
+ * (memory, CPUQuota, TasksMax) or the default (CPUWeight), each only where
+ * a drop-in sets it.
  * Returns 0 (also when there was nothing to do) or a negative errno,
  * logged. */
 int mc_sd_clear_slice(uid_t uid, const struct mc_log *log);

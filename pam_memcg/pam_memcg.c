@@ -1,9 +1,10 @@
 /* pam_memcg: the PAM session entry points.  open_session puts the calling
- * process into the user's memory cgroup, or with the systemd backend sets
- * the limits on the user's user-<uid>.slice (and gives a session outside it
- * a scope there); close_session (cgroupfs only)
- * takes the process back out and removes the cgroup when the user's last
- * session ends. */
+ * process into the user's memory cgroup (and, where the config gives CPU or
+ * task limits, the user's cgroups of those controllers), or with the
+ * systemd backend sets the limits on the user's user-<uid>.slice (and gives
+ * a session outside it a scope there); close_session (cgroupfs only) takes
+ * the process back out and removes the cgroups when the user's last session
+ * ends. */
 #define PAM_SM_SESSION
 #include <errno.h>
 #include <limits.h>
@@ -351,7 +352,6 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	 * the memory hierarchy (v2, co-mounted) or their own (v1). */
 	if (add_other_hiers(pamh, &set, st, &d, who, acct.uid, cfg) < 0)
 		goto out;
-	ret = failed(cfg);
 	r = mc_cg_join(&set.h[0], cfg->cgroup_parent, acct.uid, &d.limits, getpid(), &log, &jr);
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "user %s (uid %u): limits not applied (%s rule%s%s)",
@@ -373,6 +373,12 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		if (mc_cg_join(&set.h[i], cfg->cgroup_parent, acct.uid, &d.limits, getpid(),
 			       &log, NULL) == 0) {
 			keep_hier(st, &set.h[i], i);
+			continue;
+		}
+		/* v1's cpuacct alone holds no limit, only the usage status shows. */
+		if (!(set.h[i].ctrls & (MC_CTRL_CPU | MC_CTRL_PIDS))) {
+			pam_syslog(pamh, LOG_WARNING, "user %s (uid %u): not in a cgroup of %s: memcgctl status shows no CPU use",
+				   who, (unsigned)acct.uid, set.h[i].mnt);
 			continue;
 		}
 		pam_syslog(pamh, LOG_ERR, "user %s (uid %u): %s limits not applied (%s rule%s%s); %s",

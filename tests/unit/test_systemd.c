@@ -399,6 +399,35 @@ test_each_user_in_user_slice(void **state)
 	rmdir(tmpl);
 }
 
+static void
+test_dropin_sets(void **state)
+{
+	static const struct {
+		const char *text, *name, *off;
+		bool want;
+	} t[] = {
+		{ "# created via SetUnitProperties\n[Slice]\nTasksMax=48\n", "TasksMax", "infinity", true },
+		{ "[Slice]\nTasksMax=infinity\n", "TasksMax", "infinity", false },
+		{ "[Slice]\nTasksMax=48\nTasksMax=infinity\n", "TasksMax", "infinity", false },
+		{ "[Slice]\nTasksMax=infinity\nTasksMax=48", "TasksMax", "infinity", true },
+		{ "[Slice]\nMemoryMax=67108864\n", "MemoryMax", "infinity", true },
+		{ "[Slice]\nMemoryMax=infinityx\n", "MemoryMax", "infinity", true },
+		{ "[Slice]\nCPUQuota=50%\n", "CPUQuota", "", true },
+		{ "[Slice]\nCPUQuota=\n", "CPUQuota", "", false },
+		{ "[Slice]\nCPUQuota=", "CPUQuota", "", false },
+		{ "[Slice]\nCPUWeight=200\n", "CPUWeight", "", true },
+		{ "[Slice]\nCPUQuotaPeriodSec=10ms\n", "CPUQuota", "", false },
+		{ "[Slice]\n# CPUWeight=200\n", "CPUWeight", "", false },
+		{ "", "TasksMax", "infinity", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(t); i++)
+		if (mc_sd_dropin_sets(t[i].text, t[i].name, t[i].off) != t[i].want)
+			fail_msg("mc_sd_dropin_sets(\"%s\", %s, \"%s\") != %d", t[i].text,
+				 t[i].name, t[i].off, t[i].want);
+}
+
 /* The properties the slice gets: memory always; CPUQuotaPerSecUSec (per
  * second: ten periods), CPUWeight and TasksMax only when configured, so
  * that logind's TasksMax default stays otherwise. */
@@ -459,6 +488,7 @@ main(void)
 		cmocka_unit_test(test_job_result),
 		cmocka_unit_test(test_unit_in_slice),
 		cmocka_unit_test(test_slice_props),
+		cmocka_unit_test(test_dropin_sets),
 		cmocka_unit_test(test_layouts),
 		cmocka_unit_test(test_layout_leaf),
 		cmocka_unit_test(test_each_user_in_user_slice),
