@@ -43,9 +43,10 @@ usage(FILE *fp)
 		"  status [-c CONF] [USER] [--json]\n"
 		"                                  show each user cgroup: processes, usage, peak,\n"
 		"                                  limits in force and OOM kills, and the configured\n"
-		"                                  memory_max where it differs; where cpu and pids\n"
-		"                                  limits are in use, CPU time used and throttled,\n"
-		"                                  cpu_max, tasks and tasks_max (non-root: own line only)\n"
+		"                                  memory_max where it differs; below each user where\n"
+		"                                  the cpu and pids controllers are in use, CPU time\n"
+		"                                  used and throttled, cpu_max, cpu_weight, tasks and\n"
+		"                                  tasks_max (non-root: own lines only)\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config CONF  config file (default %s)\n"
@@ -374,7 +375,6 @@ cmd_explain(int argc, char **argv)
 struct status_ctx {
 	const struct mc_hier *h;
 	const struct mc_hier_set *set;	/* h and the cpu, cpuacct, pids ones */
-	bool cpu_cols;			/* some hierarchy has cpu or pids */
 	const struct mc_config *cfg;
 	uint64_t ram;
 	struct mc_layout lay;
@@ -445,47 +445,56 @@ secs(uint64_t us, char *buf, size_t len)
 	return buf;
 }
 
+/* The indented line below a user's row with CPU use and tasks, where the
+ * user's cgroup has the controllers (the table above stays as it was). */
 static void
-print_cpu_cols(const struct mc_cg_cpustats *cs)
+print_cpu_line(const struct mc_cg_cpustats *cs)
 {
-	char a[32], b[32], c[32], t[32], tm[32];
+	char a[32], b[32], c[32];
 
+	if (!cs->have_usage && !cs->have_cpu && !cs->have_pids)
+		return;
+	printf("%-8s", "");
+	if (cs->have_usage)
+		printf(" cpu used %s", secs(cs->usage_us, a, sizeof(a)));
+	if (cs->have_cpu)
+		printf("%s throttled %s, cpu_max %s, cpu_weight %llu", cs->have_usage ? "," : "",
+		       secs(cs->throttled_us, b, sizeof(b)), mc_cpu_human(cs->quota_us, c, sizeof(c)),
+		       (unsigned long long)cs->weight);
 	if (cs->have_pids) {
-		snprintf(t, sizeof(t), "%llu", (unsigned long long)cs->tasks);
+		printf("%s tasks %llu", cs->have_usage || cs->have_cpu ? ";" : "",
+		       (unsigned long long)cs->tasks);
 		if (cs->tasks_max == MC_UNLIMITED)
-			snprintf(tm, sizeof(tm), "max");
+			printf(" (tasks_max max)");
 		else
-			snprintf(tm, sizeof(tm), "%llu", (unsigned long long)cs->tasks_max);
+			printf(" of tasks_max %llu", (unsigned long long)cs->tasks_max);
 	}
-	printf(" %10s %10s %10s %6s %9s",
-	       cs->have_usage ? secs(cs->usage_us, a, sizeof(a)) : "-",
-	       cs->have_cpu ? secs(cs->throttled_us, b, sizeof(b)) : "-",
-	       cs->have_cpu ? mc_cpu_human(cs->quota_us, c, sizeof(c)) : "-",
-	       cs->have_pids ? t : "-", cs->have_pids ? tm : "-");
+	printf("\n");
 }
 
-/* The CPU and task members of a --json row; null where not known. */
+/* The CPU and task members of a --json row, each with its trailing comma;
+ * null where not known. */
 static void
 json_cpu(const struct mc_cg_cpustats *cs)
 {
-	printf(",\"cpu_usage_usec\":");
-	cs->have_usage ? printf("%llu", (unsigned long long)cs->usage_us) : printf("null");
-	printf(",\"cpu_throttled_usec\":");
-	cs->have_cpu ? printf("%llu", (unsigned long long)cs->throttled_us) : printf("null");
-	printf(",\"cpu_nr_throttled\":");
-	cs->have_cpu ? printf("%llu", (unsigned long long)cs->nr_throttled) : printf("null");
+	printf("\"cpu_usage_usec\":");
+	cs->have_usage ? printf("%llu,", (unsigned long long)cs->usage_us) : printf("null,");
+	printf("\"cpu_throttled_usec\":");
+	cs->have_cpu ? printf("%llu,", (unsigned long long)cs->throttled_us) : printf("null,");
+	printf("\"cpu_nr_throttled\":");
+	cs->have_cpu ? printf("%llu,", (unsigned long long)cs->nr_throttled) : printf("null,");
 	/* cpu_max in microseconds per period: null for none (or unknown). */
-	printf(",\"cpu_max_usec\":");
+	printf("\"cpu_max_usec\":");
 	cs->have_cpu && cs->quota_us != MC_UNLIMITED
-		? printf("%llu", (unsigned long long)cs->quota_us) : printf("null");
-	printf(",\"cpu_period_usec\":%llu", (unsigned long long)MC_CPU_PERIOD_US);
-	printf(",\"cpu_weight\":");
-	cs->have_cpu ? printf("%llu", (unsigned long long)cs->weight) : printf("null");
-	printf(",\"tasks\":");
-	cs->have_pids ? printf("%llu", (unsigned long long)cs->tasks) : printf("null");
-	printf(",\"tasks_max\":");
+		? printf("%llu,", (unsigned long long)cs->quota_us) : printf("null,");
+	printf("\"cpu_period_usec\":%llu,", (unsigned long long)MC_CPU_PERIOD_US);
+	printf("\"cpu_weight\":");
+	cs->have_cpu ? printf("%llu,", (unsigned long long)cs->weight) : printf("null,");
+	printf("\"tasks\":");
+	cs->have_pids ? printf("%llu,", (unsigned long long)cs->tasks) : printf("null,");
+	printf("\"tasks_max\":");
 	cs->have_pids && cs->tasks_max != MC_UNLIMITED
-		? printf("%llu", (unsigned long long)cs->tasks_max) : printf("null");
+		? printf("%llu,", (unsigned long long)cs->tasks_max) : printf("null,");
 }
 
 static int
@@ -542,28 +551,20 @@ status_one(void *vctx, uid_t uid)
 		}
 		json_size("high", st.high, ",");
 		json_size("swap", st.swap_max, ",");
-		printf("\"oom_kills\":%llu", (unsigned long long)st.oom_kills);
 		json_cpu(&cs);
-		printf("}");
+		printf("\"oom_kills\":%llu}", (unsigned long long)st.oom_kills);
 	} else {
-		if (ctx->rows == 0) {
-			printf("%-8s %-16s %6s %10s %10s %10s %10s %10s %9s", "UID", "USER",
+		if (ctx->rows == 0)
+			printf("%-8s %-16s %6s %10s %10s %10s %10s %10s %9s\n", "UID", "USER",
 			       "PROCS", "USAGE", "PEAK", "LIMIT", "HIGH", "SWAP", "OOM-KILLS");
-			if (ctx->cpu_cols)
-				printf(" %10s %10s %10s %6s %9s", "CPU-USED", "THROTTLED", "CPU-MAX",
-				       "TASKS", "TASKS-MAX");
-			printf("\n");
-		}
-		printf("%-8u %-16.16s %6u %10s %10s %10s %10s %10s %9llu", (unsigned)uid,
+		printf("%-8u %-16.16s %6u %10s %10s %10s %10s %10s %9llu\n", (unsigned)uid,
 		       name, st.nprocs, mc_size_human(st.current, h1, sizeof(h1)),
 		       st.have_peak ? mc_size_human(st.peak, h2, sizeof(h2)) : "-",
 		       mc_size_human(st.max, h3, sizeof(h3)),
 		       mc_size_human(st.high, h4, sizeof(h4)),
 		       mc_size_human(st.swap_max, h5, sizeof(h5)),
 		       (unsigned long long)st.oom_kills);
-		if (ctx->cpu_cols)
-			print_cpu_cols(&cs);
-		printf("\n");
+		print_cpu_line(&cs);
 		if (differs)
 			printf("%-8s limit in force %s, configured memory_max %s%s\n", "", h3,
 			       mc_size_human(cfg_max, h4, sizeof(h4)),
@@ -619,10 +620,9 @@ cmd_status(int argc, char **argv)
 			 hp, &log) < 0)
 		goto out;
 	set.n = 1;
-	/* CPU and task columns where those controllers are mounted (whether
-	 * a user's cgroup has them shows per row). */
+	/* CPU use and tasks where those controllers are mounted (whether a
+	 * user's cgroup has them shows per user). */
 	(void)mc_hier_set_add(&set, MC_CTRL_CPU | MC_CTRL_PIDS, &missing, &quiet);
-	ctx.cpu_cols = missing != (MC_CTRL_CPU | MC_CTRL_PIDS);
 	ctx.h = hp;
 	ctx.set = &set;
 	ctx.cfg = cfg;

@@ -350,11 +350,11 @@ t_memcgctl() {
 	"$MEMCGCTL" status -c "$CONF" "$U1" >"$TMP/status.out" 2>&1
 	rc=$?
 	assert_eq 0 "$rc" "status exit status"
-	assert_contains "$TMP/status.out" "CPU-USED +THROTTLED +CPU-MAX +TASKS +TASKS-MAX" "status header"
-	assert_contains "$TMP/status.out" " [0-9]+\.[0-9]s +[0-9]+\.[0-9]s +0\.50 CPUs +[0-9]+ +$TASKS\$" "status row"
+	assert_contains "$TMP/status.out" "^$(uid_of "$U1") +$U1 " "status row"
+	assert_contains "$TMP/status.out" "^ +cpu used [0-9]+\\.[0-9]s, throttled [0-9]+\\.[0-9]s, cpu_max 0\\.50 CPUs, cpu_weight 100; tasks [1-9][0-9]* of tasks_max $TASKS\$" "status line below the row"
 	"$MEMCGCTL" status -c "$CONF" "$U1" --json >"$TMP/status.json" 2>&1
 	assert_contains "$TMP/status.json" '"cpu_usage_usec":[1-9][0-9]*,"cpu_throttled_usec":[0-9]+,"cpu_nr_throttled":[0-9]+,"cpu_max_usec":50000,"cpu_period_usec":100000' "json cpu"
-	assert_contains "$TMP/status.json" "\"tasks\":[1-9][0-9]*,\"tasks_max\":$TASKS}" "json tasks"
+	assert_contains "$TMP/status.json" "\"tasks\":[1-9][0-9]*,\"tasks_max\":$TASKS,\"oom_kills\":0}" "json tasks"
 	touch "$TMP/s1.stop"
 	wait "$s1"
 	assert_all_gone "$U1" "after logout"
