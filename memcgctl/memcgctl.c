@@ -253,6 +253,55 @@ print_optional(const struct mc_config *cfg, const struct mc_decision *d, const c
 	}
 }
 
+/* For configured CPU and task limits: whether this machine has their
+ * controllers (the reason, when not, on standard error), and what is in
+ * force while the user's cgroups exist. */
+static void
+explain_cpu_pids(const struct mc_hier *h, const char *rel, const struct mc_decision *d,
+		 const struct mc_config *cfg)
+{
+	struct mc_log log = { .emit = mc_log_stderr, .ctx = prog };
+	struct mc_hier_set set = { .n = 1 };
+	struct mc_cg_cpustats cs;
+	unsigned want = 0, missing = 0;
+	char c[32];
+
+	if (mc_limits_use_cpu(&d->limits))
+		want |= MC_CTRL_CPU;
+	if (mc_limits_use_pids(&d->limits))
+		want |= MC_CTRL_PIDS;
+	if (want == 0)
+		return;
+	/* The caller keeps h's fd: only the hierarchies added here are closed. */
+	set.h[0] = *h;
+	(void)mc_hier_set_add(&set, want, &missing, &log);
+	if (missing != 0)
+		printf("%-13s %s%s%s: no usable %s controller on this machine (on_error = %s)\n",
+		       "not applied:", missing & MC_CTRL_CPU ? "cpu_max, cpu_weight" : "",
+		       missing == (MC_CTRL_CPU | MC_CTRL_PIDS) ? ", " : "",
+		       missing & MC_CTRL_PIDS ? "tasks_max" : "",
+		       missing == (MC_CTRL_CPU | MC_CTRL_PIDS) ? "cpu or pids"
+		       : missing & MC_CTRL_CPU ? "cpu" : "pids",
+		       cfg->on_error == MC_ON_ERROR_FAIL ? "fail: sessions are refused"
+							 : "ignore: sessions go on without them");
+	(void)mc_cg_cpu_stats(&set, rel, &cs);
+	if (cs.have_cpu || cs.have_pids) {
+		printf("%-13s", "in force:");
+		if (cs.have_cpu)
+			printf(" cpu_max %s, cpu_weight %llu", mc_cpu_human(cs.quota_us, c, sizeof(c)),
+			       (unsigned long long)cs.weight);
+		if (cs.have_pids) {
+			printf("%s tasks %llu of ", cs.have_cpu ? "," : "", (unsigned long long)cs.tasks);
+			if (cs.tasks_max == MC_UNLIMITED)
+				printf("max");
+			else
+				printf("%llu", (unsigned long long)cs.tasks_max);
+		}
+		printf("\n");
+	}
+	mc_hier_set_close_extra(&set);
+}
+
 static int
 cmd_explain(int argc, char **argv)
 {
@@ -351,6 +400,7 @@ cmd_explain(int argc, char **argv)
 				       ? ": usage was above it when it was set; the next login lowers it again" : "");
 			printf("\n");
 		}
+		explain_cpu_pids(&h, rel, &d, cfg);
 	} else
 		printf("%-13s <memory hierarchy>/%s (no usable hierarchy found)\n",
 		       "cgroup:", rel);

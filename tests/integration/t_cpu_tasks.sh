@@ -296,6 +296,9 @@ t_missing_controller() {
 	assert_contains "$MEMCG_TEST_SYSLOG" 'no cgroup v1 hierarchy with the pids controller is mounted' "log names the controller"
 	assert_contains "$MEMCG_TEST_SYSLOG" 'tasks_max not applied \(no usable pids controller\); session refused' "log says what it costs"
 	assert_all_gone "$U1" "nothing made for a refused session"
+	unshare -m --propagation private bash -c "umount '$pm' && '$MEMCGCTL' explain -c '$CONF' '$U1'" \
+		>"$TMP/miss.explain" 2>&1
+	assert_contains "$TMP/miss.explain" "^not applied: +tasks_max: no usable pids controller on this machine \\(on_error = fail" "explain says so"
 	conf ignore
 	: >"$MEMCG_TEST_SYSLOG"
 	unshare -m --propagation private bash -c "umount '$pm' && LD_PRELOAD=$SHIM '$PAMTEST' -d '$TMP/pam.d' svc '$U1' '$TMP/probe.sh' '$TMP/miss.txt'" \
@@ -355,6 +358,8 @@ t_memcgctl() {
 	"$MEMCGCTL" status -c "$CONF" "$U1" --json >"$TMP/status.json" 2>&1
 	assert_contains "$TMP/status.json" '"cpu_usage_usec":[1-9][0-9]*,"cpu_throttled_usec":[0-9]+,"cpu_nr_throttled":[0-9]+,"cpu_max_usec":50000,"cpu_period_usec":100000' "json cpu"
 	assert_contains "$TMP/status.json" "\"tasks\":[1-9][0-9]*,\"tasks_max\":$TASKS,\"oom_kills\":0}" "json tasks"
+	"$MEMCGCTL" explain -c "$CONF" "$U1" >"$TMP/explain2.out" 2>&1
+	assert_contains "$TMP/explain2.out" "^in force: +cpu_max 0\\.50 CPUs, cpu_weight 100, tasks [1-9][0-9]* of $TASKS\$" "explain: CPU and tasks in force"
 	touch "$TMP/s1.stop"
 	wait "$s1"
 	assert_all_gone "$U1" "after logout"
