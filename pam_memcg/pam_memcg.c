@@ -353,6 +353,22 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (add_other_hiers(pamh, &set, st, &d, who, acct.uid, cfg) < 0)
 		goto out;
 	r = mc_cg_join(&set.h[0], cfg->cgroup_parent, acct.uid, &d.limits, getpid(), &log, &jr);
+	/* v2: the CPU and task limits share the cgroup with memory; when it
+	 * cannot have them (a controller not enabled along the path), that is
+	 * their error, and memory's limits still go on without them. */
+	if (r < 0 && set.h[0].version == 2 && (set.h[0].ctrls & (MC_CTRL_CPU | MC_CTRL_PIDS))) {
+		pam_syslog(pamh, LOG_ERR, "user %s (uid %u): %s not applied (%s rule%s%s); %s",
+			   who, (unsigned)acct.uid,
+			   (set.h[0].ctrls & MC_CTRL_CPU) && (set.h[0].ctrls & MC_CTRL_PIDS)
+			   ? "cpu and pids limits" : set.h[0].ctrls & MC_CTRL_CPU ? "cpu limits" : "pids limits",
+			   d.rule_kind, d.rule->name ? " " : "", d.rule->name ? d.rule->name : "",
+			   cfg->on_error == MC_ON_ERROR_FAIL ? "session refused (on_error = fail)"
+							     : "trying the memory limits alone");
+		if (cfg->on_error == MC_ON_ERROR_FAIL)
+			goto out;
+		set.h[0].ctrls = MC_CTRL_MEMORY;
+		r = mc_cg_join(&set.h[0], cfg->cgroup_parent, acct.uid, &d.limits, getpid(), &log, &jr);
+	}
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "user %s (uid %u): limits not applied (%s rule%s%s)",
 			   who, (unsigned)acct.uid, d.rule_kind,
