@@ -82,7 +82,7 @@ ctrl_runner_cg() {
 	echo "$cg"
 }
 
-# follow_test_parent NAME: the module puts a user's cgroup at TEST_PARENT in
+# follow_test_parent NAME VAR: the module puts a user's cgroup at TEST_PARENT in
 # every hierarchy it uses.  In the hierarchy of controller NAME that path
 # may begin above the runner's cgroup there (v1: the runner sits elsewhere
 # in each hierarchy), so the part of it that does not exist yet is noted
@@ -90,7 +90,7 @@ ctrl_runner_cg() {
 # for it when it is empty): what the test made, nothing else.  Sets VAR to
 # the user cgroups' parent directory in that hierarchy; fails when no
 # hierarchy has the controller.
-follow_test_parent() { # follow_test_parent NAME VAR
+follow_test_parent() {
 	local mnt home rel="" c
 	mnt=$(ctrl_mnt "$1")
 	[ -n "$mnt" ] || return 1
