@@ -181,7 +181,7 @@ t_files() {
 	assert_all_gone "$U2" "after logout"
 }
 
-# Two busy loops (two CPUs' worth on this 2-CPU machine) held to half a CPU.
+# Two busy loops (up to two CPUs' worth) held to half a CPU.
 # Other load on the machine can leave them less than the quota allows (the
 # periods throttled, printed, then fall towards 0): hence the wide band.
 t_cpu_hog() {
