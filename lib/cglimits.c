@@ -235,7 +235,7 @@ write_cpu_pids(const struct mc_hier *h, int fd, const char *path,
 	unsigned ctrls = ctrls_of(h);
 	char v[64];
 	const char *what = NULL;
-	int r = 0;
+	int r;
 
 	if ((ctrls & MC_CTRL_CPU) && (lim->configured & MC_SET_CPU_MAX)) {
 		if (h->version == 2) {

@@ -18,7 +18,7 @@ mc_proc_cgroup_parse(const char *text, int version, char *buf, size_t len)
 }
 
 int
-mc_proc_cgroup_parse_ctrl(const char *text, int version, const char *want,
+mc_proc_cgroup_parse_ctrl(const char *text, int version, const char *ctrl,
 			  char *buf, size_t len)
 {
 	const char *line = text;
@@ -41,7 +41,7 @@ mc_proc_cgroup_parse_ctrl(const char *text, int version, const char *want,
 			if (version == 2)
 				match = (c1 - line) == 1 && line[0] == '0' && clen == 0;
 			else
-				match = mc_has_word(ctl, want, ',');
+				match = mc_has_word(ctl, ctrl, ',');
 			if (match) {
 				size_t plen = llen - (size_t)(c2 + 1 - line);
 
