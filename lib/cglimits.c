@@ -43,28 +43,62 @@ fix_mode(int fd)
 	return fchmod(fd, 0755) < 0 ? -errno : 0;
 }
 
-/* On v2 a child only gets memory.* files when every ancestor enables the
- * controller for its children.  Skip the write when it is already on: the
- * write fails on a cgroup that holds processes (and costs more). */
-static int
-enable_memory(int dirfd)
+static unsigned
+ctrls_of(const struct mc_hier *h)
 {
-	char ctl[512];
+	return h->ctrls != 0 ? h->ctrls : MC_CTRL_MEMORY;
+}
+
+/* On v2 a child only gets memory.* (cpu.*, pids.*) files when every
+ * ancestor enables the controller for its children.  Only the ones not on
+ * yet are written: the write fails on a cgroup that holds processes (and
+ * costs more). */
+static int
+enable_ctrls(int dirfd, unsigned ctrls)
+{
+	char ctl[512], add[64] = "";
 	int r;
 
 	if ((r = mc_read_small(dirfd, "cgroup.subtree_control", ctl, sizeof(ctl))) < 0)
 		return r;
 	ctl[strcspn(ctl, "\n")] = '\0';
-	if (mc_has_word(ctl, "memory", ' '))
+	for (unsigned bit = MC_CTRL_MEMORY; bit <= MC_CTRL_PIDS; bit <<= 1) {
+		/* cpuacct is v1 only; cpu.stat has the usage on v2. */
+		if (!(ctrls & bit) || bit == MC_CTRL_CPUACCT ||
+		    mc_has_word(ctl, mc_ctrl_name(bit), ' '))
+			continue;
+		snprintf(add + strlen(add), sizeof(add) - strlen(add), "%s+%s",
+			 add[0] ? " " : "", mc_ctrl_name(bit));
+	}
+	if (add[0] == '\0')
 		return 0;
-	return mc_write_small(dirfd, "cgroup.subtree_control", "+memory");
+	return mc_write_small(dirfd, "cgroup.subtree_control", add);
+}
+
+/* "memory", "memory, cpu and pids": the controllers of ctrls, for messages. */
+static const char *
+ctrl_list(unsigned ctrls, char *buf, size_t len)
+{
+	unsigned n = 0, total = 0;
+
+	for (unsigned bit = MC_CTRL_MEMORY; bit <= MC_CTRL_PIDS; bit <<= 1)
+		total += (ctrls & bit) && bit != MC_CTRL_CPUACCT;
+	buf[0] = '\0';
+	for (unsigned bit = MC_CTRL_MEMORY; bit <= MC_CTRL_PIDS; bit <<= 1) {
+		if (!(ctrls & bit) || bit == MC_CTRL_CPUACCT)
+			continue;
+		n++;
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+			 n == 1 ? "" : n == total ? " and " : ", ", mc_ctrl_name(bit));
+	}
+	return buf;
 }
 
 /* Creates the parent path component by component; returns its dir fd. */
 static int
 make_parent(const struct mc_hier *h, const char *parent, const struct mc_log *log)
 {
-	char *copy, *save = NULL, *comp;
+	char *copy, *save = NULL, *comp, names[64];
 	int fd, r;
 
 	fd = mc_walk_dir(h->rootfd, "");
@@ -78,9 +112,10 @@ make_parent(const struct mc_hier *h, const char *parent, const struct mc_log *lo
 	     comp = strtok_r(NULL, "/", &save)) {
 		int next, made;
 
-		if (h->version == 2 && (r = enable_memory(fd)) < 0) {
-			mc_log(log, LOG_ERR, "cannot enable the memory controller above %s/%s: %s",
-			       h->mnt, parent, strerror(-r));
+		if (h->version == 2 && (r = enable_ctrls(fd, ctrls_of(h))) < 0) {
+			mc_log(log, LOG_ERR, "cannot enable the %s controller%s above %s/%s: %s",
+			       ctrl_list(ctrls_of(h), names, sizeof(names)),
+			       strchr(names, ' ') ? "s" : "", h->mnt, parent, strerror(-r));
 			goto fail;
 		}
 		/* -ENOENT: a component was removed under us; the caller retries
@@ -106,9 +141,10 @@ make_parent(const struct mc_hier *h, const char *parent, const struct mc_log *lo
 		close(fd);
 		fd = next;
 	}
-	if (h->version == 2 && (r = enable_memory(fd)) < 0) {
-		mc_log(log, LOG_ERR, "cannot enable the memory controller in %s/%s: %s",
-		       h->mnt, parent, strerror(-r));
+	if (h->version == 2 && (r = enable_ctrls(fd, ctrls_of(h))) < 0) {
+		mc_log(log, LOG_ERR, "cannot enable the %s controller%s in %s/%s: %s",
+		       ctrl_list(ctrls_of(h), names, sizeof(names)),
+		       strchr(names, ' ') ? "s" : "", h->mnt, parent, strerror(-r));
 		goto fail;
 	}
 	free(copy);
@@ -188,11 +224,84 @@ mc_limit_differs(uint64_t configured, uint64_t in_force, uint64_t page_size)
 	return configured / page_size != in_force / page_size;
 }
 
-/* The limit files of one user cgroup.  A file the kernel lacks (swap
+/* The CPU and task limits lim configures, for the controllers of h: v2
+ * cpu.max ("<quota> <period>" or "max <period>"), cpu.weight, pids.max;
+ * v1 cpu.cfs_period_us then cpu.cfs_quota_us (-1: none), cpu.shares,
+ * pids.max.  Keys not configured are left as they are. */
+static int
+write_cpu_pids(const struct mc_hier *h, int fd, const char *path,
+	       const struct mc_limits *lim, const struct mc_log *log)
+{
+	unsigned ctrls = ctrls_of(h);
+	char v[64];
+	const char *what = NULL;
+	int r;
+
+	if ((ctrls & MC_CTRL_CPU) && (lim->configured & MC_SET_CPU_MAX)) {
+		if (h->version == 2) {
+			mc_cpu_max_text(lim->cpu_quota_us, v, sizeof(v));
+			r = mc_write_small(fd, what = "cpu.max", v);
+		} else {
+			snprintf(v, sizeof(v), "%llu", (unsigned long long)MC_CPU_PERIOD_US);
+			r = mc_write_small(fd, what = "cpu.cfs_period_us", v);
+			if (r == 0) {
+				fmt_limit(1, lim->cpu_quota_us, v, sizeof(v));
+				r = mc_write_small(fd, what = "cpu.cfs_quota_us", v);
+			}
+		}
+		if (r < 0)
+			goto fail;
+	}
+	if ((ctrls & MC_CTRL_CPU) && (lim->configured & MC_SET_CPU_WEIGHT)) {
+		if (h->version == 2) {
+			snprintf(v, sizeof(v), "%u", lim->cpu_weight);
+			r = mc_write_small(fd, what = "cpu.weight", v);
+		} else {
+			snprintf(v, sizeof(v), "%llu",
+				 (unsigned long long)mc_cpu_shares_of_weight(lim->cpu_weight));
+			r = mc_write_small(fd, what = "cpu.shares", v);
+		}
+		if (r < 0)
+			goto fail;
+	}
+	if ((ctrls & MC_CTRL_PIDS) && (lim->configured & MC_SET_TASKS_MAX)) {
+		/* pids.max says "max" on both versions. */
+		fmt_limit(2, lim->tasks_max, v, sizeof(v));
+		if ((r = mc_write_small(fd, what = "pids.max", v)) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	if (r != -ENOENT && r != -ENODEV)
+		mc_log(log, LOG_ERR, "cannot write %s/%s/%s: %s", h->mnt, path, what,
+		       strerror(-r));
+	return r;
+}
+
+static int write_memory(const struct mc_hier *h, int fd, const char *path, bool fresh,
+			const struct mc_limits *lim, const struct mc_log *log);
+
+/* Every limit of lim that goes into h's controllers.  Returns 0, -EBUSY
+ * (v1: less memory limit than asked is in force) or a negative errno. */
+static int
+write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
+	     const struct mc_limits *lim, const struct mc_log *log)
+{
+	int r = 0, rc;
+
+	if ((ctrls_of(h) & MC_CTRL_MEMORY) &&
+	    (r = write_memory(h, fd, path, fresh, lim, log)) < 0 && r != -EBUSY)
+		return r;
+	if ((rc = write_cpu_pids(h, fd, path, lim, log)) < 0)
+		return rc;
+	return r;
+}
+
+/* The memory limit files of one user cgroup.  A file the kernel lacks (swap
  * accounting off) is fine when the limit is "max".  -ENOENT/-ENODEV from
  * the cgroup's own files mean it was removed under us. */
 static int
-write_limits(const struct mc_hier *h, int fd, const char *path, bool fresh,
+write_memory(const struct mc_hier *h, int fd, const char *path, bool fresh,
 	     const struct mc_limits *lim, const struct mc_log *log)
 {
 	const struct mc_memfiles *mf = mc_memfiles(h->version);
@@ -313,6 +422,9 @@ join_anyway(const struct mc_hier *h, int fd, const char *path, const struct mc_l
 	const struct mc_memfiles *mf = mc_memfiles(h->version);
 
 	res->limit_err = r;
+	/* Elsewhere the old CPU and task limits stay: joined, and logged. */
+	if (!(ctrls_of(h) & MC_CTRL_MEMORY))
+		return true;
 	if (mc_read_u64(fd, mf->limit, &res->max_in_force) < 0)
 		res->max_in_force = MC_UNLIMITED;
 	if (mc_read_u64(fd, mf->usage, &res->usage) < 0)

@@ -24,8 +24,9 @@ struct mc_join_result {
 };
 
 /* Puts pid into <parent>/user-<uid>, creating it (and the parent path; on
- * v2 enabling the memory controller along it) and writing the limits
- * first.  Directories made here get mode 0755 whatever the umask.  A
+ * v2 enabling h's controllers along it) and writing the limits of h's
+ * controllers (h->ctrls: memory's; cpu_max and cpu_weight where h has cpu,
+ * tasks_max where it has pids, each only when lim configures it) first.  Directories made here get mode 0755 whatever the umask.  A
  * cgroup made here whose limits cannot be written is removed, never
  * joined.  One that existed (another session's) still has limits: it is
  * joined even when a write fails, unless no memory limit is in force while

@@ -258,6 +258,71 @@ cb_size(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 }
 
 static int
+cb_cpu_max(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	struct mc_cpu *v;
+	const char *why = NULL;
+
+	check_repeat(cfg, opt);
+	v = calloc(1, sizeof(*v));
+	if (v == NULL) {
+		bad(cfg, "out of memory");
+		return -1;
+	}
+	if (mc_cpu_parse(value, v, &why) < 0) {
+		bad(cfg, "cpu_max = \"%s\": %s", value, why);
+		v->kind = MC_CPU_MAX;
+	}
+	*(void **)result = v;
+	return 0;
+}
+
+static int
+cb_cpu_weight(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	uint64_t v = MC_CPU_WEIGHT_DEFAULT;
+	int r;
+
+	check_repeat(cfg, opt);
+	r = mc_parse_u64(value, MC_CPU_WEIGHT_MIN, MC_CPU_WEIGHT_MAX, &v);
+	if (r < 0) {
+		bad(cfg, "cpu_weight = \"%s\": must be a whole number from %d to %d (default %d)",
+		    value, MC_CPU_WEIGHT_MIN, MC_CPU_WEIGHT_MAX, MC_CPU_WEIGHT_DEFAULT);
+		v = MC_CPU_WEIGHT_DEFAULT;
+	}
+	*(long *)result = (long)v;
+	return 0;
+}
+
+/* tasks_max goes through a pointer: "max" is not a long. */
+static int
+cb_tasks_max(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	uint64_t *v;
+	int r;
+
+	check_repeat(cfg, opt);
+	if ((v = calloc(1, sizeof(*v))) == NULL) {
+		bad(cfg, "out of memory");
+		return -1;
+	}
+	*v = MC_UNLIMITED;
+	if (strcmp(value, "max") != 0) {
+		r = mc_parse_u64(value, 0, MC_TASKS_MAX_LIMIT, v);
+		if (r == 0 && *v < MC_TASKS_MIN)
+			bad(cfg, "tasks_max = \"%s\" is below the smallest allowed limit of %d (a login needs a few processes)",
+			    value, MC_TASKS_MIN);
+		else if (r < 0)
+			bad(cfg, "tasks_max = \"%s\": must be \"max\" or a whole number from %d to %d",
+			    value, MC_TASKS_MIN, MC_TASKS_MAX_LIMIT);
+		if (r < 0 || *v < MC_TASKS_MIN)
+			*v = MC_UNLIMITED;
+	}
+	*(void **)result = v;
+	return 0;
+}
+
+static int
 cb_warn_at(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
 	struct size_val *v;
@@ -410,7 +475,10 @@ cb_rule_section(cfg_t *cfg, cfg_opt_t *opt)
 	CFG_PTR_CB("memory_max", NULL, CFGF_NODEFAULT, cb_size, free),     \
 	CFG_PTR_CB("memory_high", NULL, CFGF_NODEFAULT, cb_size, free),    \
 	CFG_PTR_CB("swap_max", NULL, CFGF_NODEFAULT, cb_size, free),       \
-	CFG_INT_CB("oom_group", 0, CFGF_NODEFAULT, cb_bool)
+	CFG_INT_CB("oom_group", 0, CFGF_NODEFAULT, cb_bool),               \
+	CFG_PTR_CB("cpu_max", NULL, CFGF_NODEFAULT, cb_cpu_max, free),     \
+	CFG_INT_CB("cpu_weight", 0, CFGF_NODEFAULT, cb_cpu_weight),        \
+	CFG_PTR_CB("tasks_max", NULL, CFGF_NODEFAULT, cb_tasks_max, free)
 
 static cfg_opt_t default_opts[] = {
 	LIMIT_OPTS,
@@ -562,6 +630,18 @@ fill_rule(cfg_t *sec, bool notify_keys, struct rule_src *s)
 		r->oom_group = cfg_getint(sec, "oom_group") != 0;
 		r->set |= MC_SET_OOM_GROUP;
 	}
+	if (cfg_size(sec, "cpu_max") > 0) {
+		r->cpu_max = *(const struct mc_cpu *)cfg_getptr(sec, "cpu_max");
+		r->set |= MC_SET_CPU_MAX;
+	}
+	if (cfg_size(sec, "cpu_weight") > 0) {
+		r->cpu_weight = (uint32_t)cfg_getint(sec, "cpu_weight");
+		r->set |= MC_SET_CPU_WEIGHT;
+	}
+	if (cfg_size(sec, "tasks_max") > 0) {
+		r->tasks_max = *(const uint64_t *)cfg_getptr(sec, "tasks_max");
+		r->set |= MC_SET_TASKS_MAX;
+	}
 	if (!notify_keys)
 		return 0;
 	if (cfg_size(sec, "tty") > 0) {
@@ -596,6 +676,14 @@ inherit(const struct mc_rule *def, const struct mc_rule *own, struct mc_rule *r)
 		r->swap_max = own->swap_max;
 	if (own->set & MC_SET_OOM_GROUP)
 		r->oom_group = own->oom_group;
+	if (own->set & MC_SET_CPU_MAX)
+		r->cpu_max = own->cpu_max;
+	if (own->set & MC_SET_CPU_WEIGHT)
+		r->cpu_weight = own->cpu_weight;
+	if (own->set & MC_SET_TASKS_MAX)
+		r->tasks_max = own->tasks_max;
+	/* Unless default or the rule gives them, these stay untouched. */
+	r->inherited = def->set & MC_SET_OPTIONAL_KEYS & ~own->set;
 	if (own->set & MC_SET_TTY)
 		r->tty = own->tty;
 	if (own->set & MC_SET_MAIL)
@@ -791,6 +879,9 @@ build(struct parse_ctx *ctx, cfg_t *cfg, uint64_t ram, struct mc_config *c)
 	c->def.memory_high = (struct mc_size){ .kind = MC_SIZE_MAX, .bytes = MC_UNLIMITED };
 	c->def.swap_max = (struct mc_size){ .kind = MC_SIZE_MAX, .bytes = MC_UNLIMITED };
 	c->def.oom_group = false;
+	c->def.cpu_max = (struct mc_cpu){ .kind = MC_CPU_MAX };
+	c->def.cpu_weight = MC_CPU_WEIGHT_DEFAULT;
+	c->def.tasks_max = MC_UNLIMITED;
 	c->def.tty = c->notify.tty;
 	c->def.mail = c->notify.mail;
 	c->def.warn_at = c->notify.warn_at;

@@ -35,14 +35,33 @@ enum {
 	MC_SET_TTY = 1 << 4,
 	MC_SET_MAIL = 1 << 5,
 	MC_SET_WARN_AT = 1 << 6,
+	MC_SET_CPU_MAX = 1 << 7,
+	MC_SET_CPU_WEIGHT = 1 << 8,
+	MC_SET_TASKS_MAX = 1 << 9,
 };
+/* The keys that are left alone (no controller used) unless configured. */
+#define MC_SET_CPU_KEYS (MC_SET_CPU_MAX | MC_SET_CPU_WEIGHT)
+#define MC_SET_OPTIONAL_KEYS (MC_SET_CPU_KEYS | MC_SET_TASKS_MAX)
+
+/* cpu_weight's range and the kernel's default. */
+#define MC_CPU_WEIGHT_MIN 1
+#define MC_CPU_WEIGHT_MAX 10000
+#define MC_CPU_WEIGHT_DEFAULT 100
+/* tasks_max's range: a login needs a few processes; PID_MAX_LIMIT. */
+#define MC_TASKS_MIN 4
+#define MC_TASKS_MAX_LIMIT 4194304
 
 /* warn_at: a share of memory_max in basis points; 0 means off. */
 struct mc_rule {
 	char *name;		/* user or group name; NULL for default */
 	int line;		/* line of the section's closing brace */
 	unsigned set;		/* MC_SET_* */
+	/* MC_SET_OPTIONAL_KEYS this rule takes from default (not its own). */
+	unsigned inherited;
 	struct mc_size memory_max, memory_high, swap_max;
+	struct mc_cpu cpu_max;
+	uint32_t cpu_weight;
+	uint64_t tasks_max;	/* MC_UNLIMITED: "max" */
 	bool oom_group;
 	bool tty, mail;
 	uint32_t warn_at;

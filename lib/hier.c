@@ -31,6 +31,38 @@ unescape_mount(char *s)
 	*w = '\0';
 }
 
+/* The fields of one mountinfo line: mount root, mount point, type and
+ * super options; false for a line that does not parse. */
+struct mnt_line {
+	char buf[4096];
+	const char *root, *mnt, *type, *super;
+};
+
+static bool
+mnt_line_parse(const char *line, size_t len, struct mnt_line *l)
+{
+	char *field[16], *save = NULL, *tok;
+	int nf = 0, dash = -1;
+
+	if (len >= sizeof(l->buf))
+		return false;
+	memcpy(l->buf, line, len);
+	l->buf[len] = '\0';
+	for (tok = strtok_r(l->buf, " ", &save); tok && nf < 16; tok = strtok_r(NULL, " ", &save)) {
+		if (strcmp(tok, "-") == 0 && dash < 0)
+			dash = nf;
+		field[nf++] = tok;
+	}
+	/* id parent maj:min root mountpoint opts [optional...] - type src superopts */
+	if (dash < 6 || dash + 3 >= nf)
+		return false;
+	l->root = field[3];
+	l->mnt = field[4];
+	l->type = field[dash + 1];
+	l->super = field[dash + 3];
+	return true;
+}
+
 int
 mc_mountinfo_scan(const char *text, struct mc_mount *v1, struct mc_mount *v2)
 {
@@ -40,45 +72,70 @@ mc_mountinfo_scan(const char *text, struct mc_mount *v1, struct mc_mount *v2)
 	while (line != NULL && *line) {
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		char buf[4096], *field[16], *save = NULL, *tok;
-		int nf = 0, dash = -1;
+		struct mnt_line l;
+		struct mc_mount *m = NULL;
 
-		if (len < sizeof(buf)) {
-			memcpy(buf, line, len);
-			buf[len] = '\0';
-			for (tok = strtok_r(buf, " ", &save); tok && nf < 16;
-			     tok = strtok_r(NULL, " ", &save)) {
-				if (strcmp(tok, "-") == 0 && dash < 0)
-					dash = nf;
-				field[nf++] = tok;
-			}
-		}
-		/* id parent maj:min root mountpoint opts [optional...] - type src superopts */
-		if (dash >= 6 && dash + 3 < nf) {
-			const char *type = field[dash + 1];
-			const char *super = field[dash + 3];
-			struct mc_mount *m = NULL;
-
-			if (strcmp(type, "cgroup") == 0 && mc_has_word(super, "memory", ',') &&
+		if (mnt_line_parse(line, len, &l)) {
+			if (strcmp(l.type, "cgroup") == 0 && mc_has_word(l.super, "memory", ',') &&
 			    !(found & 1)) {
 				m = v1;
 				found |= 1;
 				m->version = 1;
-			} else if (strcmp(type, "cgroup2") == 0 && !(found & 2)) {
+			} else if (strcmp(l.type, "cgroup2") == 0 && !(found & 2)) {
 				m = v2;
 				found |= 2;
 				m->version = 2;
 			}
-			if (m != NULL) {
-				snprintf(m->mnt, sizeof(m->mnt), "%s", field[4]);
-				snprintf(m->mnt_root, sizeof(m->mnt_root), "%s", field[3]);
-				unescape_mount(m->mnt);
-				unescape_mount(m->mnt_root);
-			}
+		}
+		if (m != NULL) {
+			snprintf(m->mnt, sizeof(m->mnt), "%s", l.mnt);
+			snprintf(m->mnt_root, sizeof(m->mnt_root), "%s", l.root);
+			unescape_mount(m->mnt);
+			unescape_mount(m->mnt_root);
 		}
 		line = nl ? nl + 1 : NULL;
 	}
 	return found;
+}
+
+static const char *const ctrl_names[] = { "memory", "cpu", "cpuacct", "pids" };
+
+const char *
+mc_ctrl_name(unsigned bit)
+{
+	for (unsigned i = 0; i < sizeof(ctrl_names) / sizeof(ctrl_names[0]); i++)
+		if (bit == 1u << i)
+			return ctrl_names[i];
+	return "?";
+}
+
+int
+mc_mountinfo_find_v1(const char *text, const char *ctrl, struct mc_mount *m,
+		     unsigned *ctrls)
+{
+	const char *line = text;
+
+	while (line != NULL && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		struct mnt_line l;
+
+		if (mnt_line_parse(line, len, &l) && strcmp(l.type, "cgroup") == 0 &&
+		    mc_has_word(l.super, ctrl, ',')) {
+			m->version = 1;
+			snprintf(m->mnt, sizeof(m->mnt), "%s", l.mnt);
+			snprintf(m->mnt_root, sizeof(m->mnt_root), "%s", l.root);
+			unescape_mount(m->mnt);
+			unescape_mount(m->mnt_root);
+			*ctrls = 0;
+			for (unsigned i = 0; i < sizeof(ctrl_names) / sizeof(ctrl_names[0]); i++)
+				if (mc_has_word(l.super, ctrl_names[i], ','))
+					*ctrls |= 1u << i;
+			return 0;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return -ENOENT;
 }
 
 int
@@ -91,6 +148,7 @@ mc_hier_open(const char *path, const char *mnt_root, int version,
 	memset(h, 0, sizeof(*h));
 	h->rootfd = -1;
 	h->version = version;
+	h->ctrls = MC_CTRL_MEMORY;
 	snprintf(h->mnt, sizeof(h->mnt), "%s", path);
 	snprintf(h->mnt_root, sizeof(h->mnt_root), "%s", mnt_root ? mnt_root : "/");
 	h->rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -284,4 +342,121 @@ mc_cg_read(const struct mc_hier *h, const char *rel, const char *file,
 	r = mc_read_small(fd, file, buf, len);
 	close(fd);
 	return r;
+}
+
+/* v2: whether the unified hierarchy's root offers every controller of
+ * want; the ones it lacks go to *missing, logged. */
+static int
+add_v2(struct mc_hier *h, unsigned want, unsigned *missing, const struct mc_log *log)
+{
+	char ctl[512];
+	int r;
+
+	if ((r = mc_read_small(h->rootfd, "cgroup.controllers", ctl, sizeof(ctl))) < 0) {
+		mc_log(log, LOG_ERR, "cannot read %s/cgroup.controllers: %s", h->mnt, strerror(-r));
+		*missing |= want;
+		return r;
+	}
+	ctl[strcspn(ctl, "\n")] = '\0';
+	r = 0;
+	for (unsigned bit = MC_CTRL_CPU; bit <= MC_CTRL_PIDS; bit <<= 1) {
+		if (!(want & bit))
+			continue;
+		if (mc_has_word(ctl, mc_ctrl_name(bit), ' ')) {
+			h->ctrls |= bit;
+		} else {
+			mc_log(log, LOG_ERR, "the cgroup2 hierarchy at %s does not offer the %s controller (cgroup.controllers: \"%s\")",
+			       h->mnt, mc_ctrl_name(bit), ctl);
+			*missing |= bit;
+			r = -ENOENT;
+		}
+	}
+	return r;
+}
+
+/* v1: the hierarchy that carries bit, added to set (or marked on one of
+ * its hierarchies when co-mounted there).  quiet: a missing one is not
+ * logged (cpuacct, which only gives usage). */
+static int
+add_v1(struct mc_hier_set *set, const char *mountinfo, unsigned bit, bool quiet,
+       const struct mc_log *log)
+{
+	struct mc_mount m;
+	struct mc_hier *h;
+	unsigned with = 0;
+	int r;
+
+	if (mc_mountinfo_find_v1(mountinfo, mc_ctrl_name(bit), &m, &with) < 0) {
+		if (!quiet)
+			mc_log(log, LOG_ERR, "no cgroup v1 hierarchy with the %s controller is mounted",
+			       mc_ctrl_name(bit));
+		return -ENOENT;
+	}
+	for (size_t i = 0; i < set->n; i++) {
+		if (strcmp(set->h[i].mnt, m.mnt) == 0) {
+			set->h[i].ctrls |= bit;
+			return 0;
+		}
+	}
+	if (set->n == MC_HIER_SET_MAX)
+		return -ENOSPC;
+	h = &set->h[set->n];
+	if ((r = mc_hier_open(m.mnt, m.mnt_root, 1, true, h)) < 0) {
+		if (!quiet)
+			mc_log(log, LOG_ERR, "cannot open the v1 %s hierarchy at %s: %s",
+			       mc_ctrl_name(bit), m.mnt, strerror(-r));
+		return r;
+	}
+	h->ctrls = bit;
+	snprintf(h->ctrl, sizeof(h->ctrl), "%s", mc_ctrl_name(bit));
+	set->n++;
+	return 0;
+}
+
+int
+mc_hier_set_add(struct mc_hier_set *set, unsigned want, unsigned *missing,
+		const struct mc_log *log)
+{
+	char *text = NULL;
+	int fd, r = 0;
+
+	*missing = 0;
+	want &= MC_CTRL_CPU | MC_CTRL_PIDS;
+	if (want == 0)
+		return 0;
+	if (set->h[0].version == 2)
+		return add_v2(&set->h[0], want, missing, log);
+	fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (r = mc_read_whole(fd, 65536, &text)) < 0) {
+		r = fd < 0 ? -errno : r;
+		mc_log(log, LOG_ERR, "cannot read /proc/self/mountinfo: %s", strerror(-r));
+		*missing = want;
+		goto out;
+	}
+	for (unsigned bit = MC_CTRL_CPU; bit <= MC_CTRL_PIDS; bit <<= 1) {
+		int e;
+
+		if (!(want & bit))
+			continue;
+		if ((e = add_v1(set, text, bit, false, log)) < 0) {
+			*missing |= bit;
+			r = e;
+		} else if (bit == MC_CTRL_CPU) {
+			(void)add_v1(set, text, MC_CTRL_CPUACCT, true, log);
+		}
+	}
+out:
+	free(text);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+void
+mc_hier_set_close_extra(struct mc_hier_set *set)
+{
+	for (size_t i = 1; i < set->n; i++)
+		mc_hier_close(&set->h[i]);
+	if (set->n > 1)
+		set->n = 1;
 }

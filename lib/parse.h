@@ -38,4 +38,41 @@ uint64_t mc_size_resolve(const struct mc_size *sz, uint64_t ram_bytes);
  * e.g. "1.5 GiB", "64.0 MiB", "512 B".  Returns buf. */
 char *mc_size_human(uint64_t bytes, char *buf, size_t len);
 
+/* CPU time per wall-clock time, as cpu_max gives it. */
+enum mc_cpu_kind { MC_CPU_MAX, MC_CPU_CPUS, MC_CPU_PERCENT };
+
+struct mc_cpu {
+	enum mc_cpu_kind kind;
+	uint32_t milli;		/* MC_CPU_CPUS: thousandths of a CPU, 10.. */
+	uint32_t basis_points;	/* MC_CPU_PERCENT: of all CPUs, 1..10000 */
+};
+
+/* The period a CPU quota is written for: 100 ms, systemd's default. */
+#define MC_CPU_PERIOD_US 100000ULL
+/* The kernel's smallest quota (1 ms). */
+#define MC_CPU_MIN_QUOTA_US 1000ULL
+#define MC_CPU_MAX_CPUS 100000
+
+/* Parses "max", "<n>[.<ddd>]" CPUs (at least 0.01, at most 100000) or
+ * "<n>[.<dd>]%" of all CPUs (above 0, at most 100).  Returns 0, -EINVAL or
+ * -ERANGE with *why set to a static explanation. */
+int mc_cpu_parse(const char *s, struct mc_cpu *out, const char **why);
+
+/* Microseconds of CPU time per MC_CPU_PERIOD_US that c allows on a machine
+ * with ncpus CPUs (0 counts as 1); MC_UNLIMITED for "max".  A share never
+ * resolves below MC_CPU_MIN_QUOTA_US. */
+uint64_t mc_cpu_quota_us(const struct mc_cpu *c, unsigned ncpus);
+
+/* Writes "max" or a quota per MC_CPU_PERIOD_US as CPUs with two decimals
+ * (rounded down), e.g. "0.50 CPUs".  Returns buf. */
+char *mc_cpu_human(uint64_t quota_us, char *buf, size_t len);
+
+/* v2 cpu.max for a quota per MC_CPU_PERIOD_US: "<quota> 100000", or
+ * "max 100000" for MC_UNLIMITED.  Returns buf. */
+char *mc_cpu_max_text(uint64_t quota_us, char *buf, size_t len);
+
+/* v1 cpu.shares for a cpu_weight (1..10000), as systemd maps them:
+ * weight * 1024 / 100, within v1's 2..262144. */
+uint64_t mc_cpu_shares_of_weight(uint32_t weight);
+
 #endif

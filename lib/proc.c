@@ -14,6 +14,13 @@
 int
 mc_proc_cgroup_parse(const char *text, int version, char *buf, size_t len)
 {
+	return mc_proc_cgroup_parse_ctrl(text, version, "memory", buf, len);
+}
+
+int
+mc_proc_cgroup_parse_ctrl(const char *text, int version, const char *ctrl,
+			  char *buf, size_t len)
+{
 	const char *line = text;
 
 	while (line != NULL && *line) {
@@ -34,7 +41,7 @@ mc_proc_cgroup_parse(const char *text, int version, char *buf, size_t len)
 			if (version == 2)
 				match = (c1 - line) == 1 && line[0] == '0' && clen == 0;
 			else
-				match = mc_has_word(ctl, "memory", ',');
+				match = mc_has_word(ctl, ctrl, ',');
 			if (match) {
 				size_t plen = llen - (size_t)(c2 + 1 - line);
 
@@ -64,7 +71,8 @@ mc_cg_of_pid(const struct mc_hier *h, pid_t pid, char *buf, size_t len)
 		snprintf(proc, sizeof(proc), "/proc/%ld/cgroup", (long)pid);
 	if ((r = mc_read_small(AT_FDCWD, proc, text, sizeof(text))) < 0)
 		return r;
-	if ((r = mc_proc_cgroup_parse(text, h->version, path, sizeof(path))) < 0)
+	if ((r = mc_proc_cgroup_parse_ctrl(text, h->version, h->ctrl[0] ? h->ctrl : "memory",
+					   path, sizeof(path))) < 0)
 		return r;
 	/* The mount may show only a subtree (mnt_root); paths are below it. */
 	rootlen = strlen(h->mnt_root);

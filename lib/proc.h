@@ -16,8 +16,12 @@
 int mc_cg_of_pid(const struct mc_hier *h, pid_t pid, char *buf, size_t len);
 
 /* Finds this hierarchy's line in /proc/PID/cgroup text and writes its path
- * (with leading '/') to buf.  Pure; returns 0 or -ENOENT. */
+ * (with leading '/') to buf: the v2 line, or the v1 memory line.  Pure;
+ * returns 0 or -ENOENT. */
 int mc_proc_cgroup_parse(const char *text, int version, char *buf, size_t len);
+/* The same for the v1 line of controller ctrl ("cpu", "pids"). */
+int mc_proc_cgroup_parse_ctrl(const char *text, int version, const char *ctrl,
+			      char *buf, size_t len);
 
 /* Whether process pid is gone, a zombie, or exiting (PF_EXITING): its main
  * thread is, and so is every other thread (a main thread that called

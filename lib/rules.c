@@ -1,6 +1,7 @@
 /* Rule resolution; see rules.h. */
 #include <string.h>
 
+#include "machine.h"
 #include "rules.h"
 
 static bool
@@ -25,6 +26,25 @@ void
 mc_rule_limits(const struct mc_rule *r, uint64_t ram_bytes,
 	       struct mc_limits *out)
 {
+	mc_rule_limits_on(r, ram_bytes, mc_ncpus(), out);
+}
+
+bool
+mc_limits_use_cpu(const struct mc_limits *lim)
+{
+	return (lim->configured & MC_SET_CPU_KEYS) != 0;
+}
+
+bool
+mc_limits_use_pids(const struct mc_limits *lim)
+{
+	return (lim->configured & MC_SET_TASKS_MAX) != 0;
+}
+
+void
+mc_rule_limits_on(const struct mc_rule *r, uint64_t ram_bytes, unsigned ncpus,
+		  struct mc_limits *out)
+{
 	out->memory_max = mc_size_resolve(&r->memory_max, ram_bytes);
 	out->memory_high = mc_size_resolve(&r->memory_high, ram_bytes);
 	out->swap_max = mc_size_resolve(&r->swap_max, ram_bytes);
@@ -32,6 +52,10 @@ mc_rule_limits(const struct mc_rule *r, uint64_t ram_bytes,
 	out->tty = r->tty;
 	out->mail = r->mail;
 	out->warn_at = r->warn_at;
+	out->configured = (r->set | r->inherited) & MC_SET_OPTIONAL_KEYS;
+	out->cpu_quota_us = mc_cpu_quota_us(&r->cpu_max, ncpus);
+	out->cpu_weight = r->cpu_weight;
+	out->tasks_max = r->tasks_max;
 }
 
 enum mc_exempt
@@ -55,6 +79,13 @@ mc_exempt_by_identity(const struct mc_config *cfg, const struct mc_user *u,
 void
 mc_decide(const struct mc_config *cfg, const struct mc_user *u,
 	  uint64_t ram_bytes, struct mc_decision *d)
+{
+	mc_decide_on(cfg, u, ram_bytes, mc_ncpus(), d);
+}
+
+void
+mc_decide_on(const struct mc_config *cfg, const struct mc_user *u,
+	     uint64_t ram_bytes, unsigned ncpus, struct mc_decision *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->exempt = mc_exempt_by_identity(cfg, u, &d->exempt_by);
@@ -83,7 +114,7 @@ mc_decide(const struct mc_config *cfg, const struct mc_user *u,
 			}
 		}
 	}
-	mc_rule_limits(d->rule, ram_bytes, &d->limits);
+	mc_rule_limits_on(d->rule, ram_bytes, ncpus, &d->limits);
 }
 
 const char *

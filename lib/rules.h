@@ -26,12 +26,19 @@ enum mc_exempt {
 	MC_EXEMPT_GROUP,	/* member of a group in exempt_groups */
 };
 
-/* Limits in bytes; MC_UNLIMITED for "max". */
+/* Limits in bytes; MC_UNLIMITED for "max".  The CPU and task limits are
+ * applied only when configured (the bit of their key is in configured:
+ * given by the rule or by default); otherwise their controllers are not
+ * used at all. */
 struct mc_limits {
 	uint64_t memory_max, memory_high, swap_max;
 	bool oom_group;
 	bool tty, mail;
 	uint32_t warn_at;	/* basis points of memory_max; 0 = off */
+	unsigned configured;	/* MC_SET_OPTIONAL_KEYS in force */
+	uint64_t cpu_quota_us;	/* per MC_CPU_PERIOD_US; MC_UNLIMITED: "max" */
+	uint32_t cpu_weight;	/* 1..10000 */
+	uint64_t tasks_max;	/* MC_UNLIMITED: "max" */
 };
 
 struct mc_decision {
@@ -56,9 +63,22 @@ void mc_decide(const struct mc_config *cfg, const struct mc_user *u,
 enum mc_exempt mc_exempt_by_identity(const struct mc_config *cfg, const struct mc_user *u,
 				     const char **by);
 
-/* Limits of one rule on a machine with ram_bytes of RAM. */
+/* mc_decide on a machine with ncpus CPUs (what cpu_max percentages are
+ * shares of); mc_decide uses mc_ncpus(). */
+void mc_decide_on(const struct mc_config *cfg, const struct mc_user *u,
+		  uint64_t ram_bytes, unsigned ncpus, struct mc_decision *d);
+
+/* Limits of one rule on a machine with ram_bytes of RAM and ncpus CPUs;
+ * mc_rule_limits uses mc_ncpus(). */
+void mc_rule_limits_on(const struct mc_rule *r, uint64_t ram_bytes, unsigned ncpus,
+		       struct mc_limits *out);
 void mc_rule_limits(const struct mc_rule *r, uint64_t ram_bytes,
 		    struct mc_limits *out);
+
+/* Whether lim uses the cpu controller (cpu_max or cpu_weight configured),
+ * or the pids controller (tasks_max). */
+bool mc_limits_use_cpu(const struct mc_limits *lim);
+bool mc_limits_use_pids(const struct mc_limits *lim);
 
 const char *mc_exempt_reason(enum mc_exempt e);
 

@@ -44,7 +44,8 @@
 	X(sd_bus_get_property_string) X(sd_bus_path_encode)                 \
 	X(sd_bus_error_is_set) X(sd_bus_error_has_name) X(sd_bus_error_free) \
 	X(sd_bus_message_read) X(sd_bus_match_signal) X(sd_bus_slot_unref)  \
-	X(sd_bus_process) X(sd_bus_wait)
+	X(sd_bus_process) X(sd_bus_wait) X(sd_bus_message_open_container)  \
+	X(sd_bus_message_close_container)
 
 struct sd_api {
 	void *dl;
@@ -280,10 +281,36 @@ sd_value(uint64_t v)
 	return v == MC_UNLIMITED ? UINT64_MAX : v;
 }
 
-/* SetUnitProperties(slice, runtime = true, memory properties). */
+size_t
+mc_sd_slice_props(const struct mc_limits *lim, struct mc_sd_prop *out, size_t max)
+{
+	size_t n = 0;
+
+#define PROP(name_, v)                                                      \
+	do {                                                                \
+		if (n < max)                                                \
+			out[n] = (struct mc_sd_prop){ .name = (name_), .value = (v) }; \
+		n++;                                                        \
+	} while (0)
+	PROP("MemoryMax", sd_value(lim->memory_max));
+	PROP("MemoryHigh", sd_value(lim->memory_high));
+	PROP("MemorySwapMax", sd_value(lim->swap_max));
+	/* Per second, where the cgroup files take it per period. */
+	if (lim->configured & MC_SET_CPU_MAX)
+		PROP("CPUQuotaPerSecUSec", lim->cpu_quota_us == MC_UNLIMITED ? UINT64_MAX
+					   : lim->cpu_quota_us * (1000000 / MC_CPU_PERIOD_US));
+	if (lim->configured & MC_SET_CPU_WEIGHT)
+		PROP("CPUWeight", (uint64_t)lim->cpu_weight);
+	if (lim->configured & MC_SET_TASKS_MAX)
+		PROP("TasksMax", sd_value(lim->tasks_max));
+#undef PROP
+	return n;
+}
+
+/* SetUnitProperties(slice, runtime = true, props). */
 static int
-set_slice(const struct sd_api *sd, sd_bus *bus, const char *slice, uint64_t max,
-	  uint64_t high, uint64_t swap, sd_bus_error *err)
+set_slice(const struct sd_api *sd, sd_bus *bus, const char *slice,
+	  const struct mc_sd_prop *props, size_t n, sd_bus_error *err)
 {
 	sd_bus_message *m = NULL;
 	int r;
@@ -293,14 +320,26 @@ set_slice(const struct sd_api *sd, sd_bus *bus, const char *slice, uint64_t max,
 	if (r >= 0)
 		r = sd->sd_bus_message_append(m, "sb", slice, 1);
 	if (r >= 0)
-		r = sd->sd_bus_message_append(m, "a(sv)", 3,
-					      "MemoryMax", "t", max,
-					      "MemoryHigh", "t", high,
-					      "MemorySwapMax", "t", swap);
+		r = sd->sd_bus_message_open_container(m, 'a', "(sv)");
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = sd->sd_bus_message_append(m, "(sv)", props[i].name, "t", props[i].value);
+	if (r >= 0)
+		r = sd->sd_bus_message_close_container(m);
 	if (r >= 0)
 		r = sd->sd_bus_call(bus, m, 0, err, NULL);
 	sd->sd_bus_message_unref(m);
 	return r;
+}
+
+/* "MemoryMax, MemoryHigh and TasksMax": the names of props, for messages. */
+static const char *
+prop_names(const struct mc_sd_prop *props, size_t n, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+			 i == 0 ? "" : i + 1 == n ? " and " : ", ", props[i].name);
+	return buf;
 }
 
 static const char *
@@ -524,6 +563,9 @@ mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
 	struct sd_api sd;
 	sd_bus *bus = NULL;
 	char cg[4096] = "", from[512], slice[64], what[128], *path = NULL, *policy = NULL;
+	char names[160];
+	struct mc_sd_prop props[MC_SD_PROPS_MAX];
+	size_t nprops;
 	bool in_slice;
 	int r;
 
@@ -544,11 +586,12 @@ mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
 		goto out;
 	/* After the scope: where logind has not made the slice yet (the user
 	 * has no login session), starting the scope has. */
-	r = set_slice(&sd, bus, slice, sd_value(lim->memory_max), sd_value(lim->memory_high),
-		      sd_value(lim->swap_max), &err);
+	nprops = mc_sd_slice_props(lim, props, sizeof(props) / sizeof(props[0]));
+	r = set_slice(&sd, bus, slice, props, nprops, &err);
 	if (r < 0) {
-		mc_log(log, LOG_ERR, "cannot set MemoryMax, MemoryHigh and MemorySwapMax on %s: %s",
-		       slice, bus_why(&sd, &err, r));
+		mc_log(log, LOG_ERR, "cannot set %s on %s: %s",
+		       prop_names(props, nprops, names, sizeof(names)), slice,
+		       bus_why(&sd, &err, r));
 		goto out;
 	}
 	/* Only a question: the answer is logged by the caller, never fatal. */
@@ -566,15 +609,38 @@ out:
 	return r;
 }
 
-/* Whether a runtime drop-in of ours sets a MemoryMax other than infinity. */
-static bool
-has_limit(const char *dropin)
+bool
+mc_sd_dropin_sets(const char *text, const char *name, const char *off)
 {
-	char text[1024];
+	char key[64];
+	const char *p, *v = NULL;
+	size_t klen, olen = strlen(off);
+	int n = snprintf(key, sizeof(key), "%s=", name);
 
-	if (mc_read_small(AT_FDCWD, dropin, text, sizeof(text)) < 0 || text[0] == '\0')
+	if (n < 0 || (size_t)n >= sizeof(key))
 		return false;
-	return strstr(text, "MemoryMax=") != NULL && strstr(text, "MemoryMax=infinity") == NULL;
+	klen = (size_t)n;
+	/* The last line that sets it wins, as systemd reads it. */
+	for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, key, klen) == 0)
+			v = p + klen;
+	if (v == NULL)
+		return false;
+	return strncmp(v, off, olen) != 0 || (v[olen] != '\n' && v[olen] != '\0');
+}
+
+/* mc_sd_dropin_sets for the runtime drop-in of setting name on slice,
+ * where systemd keeps what SetUnitProperties set. */
+static bool
+has_setting(const char *slice, const char *name, const char *off)
+{
+	char dropin[160], text[1024];
+
+	snprintf(dropin, sizeof(dropin), "/run/systemd/system.control/%s.d/50-%s.conf",
+		 slice, name);
+	if (mc_read_small(AT_FDCWD, dropin, text, sizeof(text)) < 0)
+		return false;
+	return mc_sd_dropin_sets(text, name, off);
 }
 
 int
@@ -583,15 +649,27 @@ mc_sd_clear_slice(uid_t uid, const struct mc_log *log)
 	sd_bus_error err = SD_BUS_ERROR_NULL;
 	struct sd_api sd;
 	sd_bus *bus = NULL;
-	char slice[64], dropin[128], what[128];
+	struct mc_sd_prop props[MC_SD_PROPS_MAX];
+	char slice[64], what[128], names[160];
+	size_t n = 0;
 	int r;
 
 	mc_sd_slice_name(uid, slice, sizeof(slice));
 	/* Where SetUnitProperties(runtime = true) keeps them; nothing there is
-	 * the common case, and costs one stat. */
-	snprintf(dropin, sizeof(dropin), "/run/systemd/system.control/%s.d/50-MemoryMax.conf",
-		 slice);
-	if (!has_limit(dropin))
+	 * the common case, and costs a few stats.  Only what an earlier login
+	 * set is lifted: TasksMax otherwise keeps logind's default. */
+	if (has_setting(slice, "MemoryMax", "infinity")) {
+		props[n++] = (struct mc_sd_prop){ "MemoryMax", UINT64_MAX };
+		props[n++] = (struct mc_sd_prop){ "MemoryHigh", UINT64_MAX };
+		props[n++] = (struct mc_sd_prop){ "MemorySwapMax", UINT64_MAX };
+	}
+	if (has_setting(slice, "CPUQuota", ""))
+		props[n++] = (struct mc_sd_prop){ "CPUQuotaPerSecUSec", UINT64_MAX };
+	if (has_setting(slice, "CPUWeight", ""))
+		props[n++] = (struct mc_sd_prop){ "CPUWeight", UINT64_MAX };
+	if (has_setting(slice, "TasksMax", "infinity"))
+		props[n++] = (struct mc_sd_prop){ "TasksMax", UINT64_MAX };
+	if (n == 0)
 		return 0;
 	snprintf(what, sizeof(what), "lift the limits an earlier login set on %s", slice);
 	if ((r = sd_api_load(&sd, log, what)) < 0)
@@ -600,13 +678,13 @@ mc_sd_clear_slice(uid_t uid, const struct mc_log *log)
 		mc_log(log, LOG_ERR, "cannot connect to the system bus: %s", strerror(-r));
 		goto out;
 	}
-	r = set_slice(&sd, bus, slice, UINT64_MAX, UINT64_MAX, UINT64_MAX, &err);
+	r = set_slice(&sd, bus, slice, props, n, &err);
 	if (r < 0)
-		mc_log(log, LOG_ERR, "cannot lift the limits an earlier login set on %s: %s",
-		       slice, bus_why(&sd, &err, r));
+		mc_log(log, LOG_ERR, "cannot lift the limits an earlier login set on %s (%s): %s",
+		       slice, prop_names(props, n, names, sizeof(names)), bus_why(&sd, &err, r));
 	else
-		mc_log(log, LOG_DEBUG, "%s: limits from an earlier login lifted (user is exempt now)",
-		       slice);
+		mc_log(log, LOG_DEBUG, "%s: limits from an earlier login lifted (user is exempt now): %s",
+		       slice, prop_names(props, n, names, sizeof(names)));
 out:
 	sd.sd_bus_error_free(&err);
 	bus_close(&sd, bus);

@@ -100,6 +100,27 @@ struct mc_sd_session {
 	char oom_policy[32];	/* the unit's OOMPolicy; "" when unreadable */
 };
 
+/* One unit property SetUnitProperties sets on the user's slice; every one
+ * the backend sets has D-Bus type "t" (UINT64_MAX: infinity, or for
+ * CPUWeight: unset, systemd's default). */
+struct mc_sd_prop {
+	const char *name;
+	uint64_t value;
+};
+#define MC_SD_PROPS_MAX 6
+
+/* Pure: the properties for lim into out (at most max; returns how many
+ * there are): MemoryMax, MemoryHigh, MemorySwapMax always; CPUQuotaPerSecUSec
+ * (cpu_max per second), CPUWeight and TasksMax only when configured, so
+ * that the slice keeps systemd's and logind's defaults otherwise. */
+size_t mc_sd_slice_props(const struct mc_limits *lim, struct mc_sd_prop *out, size_t max);
+
+/* Pure: whether drop-in text (as systemd writes for SetUnitProperties,
+ * "[Slice]\nTasksMax=48\n") sets setting name ("MemoryMax", "CPUQuota",
+ * "CPUWeight", "TasksMax") to something other than off, its value for no
+ * limit ("infinity"; "" for back to the default).  The last line wins. */
+bool mc_sd_dropin_sets(const char *text, const char *name, const char *off);
+
 /* The calls below load MC_SD_LIBRARY for the time of the call and fail
  * with -ELIBACC (logged, naming the library) when it does not load. */
 
@@ -111,7 +132,7 @@ struct mc_sd_session {
  * does not run), named by mc_sd_scope_name(), with OOMPolicy=continue; the
  * scope ends when its processes have exited.  Then sets the limits on the
  * slice as runtime properties (MemoryMax, MemoryHigh, MemorySwapMax) and
- * reads the unit's OOMPolicy into out.  Returns 0, or a negative errno
+ * reads the unit's OOMPolicy into out (the properties: mc_sd_slice_props).  Returns 0, or a negative errno
  * when systemd refused or did not answer in time; every failure is
  * logged. */
 int mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
@@ -119,7 +140,9 @@ int mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
 
 /* For a user who is not limited (exempt): when an earlier login left
  * runtime limits on user-<uid>.slice (systemd keeps them in
- * /run/systemd/system.control until reboot), sets them back to infinity.
+ * /run/systemd/system.control until reboot), sets them back to infinity
+ * (memory, CPUQuota, TasksMax) or the default (CPUWeight), each only where
+ * a drop-in sets it.
  * Returns 0 (also when there was nothing to do) or a negative errno,
  * logged. */
 int mc_sd_clear_slice(uid_t uid, const struct mc_log *log);

@@ -36,12 +36,17 @@ usage(FILE *fp)
 		"                                  FILE:LINE: MESSAGE and exit 1 if there are any;\n"
 		"                                  warn about users and groups NSS does not know\n"
 		"  explain [-c CONF] USER          show which rule applies to USER, the limits\n"
-		"                                  in bytes, the cgroup path, any exemption, and\n"
+		"                                  in bytes (memory) and CPUs, tasks (cpu_max,\n"
+		"                                  cpu_weight, tasks_max, each with the rule that\n"
+		"                                  gives it), the cgroup path, any exemption, and\n"
 		"                                  the limit in force when it is not the configured one\n"
 		"  status [-c CONF] [USER] [--json]\n"
 		"                                  show each user cgroup: processes, usage, peak,\n"
 		"                                  limits in force and OOM kills, and the configured\n"
-		"                                  memory_max where it differs (non-root: own line only)\n"
+		"                                  memory_max where it differs; below each user where\n"
+		"                                  the cpu and pids controllers are in use, CPU time\n"
+		"                                  used and throttled, cpu_max, cpu_weight, tasks and\n"
+		"                                  tasks_max (non-root: own lines only)\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config CONF  config file (default %s)\n"
@@ -195,6 +200,108 @@ safe(const char *raw, char *buf, size_t len)
 	return buf;
 }
 
+/* Which rule gives key bit of d: "user \"alice\" (conf:12)" or "default". */
+static const char *
+rule_of(const struct mc_config *cfg, const struct mc_decision *d, unsigned bit,
+	const char *conf, char *buf, size_t len)
+{
+	char name[4 * 256 + 8];
+
+	if (d->rule->name != NULL && (d->rule->set & bit))
+		snprintf(buf, len, "%s \"%s\" (%s:%d)", d->rule_kind,
+			 safe(d->rule->name, name, sizeof(name)), conf, d->rule->line);
+	else if (cfg->def.line > 0)
+		snprintf(buf, len, "default (%s:%d)", conf, cfg->def.line);
+	else
+		snprintf(buf, len, "default");
+	return buf;
+}
+
+/* cpu_max, cpu_weight and tasks_max, and the rule each comes from; a key
+ * nobody configures leaves its controller alone. */
+static void
+print_optional(const struct mc_config *cfg, const struct mc_decision *d, const char *conf)
+{
+	const struct mc_limits *l = &d->limits;
+	char v[64], from[4 * 256 + 64];
+
+	if (l->configured & MC_SET_CPU_MAX) {
+		mc_cpu_human(l->cpu_quota_us, v, sizeof(v));
+		printf("%-13s %s", "cpu_max:", v);
+		if (l->cpu_quota_us != MC_UNLIMITED)
+			printf(" (%llu us per %llu us)", (unsigned long long)l->cpu_quota_us,
+			       (unsigned long long)MC_CPU_PERIOD_US);
+		printf(", from %s\n", rule_of(cfg, d, MC_SET_CPU_MAX, conf, from, sizeof(from)));
+	} else {
+		printf("%-13s not configured (no CPU limit)\n", "cpu_max:");
+	}
+	if (l->configured & MC_SET_CPU_WEIGHT)
+		printf("%-13s %u (v1 cpu.shares %llu), from %s\n", "cpu_weight:", l->cpu_weight,
+		       (unsigned long long)mc_cpu_shares_of_weight(l->cpu_weight),
+		       rule_of(cfg, d, MC_SET_CPU_WEIGHT, conf, from, sizeof(from)));
+	else
+		printf("%-13s not configured (the kernel's %d)\n", "cpu_weight:", MC_CPU_WEIGHT_DEFAULT);
+	if (l->configured & MC_SET_TASKS_MAX) {
+		if (l->tasks_max == MC_UNLIMITED)
+			snprintf(v, sizeof(v), "max");
+		else
+			snprintf(v, sizeof(v), "%llu", (unsigned long long)l->tasks_max);
+		printf("%-13s %s, from %s\n", "tasks_max:", v,
+		       rule_of(cfg, d, MC_SET_TASKS_MAX, conf, from, sizeof(from)));
+	} else {
+		printf("%-13s not configured (no task limit)\n", "tasks_max:");
+	}
+}
+
+/* For configured CPU and task limits: whether this machine has their
+ * controllers (the reason, when not, on standard error), and what is in
+ * force while the user's cgroups exist. */
+static void
+explain_cpu_pids(const struct mc_hier *h, const char *rel, const struct mc_decision *d,
+		 const struct mc_config *cfg)
+{
+	struct mc_log log = { .emit = mc_log_stderr, .ctx = prog };
+	struct mc_hier_set set = { .n = 1 };
+	struct mc_cg_cpustats cs;
+	unsigned want = 0, missing = 0;
+	char c[32];
+
+	if (mc_limits_use_cpu(&d->limits))
+		want |= MC_CTRL_CPU;
+	if (mc_limits_use_pids(&d->limits))
+		want |= MC_CTRL_PIDS;
+	if (want == 0)
+		return;
+	/* The caller keeps h's fd: only the hierarchies added here are closed. */
+	set.h[0] = *h;
+	(void)mc_hier_set_add(&set, want, &missing, &log);
+	if (missing != 0)
+		printf("%-13s %s%s%s: no usable %s controller on this machine (on_error = %s)\n",
+		       "not applied:", missing & MC_CTRL_CPU ? "cpu_max, cpu_weight" : "",
+		       missing == (MC_CTRL_CPU | MC_CTRL_PIDS) ? ", " : "",
+		       missing & MC_CTRL_PIDS ? "tasks_max" : "",
+		       missing == (MC_CTRL_CPU | MC_CTRL_PIDS) ? "cpu or pids"
+		       : missing & MC_CTRL_CPU ? "cpu" : "pids",
+		       cfg->on_error == MC_ON_ERROR_FAIL ? "fail: sessions are refused"
+							 : "ignore: sessions go on without them");
+	(void)mc_cg_cpu_stats(&set, rel, &cs);
+	if (cs.have_cpu || cs.have_pids) {
+		printf("%-13s", "in force:");
+		if (cs.have_cpu)
+			printf(" cpu_max %s, cpu_weight %llu", mc_cpu_human(cs.quota_us, c, sizeof(c)),
+			       (unsigned long long)cs.weight);
+		if (cs.have_pids) {
+			printf("%s tasks %llu of ", cs.have_cpu ? "," : "", (unsigned long long)cs.tasks);
+			if (cs.tasks_max == MC_UNLIMITED)
+				printf("max");
+			else
+				printf("%llu", (unsigned long long)cs.tasks_max);
+		}
+		printf("\n");
+	}
+	mc_hier_set_close_extra(&set);
+}
+
 static int
 cmd_explain(int argc, char **argv)
 {
@@ -269,6 +376,7 @@ cmd_explain(int argc, char **argv)
 	print_size("memory_high:", d.limits.memory_high);
 	print_size("swap_max:", d.limits.swap_max);
 	printf("%-13s %s\n", "oom_group:", d.limits.oom_group ? "yes" : "no");
+	print_optional(cfg, &d, conf);
 	if (mc_backend_resolve(cfg->cgroup_backend, &backend, &log) < 0)
 		backend = MC_BACKEND_SYSTEMD;
 	mc_layout_for(cfg, backend, &lay);
@@ -292,12 +400,17 @@ cmd_explain(int argc, char **argv)
 				       ? ": usage was above it when it was set; the next login lowers it again" : "");
 			printf("\n");
 		}
+		explain_cpu_pids(&h, rel, &d, cfg);
 	} else
 		printf("%-13s <memory hierarchy>/%s (no usable hierarchy found)\n",
 		       "cgroup:", rel);
 	if (backend == MC_BACKEND_SYSTEMD)
-		printf("%-13s systemd: runtime MemoryMax, MemoryHigh, MemorySwapMax of user-%u.slice\n",
-		       "backend:", (unsigned)acct.uid);
+		printf("%-13s systemd: runtime MemoryMax, MemoryHigh, MemorySwapMax%s%s%s of user-%u.slice\n",
+		       "backend:",
+		       d.limits.configured & MC_SET_CPU_MAX ? ", CPUQuota" : "",
+		       d.limits.configured & MC_SET_CPU_WEIGHT ? ", CPUWeight" : "",
+		       d.limits.configured & MC_SET_TASKS_MAX ? ", TasksMax" : "",
+		       (unsigned)acct.uid);
 	else
 		printf("%-13s cgroupfs%s\n", "backend:",
 		       cfg->cgroup_backend == MC_BACKEND_AUTO ? " (auto: no systemd with logind on cgroup v2)" : "");
@@ -311,6 +424,7 @@ cmd_explain(int argc, char **argv)
 
 struct status_ctx {
 	const struct mc_hier *h;
+	const struct mc_hier_set *set;	/* h and the cpu, cpuacct, pids ones */
 	const struct mc_config *cfg;
 	uint64_t ram;
 	struct mc_layout lay;
@@ -372,11 +486,73 @@ configured_max(const struct mc_config *cfg, uid_t uid, uint64_t ram, uint64_t *o
 	return 0;
 }
 
+/* Seconds with one decimal from microseconds. */
+static const char *
+secs(uint64_t us, char *buf, size_t len)
+{
+	snprintf(buf, len, "%llu.%llus", (unsigned long long)(us / 1000000),
+		 (unsigned long long)(us % 1000000 / 100000));
+	return buf;
+}
+
+/* The indented line below a user's row with CPU use and tasks, where the
+ * user's cgroup has the controllers (the table above stays as it was). */
+static void
+print_cpu_line(const struct mc_cg_cpustats *cs)
+{
+	char a[32], b[32], c[32];
+
+	if (!cs->have_usage && !cs->have_cpu && !cs->have_pids)
+		return;
+	printf("%-8s", "");
+	if (cs->have_usage)
+		printf(" cpu used %s", secs(cs->usage_us, a, sizeof(a)));
+	if (cs->have_cpu)
+		printf("%s throttled %s, cpu_max %s, cpu_weight %llu", cs->have_usage ? "," : "",
+		       secs(cs->throttled_us, b, sizeof(b)), mc_cpu_human(cs->quota_us, c, sizeof(c)),
+		       (unsigned long long)cs->weight);
+	if (cs->have_pids) {
+		printf("%s tasks %llu", cs->have_usage || cs->have_cpu ? ";" : "",
+		       (unsigned long long)cs->tasks);
+		if (cs->tasks_max == MC_UNLIMITED)
+			printf(" (tasks_max max)");
+		else
+			printf(" of tasks_max %llu", (unsigned long long)cs->tasks_max);
+	}
+	printf("\n");
+}
+
+/* The CPU and task members of a --json row, each with its trailing comma;
+ * null where not known. */
+static void
+json_cpu(const struct mc_cg_cpustats *cs)
+{
+	printf("\"cpu_usage_usec\":");
+	cs->have_usage ? printf("%llu,", (unsigned long long)cs->usage_us) : printf("null,");
+	printf("\"cpu_throttled_usec\":");
+	cs->have_cpu ? printf("%llu,", (unsigned long long)cs->throttled_us) : printf("null,");
+	printf("\"cpu_nr_throttled\":");
+	cs->have_cpu ? printf("%llu,", (unsigned long long)cs->nr_throttled) : printf("null,");
+	/* cpu_max in microseconds per period: null for none (or unknown). */
+	printf("\"cpu_max_usec\":");
+	cs->have_cpu && cs->quota_us != MC_UNLIMITED
+		? printf("%llu,", (unsigned long long)cs->quota_us) : printf("null,");
+	printf("\"cpu_period_usec\":%llu,", (unsigned long long)MC_CPU_PERIOD_US);
+	printf("\"cpu_weight\":");
+	cs->have_cpu ? printf("%llu,", (unsigned long long)cs->weight) : printf("null,");
+	printf("\"tasks\":");
+	cs->have_pids ? printf("%llu,", (unsigned long long)cs->tasks) : printf("null,");
+	printf("\"tasks_max\":");
+	cs->have_pids && cs->tasks_max != MC_UNLIMITED
+		? printf("%llu,", (unsigned long long)cs->tasks_max) : printf("null,");
+}
+
 static int
 status_one(void *vctx, uid_t uid)
 {
 	struct status_ctx *ctx = vctx;
 	struct mc_cg_stats st;
+	struct mc_cg_cpustats cs;
 	struct mc_account acct;
 	char rel[PATH_MAX], raw[256], name[64], h1[32], h2[32], h3[32], h4[32], h5[32];
 	uint64_t cfg_max = MC_UNLIMITED;
@@ -394,6 +570,7 @@ status_one(void *vctx, uid_t uid)
 		}
 		return 0;
 	}
+	(void)mc_cg_cpu_stats(ctx->set, rel, &cs);
 	if (mc_account_by_uid(uid, &acct) == 0) {
 		snprintf(raw, sizeof(raw), "%s", acct.name);
 		mc_account_free(&acct);
@@ -424,6 +601,7 @@ status_one(void *vctx, uid_t uid)
 		}
 		json_size("high", st.high, ",");
 		json_size("swap", st.swap_max, ",");
+		json_cpu(&cs);
 		printf("\"oom_kills\":%llu}", (unsigned long long)st.oom_kills);
 	} else {
 		if (ctx->rows == 0)
@@ -436,6 +614,7 @@ status_one(void *vctx, uid_t uid)
 		       mc_size_human(st.high, h4, sizeof(h4)),
 		       mc_size_human(st.swap_max, h5, sizeof(h5)),
 		       (unsigned long long)st.oom_kills);
+		print_cpu_line(&cs);
 		if (differs)
 			printf("%-8s limit in force %s, configured memory_max %s%s\n", "", h3,
 			       mc_size_human(cfg_max, h4, sizeof(h4)),
@@ -450,9 +629,12 @@ cmd_status(int argc, char **argv)
 {
 	const char *conf = MC_DEFAULT_CONF;
 	struct mc_config *cfg = NULL;
-	struct mc_hier h = { .rootfd = -1 };
+	struct mc_hier_set set = { .h = { { .rootfd = -1 } }, .n = 0 };
+	struct mc_hier *hp = &set.h[0];
 	struct mc_log log = { .emit = mc_log_stderr, .ctx = prog };
+	struct mc_log quiet = { 0 };
 	struct status_ctx ctx = { .only = (uid_t)-1 };
+	unsigned missing;
 	enum mc_backend backend;
 	int i, r, ret = EX_PROBLEM;
 
@@ -485,29 +667,35 @@ cmd_status(int argc, char **argv)
 		return EX_PROBLEM;
 	if (mc_backend_resolve(cfg->cgroup_backend, &backend, &log) < 0 ||
 	    mc_hier_find(backend == MC_BACKEND_SYSTEMD ? MC_CG_V2 : cfg->cgroup_version,
-			 &h, &log) < 0)
+			 hp, &log) < 0)
 		goto out;
-	ctx.h = &h;
+	set.n = 1;
+	/* CPU use and tasks where those controllers are mounted (whether a
+	 * user's cgroup has them shows per user). */
+	(void)mc_hier_set_add(&set, MC_CTRL_CPU | MC_CTRL_PIDS, &missing, &quiet);
+	ctx.h = hp;
+	ctx.set = &set;
 	ctx.cfg = cfg;
 	ctx.ram = mc_ram_bytes();
 	mc_layout_for(cfg, backend, &ctx.lay);
 	if (ctx.json)
 		printf("[");
-	r = mc_cg_each_user_in(&h, &ctx.lay, status_one, &ctx);
+	r = mc_cg_each_user_in(hp, &ctx.lay, status_one, &ctx);
 	if (ctx.json)
 		printf("]\n");
 	if (r < 0 && r != -ENOENT) {
-		fprintf(stderr, "%s: %s/%s: %s\n", prog, h.mnt, ctx.lay.parent, strerror(-r));
+		fprintf(stderr, "%s: %s/%s: %s\n", prog, hp->mnt, ctx.lay.parent, strerror(-r));
 		goto out;
 	}
 	if (!ctx.json && ctx.rows == 0 && ctx.only != (uid_t)-1)
 		printf("uid %u has no memory cgroup under %s/%s (no session open?)\n",
-		       (unsigned)ctx.only, h.mnt, ctx.lay.parent);
+		       (unsigned)ctx.only, hp->mnt, ctx.lay.parent);
 	else if (!ctx.json && ctx.rows == 0)
-		printf("no user cgroups under %s/%s\n", h.mnt, ctx.lay.parent);
+		printf("no user cgroups under %s/%s\n", hp->mnt, ctx.lay.parent);
 	ret = ctx.failures ? EX_PROBLEM : EX_OK;
 out:
-	mc_hier_close(&h);
+	mc_hier_set_close_extra(&set);
+	mc_hier_close(hp);
 	mc_config_free(cfg);
 	return ret;
 }

@@ -23,6 +23,8 @@ T_USERS=()
 T_GROUPS=()
 T_PAMD=()
 T_PIDS=()
+T_CG_TREES=()	# "DIR|HOME": cgroup trees of other hierarchies to remove
+T_CG_DIRS=()	# their ancestors the tests made, removed when empty
 
 # --- the memory hierarchy and our place in it -------------------------------
 
@@ -53,6 +55,54 @@ detect_cgroup() {
 	RUNNER_CG=${RUNNER_CG#/}
 }
 
+# ctrl_mnt NAME: the mount point of the hierarchy with controller NAME (cpu,
+# cpuacct, pids): on v2 the unified one when its root offers NAME (cpuacct:
+# none, cpu.stat has the usage), on v1 the mount that carries it, alone or
+# co-mounted; nothing when there is none.
+ctrl_mnt() {
+	if [ "$MC_VERSION" = 2 ]; then
+		[ "$1" != cpuacct ] && grep -qw "$1" "$CG_MNT/cgroup.controllers" && echo "$CG_MNT"
+		return 0
+	fi
+	awk -v c="$1" '{ for (i = 7; $i != "-"; i++); n = split($(i + 3), o, ",")
+		if ($(i + 1) != "cgroup") next
+		for (j = 1; j <= n; j++) if (o[j] == c) { print $5; exit } }' /proc/self/mountinfo
+}
+
+# ctrl_runner_cg NAME: the runner's cgroup in the hierarchy of controller
+# NAME, relative to its mount point ("" for the root).
+ctrl_runner_cg() {
+	local cg
+	if [ "$MC_VERSION" = 2 ]; then
+		cg=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
+	else
+		cg=$(awk -F: -v c="$1" '{ n = split($2, o, ","); for (j = 1; j <= n; j++) if (o[j] == c) print $3 }' /proc/self/cgroup)
+	fi
+	cg=${cg#/}
+	echo "$cg"
+}
+
+# follow_test_parent NAME VAR: the module puts a user's cgroup at TEST_PARENT in
+# every hierarchy it uses.  In the hierarchy of controller NAME that path
+# may begin above the runner's cgroup there (v1: the runner sits elsewhere
+# in each hierarchy), so the part of it that does not exist yet is noted
+# now and removed at exit (TEST_PARENT's own tree, and each ancestor made
+# for it when it is empty): what the test made, nothing else.  Sets VAR to
+# the user cgroups' parent directory in that hierarchy; fails when no
+# hierarchy has the controller.
+follow_test_parent() {
+	local mnt home rel="" c
+	mnt=$(ctrl_mnt "$1")
+	[ -n "$mnt" ] || return 1
+	home=$mnt/$(ctrl_runner_cg "$1")
+	for c in ${TEST_PARENT//\// }; do
+		rel=${rel:+$rel/}$c
+		[ "$rel" != "$TEST_PARENT" ] && [ ! -d "$mnt/$rel" ] && T_CG_DIRS+=("$mnt/$rel")
+	done
+	[ "$mnt" != "$CG_MNT" ] && T_CG_TREES+=("$mnt/$TEST_PARENT|$home")
+	printf -v "$2" '%s' "$mnt/$TEST_PARENT"
+}
+
 detect_cgroup
 # Every cgroup a test makes lives below this one.
 T_ID=mct$$
@@ -71,15 +121,16 @@ fi
 
 # --- cleanup ----------------------------------------------------------------
 
-# Removes a cgroup tree bottom-up, first moving any process still in it (only
-# ours can be there) back to the runner's cgroup.
+# remove_cgroup_tree DIR [HOME]: removes a cgroup tree bottom-up, first
+# moving any process still in it (only ours can be there) back to HOME, the
+# runner's cgroup directory in that hierarchy (default: in the memory one).
 remove_cgroup_tree() {
-	local top=$1 d p
+	local top=$1 home=${2:-$CG_MNT/$RUNNER_CG} d p
 	[ -d "$top" ] || return 0
 	while read -r d; do
 		if [ -f "$d/cgroup.procs" ]; then
 			while read -r p; do
-				echo "$p" >"$CG_MNT/$RUNNER_CG/cgroup.procs" 2>/dev/null || kill -9 "$p" 2>/dev/null
+				echo "$p" >"$home/cgroup.procs" 2>/dev/null || kill -9 "$p" 2>/dev/null
 			done <"$d/cgroup.procs"
 		fi
 		rmdir "$d" 2>/dev/null || { sleep 0.2; rmdir "$d" 2>/dev/null; } ||
@@ -97,6 +148,10 @@ t_cleanup() {
 	for g in "${T_GROUPS[@]}"; do groupdel "$g" >/dev/null 2>&1; done
 	for f in "${T_PAMD[@]}"; do rm -f "$f"; done
 	remove_cgroup_tree "$TEST_PARENT_DIR"
+	for f in "${T_CG_TREES[@]}"; do remove_cgroup_tree "${f%%|*}" "${f#*|}"; done
+	# Ancestors of those made for them, deepest first; only when empty
+	# (another run may share them).
+	for ((f = ${#T_CG_DIRS[@]} - 1; f >= 0; f--)); do rmdir "${T_CG_DIRS[$f]}" 2>/dev/null; done
 	rm -rf "$TMP"
 }
 trap t_cleanup EXIT

@@ -98,14 +98,14 @@ UID_U=$(uid_of "$U")
 SLICE=user-$UID_U.slice
 SLICE_DIR=/sys/fs/cgroup/user.slice/$SLICE
 
-write_config() { # write_config [TOP-LEVEL LINES]; BACKEND=auto for auto
+write_config() { # write_config [TOP-LEVEL LINES [DEFAULT KEYS]]; BACKEND=auto for auto
 	# cgroup_parent: where a cgroupfs fallback would go, below the runner.
 	write_conf "$CONF" <<EOF
 cgroup_backend = ${BACKEND:-systemd}
 cgroup_parent = "$TEST_PARENT"
 min_uid = 1000
 ${1:-}
-default { memory_max = "64M"  memory_high = "63M"  swap_max = "0" }
+default { memory_max = "64M"  memory_high = "63M"  swap_max = "0"  ${2:-} }
 notify { tty = true  mail = false  rate_limit = 2  warn_at = "off" }
 EOF
 }

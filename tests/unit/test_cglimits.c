@@ -18,13 +18,13 @@ test_join_v2(void **state)
 		pid_t pid;
 		const char *max, *high, *swap, *oom, *procs;
 	} t[] = {
-		{ "pam_memcg", 1000, { GiB, 768 * MiB, MC_UNLIMITED, true, false, false, 0 }, 4242,
+		{ "pam_memcg", 1000, { GiB, 768 * MiB, MC_UNLIMITED, true, false, false, 0, 0, 0, 0, 0 }, 4242,
 		  "1073741824", "805306368", "max", "1", "4242" },
-		{ "pam_memcg", 1001, { MC_UNLIMITED, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 }, 1,
+		{ "pam_memcg", 1001, { MC_UNLIMITED, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 }, 1,
 		  "max", "max", "max", "0", "1" },
-		{ "a/b/c", 65534, { (uint64_t)INT64_MAX, MiB, 0, false, false, false, 0 }, INT_MAX,
+		{ "a/b/c", 65534, { (uint64_t)INT64_MAX, MiB, 0, false, false, false, 0, 0, 0, 0, 0 }, INT_MAX,
 		  "9223372036854775807", "1048576", "0", "0", "2147483647" },
-		{ "user.slice/memcg", 4294967294u, { 4 * GiB, 3 * GiB, 2 * GiB, true, false, false, 0 }, 77,
+		{ "user.slice/memcg", 4294967294u, { 4 * GiB, 3 * GiB, 2 * GiB, true, false, false, 0, 0, 0, 0, 0 }, 77,
 		  "4294967296", "3221225472", "2147483648", "1", "77" },
 	};
 	struct fake *f = *state;
@@ -60,7 +60,7 @@ static void
 test_join_v2_enables_memory_along_path(void **state)
 {
 	struct fake *f = *state;
-	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 };
 	char root[4096];
 	int r;
 
@@ -94,7 +94,7 @@ static void
 test_join_v1_creates_path(void **state)
 {
 	struct fake *f = *state;
-	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 };
 	char root[4096];
 
 	fake_root(f, "v1-create", 1, root, sizeof(root));
@@ -111,7 +111,7 @@ test_join_mode_ignores_umask(void **state)
 {
 	static const char *const made[] = { "a", "a/b", "a/b/user-1000" };
 	struct fake *f = *state;
-	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 };
 	char root[4096], path[4200];
 	struct stat st;
 	mode_t old;
@@ -140,7 +140,7 @@ static void
 test_join_v2_no_swap_file(void **state)
 {
 	struct fake *f = *state;
-	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 };
 	struct mc_join_result res;
 	char root[4096];
 	int r;
@@ -172,7 +172,7 @@ static void
 test_join_existing_unlimited_refused(void **state)
 {
 	struct fake *f = *state;
-	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 };
 	struct mc_join_result res;
 	char root[4096], max[4200];
 	int r;
@@ -230,21 +230,21 @@ test_join_v1(void **state)
 		const char *limit, *memsw, *soft;
 	} t[] = {
 		/* memsw is memory plus swap. */
-		{ { GiB, MC_UNLIMITED, 512 * MiB, false, false, false, 0 },
+		{ { GiB, MC_UNLIMITED, 512 * MiB, false, false, false, 0, 0, 0, 0, 0 },
 		  "1073741824", "1610612736", "-1" },
-		{ { GiB, 768 * MiB, 0, false, false, false, 0 },
+		{ { GiB, 768 * MiB, 0, false, false, false, 0, 0, 0, 0, 0 },
 		  "1073741824", "1073741824", "805306368" },
 		/* "max" is -1 on v1. */
-		{ { MC_UNLIMITED, GiB, MC_UNLIMITED, false, false, false, 0 },
+		{ { MC_UNLIMITED, GiB, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 },
 		  "-1", "-1", "1073741824" },
-		{ { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 },
+		{ { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 },
 		  "1073741824", "-1", "-1" },
-		{ { MC_UNLIMITED, MC_UNLIMITED, GiB, false, false, false, 0 },
+		{ { MC_UNLIMITED, MC_UNLIMITED, GiB, false, false, false, 0, 0, 0, 0, 0 },
 		  "-1", "-1", "-1" },
 		/* The sum at the largest size, and past it. */
-		{ { (uint64_t)INT64_MAX - GiB, MC_UNLIMITED, GiB, false, false, false, 0 },
+		{ { (uint64_t)INT64_MAX - GiB, MC_UNLIMITED, GiB, false, false, false, 0, 0, 0, 0, 0 },
 		  "9223372035781033983", "9223372036854775807", "-1" },
-		{ { (uint64_t)INT64_MAX - GiB, MC_UNLIMITED, GiB + 1, false, false, false, 0 },
+		{ { (uint64_t)INT64_MAX - GiB, MC_UNLIMITED, GiB + 1, false, false, false, 0, 0, 0, 0, 0 },
 		  "9223372035781033983", "-1", "-1" },
 	};
 	struct fake *f = *state;
@@ -277,7 +277,7 @@ static void
 test_join_v1_no_memsw(void **state)
 {
 	struct fake *f = *state;
-	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 };
 	struct mc_join_result res;
 	char root[4096];
 
@@ -306,7 +306,7 @@ static void
 test_join_v1_oom_group_warns_once(void **state)
 {
 	struct fake *f = *state;
-	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, true, false, false, 0 };
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, true, false, false, 0, 0, 0, 0, 0 };
 	char root[4096];
 
 	fake_root(f, "v1-oom", 1, root, sizeof(root));
@@ -343,7 +343,7 @@ test_join_refuses_symlinks(void **state)
 		  "../../victim", "victim" },
 	};
 	struct fake *f = *state;
-	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0 };
+	struct mc_limits lim = { GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, 0, 0, 0, 0 };
 
 	for (size_t i = 0; i < NELEM(t); i++) {
 		char root[4096], name[32], link[4200];
@@ -417,6 +417,165 @@ test_remove_user(void **state)
 	assert_true(path_exists(root, "real/user-1003"));
 }
 
+/* ------------------------------------------------------------------ */
+/* cpu and pids                                                        */
+
+#define CPU_LIM(quota, weight, tasks, conf)                                 \
+	{ GiB, MC_UNLIMITED, MC_UNLIMITED, false, false, false, 0, (conf), (quota), (weight), (tasks) }
+
+static void
+put_empty(const char *root, const char *dir, const char *const *files, size_t n)
+{
+	char rel[1024];
+
+	for (size_t i = 0; i < n; i++)
+		put_str(root, pathf(rel, sizeof(rel), "%s/%s", dir, files[i]), "");
+}
+
+/* v2: cpu.max, cpu.weight and pids.max in the one user cgroup beside the
+ * memory files; the controllers enabled along the path with memory. */
+static void
+test_join_v2_cpu_pids(void **state)
+{
+	static const char *const files[] = { "cpu.max", "cpu.weight", "pids.max" };
+	struct fake *f = *state;
+	struct mc_limits lim = CPU_LIM(50000, 200, 64, MC_SET_OPTIONAL_KEYS);
+	char root[4096];
+
+	fake_root(f, "v2-cpu", 2, root, sizeof(root));
+	fake_v2_user(root, "pam_memcg", 1000, true);
+	put_empty(root, "pam_memcg/user-1000", files, NELEM(files));
+	f->h.ctrls = MC_CTRL_MEMORY | MC_CTRL_CPU | MC_CTRL_PIDS;
+	assert_int_equal(mc_cg_join(&f->h, "pam_memcg", 1000, &lim, 4242, &f->log, NULL), 0);
+	expect_file(root, "pam_memcg/user-1000/memory.max", "1073741824");
+	expect_file(root, "pam_memcg/user-1000/cpu.max", "50000 100000");
+	expect_file(root, "pam_memcg/user-1000/cpu.weight", "200");
+	expect_file(root, "pam_memcg/user-1000/pids.max", "64");
+	expect_file(root, "pam_memcg/user-1000/cgroup.procs", "4242");
+
+	/* "max", and keys not configured left alone. */
+	fake_root(f, "v2-cpu-max", 2, root, sizeof(root));
+	fake_v2_user(root, "pam_memcg", 1000, true);
+	put_empty(root, "pam_memcg/user-1000", files, NELEM(files));
+	f->h.ctrls = MC_CTRL_MEMORY | MC_CTRL_CPU | MC_CTRL_PIDS;
+	lim = (struct mc_limits)CPU_LIM(MC_UNLIMITED, 300, MC_UNLIMITED,
+					MC_SET_CPU_MAX | MC_SET_TASKS_MAX);
+	assert_int_equal(mc_cg_join(&f->h, "pam_memcg", 1000, &lim, 4242, &f->log, NULL), 0);
+	expect_file(root, "pam_memcg/user-1000/cpu.max", "max 100000");
+	expect_file(root, "pam_memcg/user-1000/cpu.weight", "");
+	expect_file(root, "pam_memcg/user-1000/pids.max", "max");
+
+	/* The hierarchy has the controllers but nothing configures them. */
+	fake_root(f, "v2-cpu-none", 2, root, sizeof(root));
+	fake_v2_user(root, "pam_memcg", 1000, true);
+	put_empty(root, "pam_memcg/user-1000", files, NELEM(files));
+	f->h.ctrls = MC_CTRL_MEMORY | MC_CTRL_CPU | MC_CTRL_PIDS;
+	lim = (struct mc_limits)CPU_LIM(50000, 200, 64, 0);
+	assert_int_equal(mc_cg_join(&f->h, "pam_memcg", 1000, &lim, 4242, &f->log, NULL), 0);
+	for (size_t i = 0; i < NELEM(files); i++)
+		expect_file(root, pathf(root + 2048, 1024, "pam_memcg/user-1000/%s", files[i]), "");
+}
+
+/* v2: cpu and pids are enabled along the path with memory; a cgroup that
+ * has them all on is not written.  (A fake file is not cgroupfs: the
+ * join's retries rewrite what the first pass wrote, so only the words are
+ * checked.) */
+static void
+test_join_v2_enables_cpu_pids(void **state)
+{
+	static const char *const dirs[] = { "a", "a/b" };
+	struct fake *f = *state;
+	struct mc_limits lim = CPU_LIM(50000, 100, 64, MC_SET_CPU_MAX | MC_SET_TASKS_MAX);
+	char root[4096], path[4200], text[256];
+
+	fake_root(f, "v2-enable-cpu", 2, root, sizeof(root));
+	put_str(root, "cgroup.subtree_control", "cpu memory pids\n");
+	fake_parent(root, "a/b", 2, "");
+	f->h.ctrls = MC_CTRL_MEMORY | MC_CTRL_CPU | MC_CTRL_PIDS;
+	/* The fake user cgroup gets no files: the join fails after enabling. */
+	assert_true(mc_cg_join(&f->h, "a/b", 1000, &lim, 4242, &f->log, NULL) < 0);
+	expect_file(root, "cgroup.subtree_control", "cpu memory pids\n");
+	for (size_t i = 0; i < NELEM(dirs); i++) {
+		pathf(path, sizeof(path), "%s/%s/cgroup.subtree_control", root, dirs[i]);
+		assert_int_equal(mc_read_small(AT_FDCWD, path, text, sizeof(text)), 0);
+		if (!mc_has_word(text, "+memory", ' ') || !mc_has_word(text, "+cpu", ' ') ||
+		    !mc_has_word(text, "+pids", ' '))
+			fail_msg("%s holds \"%s\", want +memory, +cpu and +pids", path, text);
+	}
+	/* Memory only: neither cpu nor pids is asked for. */
+	fake_root(f, "v2-enable-mem", 2, root, sizeof(root));
+	fake_parent(root, "a", 2, "");
+	assert_true(mc_cg_join(&f->h, "a", 1000, &lim, 4242, &f->log, NULL) < 0);
+	expect_file(root, "a/cgroup.subtree_control", "+memory");
+}
+
+/* v1: a cpu hierarchy of its own gets cfs_period_us, cfs_quota_us and
+ * shares and no memory file; a pids one pids.max. */
+static void
+test_join_v1_cpu_pids_apart(void **state)
+{
+	static const char *const cpu_files[] = {
+		"cpu.cfs_period_us", "cpu.cfs_quota_us", "cpu.shares", "cgroup.procs",
+	};
+	static const char *const pids_files[] = { "pids.max", "cgroup.procs" };
+	struct fake *f = *state;
+	struct mc_limits lim = CPU_LIM(150000, 50, 4096, MC_SET_OPTIONAL_KEYS);
+	char root[4096];
+
+	fake_root(f, "v1-cpu", 1, root, sizeof(root));
+	fake_parent(root, "a/b", 1, "");
+	make_dirs(root, "a/b/user-1000");
+	put_empty(root, "a/b/user-1000", cpu_files, NELEM(cpu_files));
+	f->h.ctrls = MC_CTRL_CPU | MC_CTRL_CPUACCT;
+	assert_int_equal(mc_cg_join(&f->h, "a/b", 1000, &lim, 4242, &f->log, NULL), 0);
+	expect_file(root, "a/b/user-1000/cpu.cfs_period_us", "100000");
+	expect_file(root, "a/b/user-1000/cpu.cfs_quota_us", "150000");
+	expect_file(root, "a/b/user-1000/cpu.shares", "512");
+	expect_file(root, "a/b/user-1000/cgroup.procs", "4242");
+	assert_false(path_exists(root, "a/b/user-1000/memory.limit_in_bytes"));
+
+	fake_root(f, "v1-cpu-max", 1, root, sizeof(root));
+	fake_parent(root, "p", 1, "");
+	make_dirs(root, "p/user-1000");
+	put_empty(root, "p/user-1000", cpu_files, NELEM(cpu_files));
+	f->h.ctrls = MC_CTRL_CPU;
+	lim = (struct mc_limits)CPU_LIM(MC_UNLIMITED, 100, 64, MC_SET_CPU_MAX);
+	assert_int_equal(mc_cg_join(&f->h, "p", 1000, &lim, 4242, &f->log, NULL), 0);
+	expect_file(root, "p/user-1000/cpu.cfs_quota_us", "-1");
+	expect_file(root, "p/user-1000/cpu.shares", "");
+
+	fake_root(f, "v1-pids", 1, root, sizeof(root));
+	fake_parent(root, "p", 1, "");
+	make_dirs(root, "p/user-1000");
+	put_empty(root, "p/user-1000", pids_files, NELEM(pids_files));
+	f->h.ctrls = MC_CTRL_PIDS;
+	lim = (struct mc_limits)CPU_LIM(50000, 100, 4096, MC_SET_OPTIONAL_KEYS);
+	assert_int_equal(mc_cg_join(&f->h, "p", 1000, &lim, 4242, &f->log, NULL), 0);
+	expect_file(root, "p/user-1000/pids.max", "4096");
+	expect_file(root, "p/user-1000/cgroup.procs", "4242");
+	/* Removed again at the last close, as the memory one is. */
+	put_str(root, "p/user-1000/cgroup.procs", "");
+}
+
+/* A cpu file that cannot be written on a cgroup made here: not joined,
+ * removed again, logged with the path. */
+static void
+test_join_v1_cpu_write_fails(void **state)
+{
+	struct fake *f = *state;
+	struct mc_limits lim = CPU_LIM(50000, 100, 64, MC_SET_CPU_MAX);
+	char root[4096];
+
+	fake_root(f, "v1-cpu-fail", 1, root, sizeof(root));
+	fake_parent(root, "p", 1, "");
+	make_dirs(root, "p/user-1000");
+	make_dirs(root, "p/user-1000/cpu.cfs_period_us");	/* EISDIR */
+	f->h.ctrls = MC_CTRL_CPU;
+	assert_true(mc_cg_join(&f->h, "p", 1000, &lim, 4242, &f->log, NULL) < 0);
+	assert_true(logrec_has(&f->rec, LOG_ERR, "p/user-1000/cpu.cfs_period_us"));
+	assert_false(path_exists(root, "p/user-1000/cgroup.procs"));
+}
+
 int
 main(void)
 {
@@ -435,6 +594,10 @@ main(void)
 						setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_join_refuses_symlinks, setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_remove_user, setup_fake, teardown_fake),
+		cmocka_unit_test_setup_teardown(test_join_v2_cpu_pids, setup_fake, teardown_fake),
+		cmocka_unit_test_setup_teardown(test_join_v2_enables_cpu_pids, setup_fake, teardown_fake),
+		cmocka_unit_test_setup_teardown(test_join_v1_cpu_pids_apart, setup_fake, teardown_fake),
+		cmocka_unit_test_setup_teardown(test_join_v1_cpu_write_fails, setup_fake, teardown_fake),
 	};
 
 	return cmocka_run_group_tests_name("cglimits", tests, NULL, NULL);

@@ -101,12 +101,143 @@ test_stats_v1(void **state)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* mc_cg_cpu_stats, mc_parse_cpu_max                                   */
+
+static void
+test_parse_cpu_max(void **state)
+{
+	uint64_t q = 0;
+
+	(void)state;
+	assert_int_equal(mc_parse_cpu_max("50000 100000\n", &q), 0);
+	assert_int_equal(q, 50000);
+	assert_int_equal(mc_parse_cpu_max("max 100000\n", &q), 0);
+	assert_int_equal(q, MC_UNLIMITED);
+	/* Another period: per 100 ms all the same. */
+	assert_int_equal(mc_parse_cpu_max("25000 50000", &q), 0);
+	assert_int_equal(q, 50000);
+	assert_int_equal(mc_parse_cpu_max("50000", &q), -EINVAL);
+	assert_int_equal(mc_parse_cpu_max("50000 0", &q), -EINVAL);
+	assert_int_equal(mc_parse_cpu_max("-1 100000", &q), -EINVAL);
+	assert_int_equal(mc_parse_cpu_max("", &q), -EINVAL);
+}
+
+static void
+test_cpu_stats_v2(void **state)
+{
+	struct fake *f = *state;
+	struct mc_hier_set set = { .n = 1 };
+	struct mc_cg_cpustats cs;
+	char root[4096];
+
+	fake_root(f, "cpu-v2", 2, root, sizeof(root));
+	make_dirs(root, "p/user-1000");
+	put_str(root, "p/user-1000/cpu.stat",
+		"usage_usec 7000000\nuser_usec 6000000\nsystem_usec 1000000\n"
+		"nr_periods 90\nnr_throttled 40\nthrottled_usec 2500000\n");
+	put_str(root, "p/user-1000/cpu.max", "50000 100000\n");
+	put_str(root, "p/user-1000/cpu.weight", "200\n");
+	put_str(root, "p/user-1000/pids.current", "12\n");
+	put_str(root, "p/user-1000/pids.max", "max\n");
+	f->h.ctrls = MC_CTRL_MEMORY | MC_CTRL_CPU | MC_CTRL_PIDS;
+	set.h[0] = f->h;
+	assert_int_equal(mc_cg_cpu_stats(&set, "p/user-1000", &cs), 0);
+	assert_true(cs.have_cpu && cs.have_usage && cs.have_pids);
+	assert_int_equal(cs.usage_us, 7000000);
+	assert_int_equal(cs.throttled_us, 2500000);
+	assert_int_equal(cs.nr_throttled, 40);
+	assert_int_equal(cs.quota_us, 50000);
+	assert_int_equal(cs.weight, 200);
+	assert_int_equal(cs.tasks, 12);
+	assert_int_equal(cs.tasks_max, MC_UNLIMITED);
+
+	/* Memory only: nothing known. */
+	set.h[0].ctrls = MC_CTRL_MEMORY;
+	assert_int_equal(mc_cg_cpu_stats(&set, "p/user-1000", &cs), 0);
+	assert_false(cs.have_cpu || cs.have_usage || cs.have_pids);
+}
+
+/* v1 with cpu, cpuacct and pids each in a hierarchy of its own. */
+static void
+test_cpu_stats_v1_apart(void **state)
+{
+	struct fake *f = *state;
+	struct mc_hier_set set = { .n = 0 };
+	struct mc_cg_cpustats cs;
+	char root[4096];
+	static const struct {
+		const char *name;
+		unsigned ctrls;
+	} h[] = {
+		{ "v1-memory", MC_CTRL_MEMORY },
+		{ "v1-cpu", MC_CTRL_CPU },
+		{ "v1-cpuacct", MC_CTRL_CPUACCT },
+		{ "v1-pids", MC_CTRL_PIDS },
+	};
+
+	for (size_t i = 0; i < NELEM(h); i++) {
+		fake_root(f, h[i].name, 1, root, sizeof(root));
+		make_dirs(root, "p/user-1000");
+		if (h[i].ctrls == MC_CTRL_CPU) {
+			put_str(root, "p/user-1000/cpu.stat",
+				"nr_periods 20\nnr_throttled 15\nthrottled_time 1500000000\n");
+			put_str(root, "p/user-1000/cpu.cfs_quota_us", "50000\n");
+			put_str(root, "p/user-1000/cpu.cfs_period_us", "100000\n");
+			put_str(root, "p/user-1000/cpu.shares", "2048\n");
+		} else if (h[i].ctrls == MC_CTRL_CPUACCT) {
+			put_str(root, "p/user-1000/cpuacct.usage", "1157476564\n");
+		} else if (h[i].ctrls == MC_CTRL_PIDS) {
+			put_str(root, "p/user-1000/pids.current", "24\n");
+			put_str(root, "p/user-1000/pids.max", "24\n");
+		}
+		set.h[set.n] = f->h;
+		set.h[set.n++].ctrls = h[i].ctrls;
+		/* The set holds the fd now; fake_root closes f->h's. */
+		f->h.rootfd = dup(f->h.rootfd);
+	}
+	assert_int_equal(mc_cg_cpu_stats(&set, "p/user-1000", &cs), 0);
+	assert_true(cs.have_cpu && cs.have_usage && cs.have_pids);
+	assert_int_equal(cs.usage_us, 1157476);
+	assert_int_equal(cs.throttled_us, 1500000);
+	assert_int_equal(cs.nr_throttled, 15);
+	assert_int_equal(cs.quota_us, 50000);
+	assert_int_equal(cs.weight, 200);
+	assert_int_equal(cs.tasks, 24);
+	assert_int_equal(cs.tasks_max, 24);
+
+	/* No quota (-1); the user's cgroup missing in the pids hierarchy. */
+	put_str(root, "p/user-1000/pids.current", "");
+	assert_int_equal(rmdir(pathf(root + 2048, 1024, "%s/p/user-1000", root)) == 0 ||
+			 errno == ENOTEMPTY, 1);
+	fake_root(f, "v1-cpu-nolimit", 1, root, sizeof(root));
+	make_dirs(root, "p/user-1000");
+	put_str(root, "p/user-1000/cpu.stat", "nr_periods 0\nnr_throttled 0\nthrottled_time 0\n");
+	put_str(root, "p/user-1000/cpu.cfs_quota_us", "-1\n");
+	put_str(root, "p/user-1000/cpu.cfs_period_us", "100000\n");
+	mc_hier_close(&set.h[1]);
+	set.h[1] = f->h;
+	set.h[1].ctrls = MC_CTRL_CPU;
+	f->h.rootfd = dup(f->h.rootfd);
+	mc_hier_close(&set.h[3]);
+	set.n = 3;
+	assert_int_equal(mc_cg_cpu_stats(&set, "p/user-1000", &cs), 0);
+	assert_true(cs.have_cpu);
+	assert_int_equal(cs.quota_us, MC_UNLIMITED);
+	assert_false(cs.have_pids);
+	for (size_t i = 0; i < set.n; i++)
+		mc_hier_close(&set.h[i]);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_stats_v2, setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_stats_v1, setup_fake, teardown_fake),
+		cmocka_unit_test(test_parse_cpu_max),
+		cmocka_unit_test_setup_teardown(test_cpu_stats_v2, setup_fake, teardown_fake),
+		cmocka_unit_test_setup_teardown(test_cpu_stats_v1_apart, setup_fake, teardown_fake),
 	};
 
 	return cmocka_run_group_tests_name("cgstats", tests, NULL, NULL);

@@ -527,6 +527,82 @@ test_numbers(void **state)
 		expect_one_error(bad[i].text, 2, bad[i].needle);
 }
 
+/* cpu_max, cpu_weight and tasks_max: in default, group and user
+ * sections; left unset unless given; strict values with their lines. */
+static void
+test_cpu_tasks_keys(void **state)
+{
+	static const struct {
+		const char *text, *needle;
+		int line;
+	} bad[] = {
+		{ "default {\n cpu_max = \"0.001\"\n}\n", "below the smallest allowed limit of 0.01 CPUs", 2 },
+		{ "default {\n cpu_max = \"101%\"\n}\n", "cannot exceed 100%", 2 },
+		{ "default {\n cpu_max = \"0%\"\n}\n", "0%", 2 },
+		{ "default {\n cpu_max = \"two\"\n}\n", "number of CPUs", 2 },
+		{ "user \"a\" {\n cpu_max = \"1.5 \"\n}\n", "cpu_max = \"1.5 \"", 2 },
+		{ "default {\n cpu_weight = 0\n}\n", "from 1 to 10000", 2 },
+		{ "default {\n cpu_weight = 10001\n}\n", "from 1 to 10000", 2 },
+		{ "group \"g\" {\n cpu_weight = \"max\"\n}\n", "whole number", 2 },
+		{ "default {\n tasks_max = 3\n}\n", "smallest allowed limit of 4", 2 },
+		{ "default {\n tasks_max = 0\n}\n", "smallest allowed limit of 4", 2 },
+		{ "default {\n tasks_max = 4194305\n}\n", "\"max\" or a whole number", 2 },
+		{ "default {\n tasks_max = -1\n}\n", "\"max\" or a whole number", 2 },
+		{ "user \"a\" {\n tasks_max = \"infinity\"\n}\n", "\"max\" or a whole number", 2 },
+		{ "default {\n tasks_max = 10\n tasks_max = 20\n}\n", "more than once", 3 },
+		{ "default {\n cpu_max = \"1\"\n cpu_max = \"2\"\n}\n", "more than once", 3 },
+	};
+	struct mc_config *c;
+	const struct mc_rule *g, *u;
+
+	(void)state;
+	/* Nothing configured: today's behaviour, no controller used. */
+	c = parse_ok("min_uid = 1000\n");
+	assert_int_equal(c->def.set & MC_SET_OPTIONAL_KEYS, 0);
+	assert_int_equal(c->def.inherited, 0);
+	assert_int_equal(c->def.cpu_max.kind, MC_CPU_MAX);
+	assert_int_equal(c->def.cpu_weight, 100);
+	assert_int_equal(c->def.tasks_max, MC_UNLIMITED);
+	mc_config_free(c);
+
+	c = parse_ok("default {\n cpu_max = \"25%\"\n tasks_max = 512\n}\n"
+		     "group \"g\" { cpu_weight = 300 }\n"
+		     "user \"u\" { cpu_max = \"max\" tasks_max = \"max\" cpu_weight = 10000 }\n"
+		     "user \"v\" { cpu_max = 1.5 tasks_max = 4 cpu_weight = 1 }\n");
+	assert_int_equal(c->def.set, MC_SET_CPU_MAX | MC_SET_TASKS_MAX);
+	assert_int_equal(c->def.cpu_max.kind, MC_CPU_PERCENT);
+	assert_int_equal(c->def.cpu_max.basis_points, 2500);
+	assert_int_equal(c->def.tasks_max, 512);
+	g = &c->groups[0];
+	assert_int_equal(g->set, MC_SET_CPU_WEIGHT);
+	assert_int_equal(g->inherited, MC_SET_CPU_MAX | MC_SET_TASKS_MAX);
+	assert_int_equal(g->cpu_weight, 300);
+	assert_int_equal(g->cpu_max.basis_points, 2500);
+	assert_int_equal(g->tasks_max, 512);
+	u = &c->users[0];
+	assert_int_equal(u->set, MC_SET_CPU_MAX | MC_SET_TASKS_MAX | MC_SET_CPU_WEIGHT);
+	assert_int_equal(u->inherited, 0);
+	assert_int_equal(u->cpu_max.kind, MC_CPU_MAX);
+	assert_int_equal(u->tasks_max, MC_UNLIMITED);
+	assert_int_equal(u->cpu_weight, 10000);
+	u = &c->users[1];
+	assert_int_equal(u->cpu_max.kind, MC_CPU_CPUS);
+	assert_int_equal(u->cpu_max.milli, 1500);
+	assert_int_equal(u->tasks_max, 4);
+	assert_int_equal(u->cpu_weight, 1);
+	mc_config_free(c);
+
+	/* A rule's keys without default's: default's untouched ones stay
+	 * unconfigured. */
+	c = parse_ok("user \"u\" { tasks_max = 100 }\n");
+	assert_int_equal(c->users[0].set, MC_SET_TASKS_MAX);
+	assert_int_equal(c->users[0].inherited, 0);
+	mc_config_free(c);
+
+	for (size_t i = 0; i < NELEM(bad); i++)
+		expect_one_error(bad[i].text, bad[i].line, bad[i].needle);
+}
+
 /* Every size key, in every section that has it, with the boundaries. */
 static void
 test_sizes(void **state)
@@ -1538,6 +1614,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_cpu_tasks_keys),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_parse_honours_len),
 		cmocka_unit_test(test_enums),

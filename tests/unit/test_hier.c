@@ -132,11 +132,67 @@ test_hier_open(void **state)
 	mc_hier_close(&h);
 }
 
+/* ------------------------------------------------------------------ */
+/* mc_mountinfo_find_v1, mc_ctrl_name                                  */
+
+static void
+test_mountinfo_find_v1(void **state)
+{
+	static const char split[] =
+		"30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+		"31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+		"32 30 0:29 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct\n"
+		"33 30 0:30 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset\n"
+		"34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+		"38 30 0:35 /sub /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
+		"40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+	static const char comounted[] =
+		"25 24 0:22 / /sys/fs/cgroup/cpuset rw - cgroup cgroup rw,cpuset\n"
+		"26 24 0:23 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+		"27 24 0:24 / /sys/fs/cgroup/memory,pids rw - cgroup cgroup rw,memory,pids\n"
+		"28 24 0:25 / /sys/fs/cgroup/odd\040name rw - cgroup cgroup rw,name=cpu\n";
+	struct mc_mount m;
+	unsigned with = 0;
+
+	(void)state;
+	assert_int_equal(mc_mountinfo_find_v1(split, "cpu", &m, &with), 0);
+	assert_string_equal(m.mnt, "/sys/fs/cgroup/cpu");
+	assert_int_equal(with, MC_CTRL_CPU);
+	assert_int_equal(mc_mountinfo_find_v1(split, "cpuacct", &m, &with), 0);
+	assert_string_equal(m.mnt, "/sys/fs/cgroup/cpuacct");
+	assert_int_equal(with, MC_CTRL_CPUACCT);
+	assert_int_equal(mc_mountinfo_find_v1(split, "pids", &m, &with), 0);
+	assert_string_equal(m.mnt, "/sys/fs/cgroup/pids");
+	assert_string_equal(m.mnt_root, "/sub");
+	assert_int_equal(m.version, 1);
+
+	assert_int_equal(mc_mountinfo_find_v1(comounted, "cpu", &m, &with), 0);
+	assert_string_equal(m.mnt, "/sys/fs/cgroup/cpu,cpuacct");
+	assert_int_equal(with, MC_CTRL_CPU | MC_CTRL_CPUACCT);
+	assert_int_equal(mc_mountinfo_find_v1(comounted, "pids", &m, &with), 0);
+	assert_string_equal(m.mnt, "/sys/fs/cgroup/memory,pids");
+	assert_int_equal(with, MC_CTRL_MEMORY | MC_CTRL_PIDS);
+
+	/* cgroup2 and "name=cpu" do not count; cpuset is not cpu. */
+	assert_int_equal(mc_mountinfo_find_v1(
+		"40 30 0:37 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"
+		"28 24 0:25 / /x rw - cgroup cgroup rw,name=cpu\n"
+		"33 30 0:30 / /y rw - cgroup cgroup rw,cpuset\n", "cpu", &m, &with), -ENOENT);
+	assert_int_equal(mc_mountinfo_find_v1("", "pids", &m, &with), -ENOENT);
+
+	assert_string_equal(mc_ctrl_name(MC_CTRL_MEMORY), "memory");
+	assert_string_equal(mc_ctrl_name(MC_CTRL_CPU), "cpu");
+	assert_string_equal(mc_ctrl_name(MC_CTRL_CPUACCT), "cpuacct");
+	assert_string_equal(mc_ctrl_name(MC_CTRL_PIDS), "pids");
+	assert_string_equal(mc_ctrl_name(MC_CTRL_CPU | MC_CTRL_PIDS), "?");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mountinfo_scan),
+		cmocka_unit_test(test_mountinfo_find_v1),
 		cmocka_unit_test_setup_teardown(test_hier_open, setup_fake, teardown_fake),
 	};
 

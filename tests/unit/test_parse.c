@@ -401,6 +401,119 @@ test_size_human_short_buffer(void **state)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* cpu_max                                                             */
+
+static void
+test_cpu_parse(void **state)
+{
+	static const struct {
+		const char *s;
+		int want;
+		enum mc_cpu_kind kind;
+		uint32_t milli, bp;
+		uint64_t quota_2cpus;	/* per 100 ms on 2 CPUs */
+	} t[] = {
+		{ "max", 0, MC_CPU_MAX, 0, 0, MC_UNLIMITED },
+		{ "2", 0, MC_CPU_CPUS, 2000, 0, 200000 },
+		{ "0.5", 0, MC_CPU_CPUS, 500, 0, 50000 },
+		{ "0.01", 0, MC_CPU_CPUS, 10, 0, 1000 },
+		{ "1.125", 0, MC_CPU_CPUS, 1125, 0, 112500 },
+		{ "007.50", 0, MC_CPU_CPUS, 7500, 0, 750000 },
+		{ "100000", 0, MC_CPU_CPUS, 100000000, 0, 10000000000ULL },
+		{ "25%", 0, MC_CPU_PERCENT, 0, 2500, 50000 },
+		{ "100%", 0, MC_CPU_PERCENT, 0, 10000, 200000 },
+		{ "12.5%", 0, MC_CPU_PERCENT, 0, 1250, 25000 },
+		{ "0.01%", 0, MC_CPU_PERCENT, 0, 1, 1000 },	/* 20 us, raised to 1 ms */
+		{ "0.009", -ERANGE, 0, 0, 0, 0 },
+		{ "0", -ERANGE, 0, 0, 0, 0 },
+		{ "0.0", -ERANGE, 0, 0, 0, 0 },
+		{ "0%", -ERANGE, 0, 0, 0, 0 },
+		{ "100000.001", -ERANGE, 0, 0, 0, 0 },
+		{ "100001", -ERANGE, 0, 0, 0, 0 },
+		{ "99999999999999999999999", -ERANGE, 0, 0, 0, 0 },
+		{ "100.01%", -ERANGE, 0, 0, 0, 0 },
+		{ "101%", -ERANGE, 0, 0, 0, 0 },
+		{ "", -EINVAL, 0, 0, 0, 0 },
+		{ "1.", -EINVAL, 0, 0, 0, 0 },
+		{ ".5", -EINVAL, 0, 0, 0, 0 },
+		{ "0.0005", -EINVAL, 0, 0, 0, 0 },
+		{ "1.5.", -EINVAL, 0, 0, 0, 0 },
+		{ "-1", -EINVAL, 0, 0, 0, 0 },
+		{ "+1", -EINVAL, 0, 0, 0, 0 },
+		{ " 1", -EINVAL, 0, 0, 0, 0 },
+		{ "1 ", -EINVAL, 0, 0, 0, 0 },
+		{ "2 CPUs", -EINVAL, 0, 0, 0, 0 },
+		{ "1e3", -EINVAL, 0, 0, 0, 0 },
+		{ "%", -EINVAL, 0, 0, 0, 0 },
+		{ "12.345%", -EINVAL, 0, 0, 0, 0 },
+		{ "MAX", -EINVAL, 0, 0, 0, 0 },
+		{ "infinity", -EINVAL, 0, 0, 0, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct mc_cpu c;
+		const char *why = NULL;
+		int r = mc_cpu_parse(t[i].s, &c, &why);
+
+		if (r != t[i].want)
+			fail_msg("mc_cpu_parse(\"%s\") = %d, want %d", t[i].s, r, t[i].want);
+		if (r < 0) {
+			if (why == NULL || why[0] == '\0')
+				fail_msg("mc_cpu_parse(\"%s\"): no reason", t[i].s);
+			continue;
+		}
+		if (c.kind != t[i].kind || c.milli != t[i].milli || c.basis_points != t[i].bp)
+			fail_msg("mc_cpu_parse(\"%s\"): kind %d milli %u bp %u", t[i].s, c.kind,
+				 c.milli, c.basis_points);
+		if (mc_cpu_quota_us(&c, 2) != t[i].quota_2cpus)
+			fail_msg("mc_cpu_quota_us(\"%s\", 2) = %" PRIu64 ", want %" PRIu64, t[i].s,
+				 mc_cpu_quota_us(&c, 2), t[i].quota_2cpus);
+	}
+}
+
+static void
+test_cpu_quota_ncpus(void **state)
+{
+	struct mc_cpu quarter = { .kind = MC_CPU_PERCENT, .basis_points = 2500 };
+	struct mc_cpu all = { .kind = MC_CPU_PERCENT, .basis_points = 10000 };
+	struct mc_cpu two = { .kind = MC_CPU_CPUS, .milli = 2000 };
+
+	(void)state;
+	assert_int_equal(mc_cpu_quota_us(&quarter, 1), 25000);
+	assert_int_equal(mc_cpu_quota_us(&quarter, 0), 25000);	/* 0 counts as 1 */
+	assert_int_equal(mc_cpu_quota_us(&quarter, 64), 1600000);
+	assert_int_equal(mc_cpu_quota_us(&all, 4096), 409600000);
+	/* A number of CPUs does not depend on the machine. */
+	assert_int_equal(mc_cpu_quota_us(&two, 1), 200000);
+	assert_int_equal(mc_cpu_quota_us(&two, 64), 200000);
+}
+
+static void
+test_cpu_texts(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_string_equal(mc_cpu_max_text(50000, buf, sizeof(buf)), "50000 100000");
+	assert_string_equal(mc_cpu_max_text(MC_UNLIMITED, buf, sizeof(buf)), "max 100000");
+	assert_string_equal(mc_cpu_max_text(1000, buf, sizeof(buf)), "1000 100000");
+	assert_string_equal(mc_cpu_human(50000, buf, sizeof(buf)), "0.50 CPUs");
+	assert_string_equal(mc_cpu_human(200000, buf, sizeof(buf)), "2.00 CPUs");
+	assert_string_equal(mc_cpu_human(112500, buf, sizeof(buf)), "1.12 CPUs");
+	assert_string_equal(mc_cpu_human(1000, buf, sizeof(buf)), "0.01 CPUs");
+	assert_string_equal(mc_cpu_human(MC_UNLIMITED, buf, sizeof(buf)), "max");
+	/* systemd's mapping, and v1's range. */
+	assert_int_equal(mc_cpu_shares_of_weight(100), 1024);
+	assert_int_equal(mc_cpu_shares_of_weight(200), 2048);
+	assert_int_equal(mc_cpu_shares_of_weight(50), 512);
+	assert_int_equal(mc_cpu_shares_of_weight(1), 10);
+	assert_int_equal(mc_cpu_shares_of_weight(10000), 102400);
+	assert_int_equal(mc_cpu_shares_of_weight(0), 2);
+	assert_int_equal(mc_cpu_shares_of_weight(1000000), 262144);
+}
+
 int
 main(void)
 {
@@ -412,6 +525,9 @@ main(void)
 		cmocka_unit_test(test_size_parse_then_resolve),
 		cmocka_unit_test(test_size_human),
 		cmocka_unit_test(test_size_human_short_buffer),
+		cmocka_unit_test(test_cpu_parse),
+		cmocka_unit_test(test_cpu_quota_ncpus),
+		cmocka_unit_test(test_cpu_texts),
 	};
 
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);

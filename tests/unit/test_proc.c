@@ -157,12 +157,36 @@ test_pid_exiting_leaderless(void **state)
 	assert_true(mc_pid_exiting(child));
 }
 
+static void
+test_proc_cgroup_parse_ctrl(void **state)
+{
+	static const char text[] =
+		"9:name=systemd:/\n8:pids:/p/user-1000\n4:memory:/m/user-1000\n"
+		"3:cpuset:/s\n2:cpu,cpuacct:/c/user-1000\n0::/u\n";
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(mc_proc_cgroup_parse_ctrl(text, 1, "cpu", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/c/user-1000");
+	assert_int_equal(mc_proc_cgroup_parse_ctrl(text, 1, "cpuacct", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/c/user-1000");
+	assert_int_equal(mc_proc_cgroup_parse_ctrl(text, 1, "pids", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/p/user-1000");
+	assert_int_equal(mc_proc_cgroup_parse_ctrl(text, 1, "memory", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/m/user-1000");
+	assert_int_equal(mc_proc_cgroup_parse_ctrl(text, 2, "cpu", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/u");
+	assert_int_equal(mc_proc_cgroup_parse_ctrl("3:cpuset:/s\n", 1, "cpu", buf, sizeof(buf)),
+			 -ENOENT);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proc_cgroup_parse),
 		cmocka_unit_test(test_proc_cgroup_parse_buffer),
+		cmocka_unit_test(test_proc_cgroup_parse_ctrl),
 		cmocka_unit_test(test_proc_stat_exiting),
 		cmocka_unit_test(test_pid_exiting_leaderless),
 	};

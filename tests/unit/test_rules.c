@@ -408,6 +408,71 @@ test_exempt_reasons(void **state)
 	assert_non_null(mc_exempt_reason((enum mc_exempt)99));
 }
 
+/* cpu_max, cpu_weight and tasks_max resolve as the memory keys do (user
+ * rule, first group rule, default, each key from default when the rule
+ * leaves it out), and only configured keys are in force. */
+static void
+test_cpu_tasks_limits(void **state)
+{
+	static const char *const staff[] = { "staff", NULL };
+	static const char *const none[] = { NULL };
+	struct mc_config *cfg;
+	struct mc_decision d;
+	struct mc_user u = { .name = "bob", .uid = 1001, .groups = staff, .n_groups = 1 };
+
+	(void)state;
+	cfg = config("default { cpu_max = \"50%\" tasks_max = 200 }\n"
+		     "group \"staff\" { cpu_weight = 400 }\n"
+		     "group \"other\" { cpu_max = \"max\" }\n"
+		     "user \"alice\" { cpu_max = \"1.5\" tasks_max = \"max\" }\n");
+	/* 50% of 4 CPUs is two CPUs' worth per period. */
+	mc_decide_on(cfg, &u, 16 * GiB, 4, &d);
+	assert_string_equal(d.rule_kind, "group");
+	assert_int_equal(d.limits.configured, MC_SET_OPTIONAL_KEYS);
+	assert_true(mc_limits_use_cpu(&d.limits));
+	assert_true(mc_limits_use_pids(&d.limits));
+	assert_int_equal(d.limits.cpu_quota_us, 200000);
+	assert_int_equal(d.limits.cpu_weight, 400);
+	assert_int_equal(d.limits.tasks_max, 200);
+	mc_decide_on(cfg, &u, 16 * GiB, 1, &d);
+	assert_int_equal(d.limits.cpu_quota_us, 50000);
+
+	u.name = "alice";
+	mc_decide_on(cfg, &u, 16 * GiB, 4, &d);
+	assert_string_equal(d.rule_kind, "user");
+	assert_int_equal(d.limits.configured, MC_SET_CPU_MAX | MC_SET_TASKS_MAX);
+	assert_int_equal(d.limits.cpu_quota_us, 150000);
+	assert_int_equal(d.limits.tasks_max, MC_UNLIMITED);
+	assert_int_equal(d.limits.cpu_weight, 100);
+
+	u.name = "carol";
+	u.groups = none;
+	u.n_groups = 0;
+	mc_decide_on(cfg, &u, 16 * GiB, 2, &d);
+	assert_string_equal(d.rule_kind, "default");
+	assert_int_equal(d.limits.configured, MC_SET_CPU_MAX | MC_SET_TASKS_MAX);
+	assert_int_equal(d.limits.cpu_quota_us, 100000);
+	mc_config_free(cfg);
+
+	/* Nothing configured: neither controller is used. */
+	cfg = config("default { memory_max = \"1G\" }\ngroup \"staff\" { memory_max = \"2G\" }\n");
+	u.groups = staff;
+	u.n_groups = 1;
+	mc_decide_on(cfg, &u, 16 * GiB, 2, &d);
+	assert_int_equal(d.limits.configured, 0);
+	assert_false(mc_limits_use_cpu(&d.limits));
+	assert_false(mc_limits_use_pids(&d.limits));
+	mc_config_free(cfg);
+
+	/* A weight alone uses the cpu controller. */
+	cfg = config("user \"bob\" { cpu_weight = 50 }\n");
+	u.name = "bob";
+	mc_decide_on(cfg, &u, 16 * GiB, 2, &d);
+	assert_true(mc_limits_use_cpu(&d.limits));
+	assert_false(mc_limits_use_pids(&d.limits));
+	mc_config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -419,6 +484,7 @@ main(void)
 		cmocka_unit_test(test_limits_inherited),
 		cmocka_unit_test(test_percent_limits),
 		cmocka_unit_test(test_rule_limits),
+		cmocka_unit_test(test_cpu_tasks_limits),
 		cmocka_unit_test(test_exempt_reasons),
 	};
 

@@ -399,6 +399,81 @@ test_each_user_in_user_slice(void **state)
 	rmdir(tmpl);
 }
 
+static void
+test_dropin_sets(void **state)
+{
+	static const struct {
+		const char *text, *name, *off;
+		bool want;
+	} t[] = {
+		{ "# created via SetUnitProperties\n[Slice]\nTasksMax=48\n", "TasksMax", "infinity", true },
+		{ "[Slice]\nTasksMax=infinity\n", "TasksMax", "infinity", false },
+		{ "[Slice]\nTasksMax=48\nTasksMax=infinity\n", "TasksMax", "infinity", false },
+		{ "[Slice]\nTasksMax=infinity\nTasksMax=48", "TasksMax", "infinity", true },
+		{ "[Slice]\nMemoryMax=67108864\n", "MemoryMax", "infinity", true },
+		{ "[Slice]\nMemoryMax=infinityx\n", "MemoryMax", "infinity", true },
+		{ "[Slice]\nCPUQuota=50%\n", "CPUQuota", "", true },
+		{ "[Slice]\nCPUQuota=\n", "CPUQuota", "", false },
+		{ "[Slice]\nCPUQuota=", "CPUQuota", "", false },
+		{ "[Slice]\nCPUWeight=200\n", "CPUWeight", "", true },
+		{ "[Slice]\nCPUQuotaPeriodSec=10ms\n", "CPUQuota", "", false },
+		{ "[Slice]\n# CPUWeight=200\n", "CPUWeight", "", false },
+		{ "", "TasksMax", "infinity", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(t); i++)
+		if (mc_sd_dropin_sets(t[i].text, t[i].name, t[i].off) != t[i].want)
+			fail_msg("mc_sd_dropin_sets(\"%s\", %s, \"%s\") != %d", t[i].text,
+				 t[i].name, t[i].off, t[i].want);
+}
+
+/* The properties the slice gets: memory always; CPUQuotaPerSecUSec (per
+ * second: ten periods), CPUWeight and TasksMax only when configured, so
+ * that logind's TasksMax default stays otherwise. */
+static void
+test_slice_props(void **state)
+{
+	struct mc_limits lim = { 64 * 1048576ULL, MC_UNLIMITED, 0, false, false, false, 0,
+				 0, 50000, 200, 64 };
+	struct mc_sd_prop p[MC_SD_PROPS_MAX];
+	size_t n;
+
+	(void)state;
+	n = mc_sd_slice_props(&lim, p, NELEM(p));
+	assert_int_equal(n, 3);
+	assert_string_equal(p[0].name, "MemoryMax");
+	assert_int_equal(p[0].value, 64 * 1048576ULL);
+	assert_string_equal(p[1].name, "MemoryHigh");
+	assert_int_equal(p[1].value, UINT64_MAX);
+	assert_string_equal(p[2].name, "MemorySwapMax");
+	assert_int_equal(p[2].value, 0);
+
+	lim.configured = MC_SET_OPTIONAL_KEYS;
+	n = mc_sd_slice_props(&lim, p, NELEM(p));
+	assert_int_equal(n, 6);
+	assert_string_equal(p[3].name, "CPUQuotaPerSecUSec");
+	assert_int_equal(p[3].value, 500000);
+	assert_string_equal(p[4].name, "CPUWeight");
+	assert_int_equal(p[4].value, 200);
+	assert_string_equal(p[5].name, "TasksMax");
+	assert_int_equal(p[5].value, 64);
+
+	lim.cpu_quota_us = MC_UNLIMITED;
+	lim.tasks_max = MC_UNLIMITED;
+	lim.configured = MC_SET_CPU_MAX | MC_SET_TASKS_MAX;
+	n = mc_sd_slice_props(&lim, p, NELEM(p));
+	assert_int_equal(n, 5);
+	assert_string_equal(p[3].name, "CPUQuotaPerSecUSec");
+	assert_int_equal(p[3].value, UINT64_MAX);
+	assert_string_equal(p[4].name, "TasksMax");
+	assert_int_equal(p[4].value, UINT64_MAX);
+
+	/* A short array: only what fits is written, the count says all. */
+	lim.configured = MC_SET_OPTIONAL_KEYS;
+	assert_int_equal(mc_sd_slice_props(&lim, p, 2), 6);
+}
+
 int
 main(void)
 {
@@ -412,6 +487,8 @@ main(void)
 		cmocka_unit_test(test_scope_props),
 		cmocka_unit_test(test_job_result),
 		cmocka_unit_test(test_unit_in_slice),
+		cmocka_unit_test(test_slice_props),
+		cmocka_unit_test(test_dropin_sets),
 		cmocka_unit_test(test_layouts),
 		cmocka_unit_test(test_layout_leaf),
 		cmocka_unit_test(test_each_user_in_user_slice),
