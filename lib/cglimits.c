@@ -498,12 +498,12 @@ mc_cg_join(const struct mc_hier *h, const char *parent, uid_t uid,
 			return r;
 		}
 		/* v2: a parent made by someone else may not give its children
-		 * the memory controller; the user's cgroup should have its
-		 * memory files from the start.  When this fails, the steps
-		 * that need it fail and say why (mkdir on a read-only tree;
-		 * the limits, then make_parent's own enable, otherwise). */
+		 * the controllers; the user's cgroup should have their files
+		 * from the start.  When this fails, the steps that need it
+		 * fail and say why (mkdir on a read-only tree; the limits,
+		 * then make_parent's own enable, otherwise). */
 		if (h->version == 2)
-			(void)enable_memory(pfd);
+			(void)enable_ctrls(pfd, ctrls_of(h));
 		/* Made here: its limits are the kernel's defaults. */
 		r = mkdir_at(pfd, leaf);
 		fresh = r == 1;
