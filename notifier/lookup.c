@@ -3,7 +3,9 @@
  * user's notice would wait behind it.  LOOKUP_WORKERS threads take uids
  * from a queue and hand back mc_account records through an eventfd to the
  * loop (main.c), which gives them to watch.c: only the main thread
- * touches watches and users, and this file never calls up into them. */
+ * touches watches and users, and this file never calls up into them.  A
+ * look-up that cannot be queued is done in the loop's thread, and its
+ * answer goes the same way. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -46,6 +48,15 @@ struct lk_pool {
 	struct retired *retired;	/* replaced configs workers may still read */
 };
 
+/* Looks a up (a.uid, for the rules a.cfg), waiting. */
+static void
+look_up(struct nf_lk_answer *a)
+{
+	a->r = mc_account_by_uid(a->uid, &a->acct);
+	/* The groups found so far stay either way. */
+	a->groups_r = a->r == 0 ? mc_account_load_groups(&a->acct, a->cfg) : 0;
+}
+
 static void *
 worker(void *arg)
 {
@@ -62,9 +73,7 @@ worker(void *arg)
 			break;
 		a = p->todo[--p->n_todo];
 		pthread_mutex_unlock(&p->mu);
-		a.r = mc_account_by_uid(a.uid, &a.acct);
-		/* The groups found so far stay either way. */
-		a.groups_r = a.r == 0 ? mc_account_load_groups(&a.acct, a.cfg) : 0;
+		look_up(&a);
 		pthread_mutex_lock(&p->mu);
 		p->done[p->n_done++] = a;
 		(void)!write(p->donefd, &one, sizeof(one));
@@ -169,8 +178,7 @@ answer_here(struct lk_pool *p, struct nf_lk_answer a)
 {
 	const uint64_t one = 1;
 
-	a.r = mc_account_by_uid(a.uid, &a.acct);
-	a.groups_r = a.r == 0 ? mc_account_load_groups(&a.acct, a.cfg) : 0;
+	look_up(&a);
 	pthread_mutex_lock(&p->mu);
 	p->done[p->n_done++] = a;
 	(void)!write(p->donefd, &one, sizeof(one));
@@ -232,21 +240,88 @@ nf_lookup_queue(struct nf *nf, uid_t uid)
 	return 0;
 }
 
+/* No worker could take uid's look-up: done here, waiting, and its answer
+ * put in nf->lk_here for the loop (nf_lookup_ready). */
+static void
+look_up_here(struct nf *nf, struct user *u)
+{
+	struct nf_lk_answer a = { .uid = u->uid, .cfg = nf->cfg };
+
+	if (nf->n_lk_here == nf->cap_lk_here) {
+		size_t cap = nf->cap_lk_here ? nf->cap_lk_here * 2 : LOOKUP_WORKERS;
+		struct nf_lk_answer *n = realloc(nf->lk_here, cap * sizeof(*n));
+
+		if (n == NULL) {
+			mc_log(&nf->log, LOG_ERR, "out of memory: uid %u is not looked up",
+			       (unsigned)u->uid);
+			u->lookup_pending = false;
+			return;
+		}
+		nf->lk_here = n;
+		nf->cap_lk_here = cap;
+	}
+	look_up(&a);
+	nf->lk_here[nf->n_lk_here++] = a;
+}
+
+void
+nf_lookup_want(struct nf *nf, uid_t uid)
+{
+	struct user *u = nf_user(nf, uid);
+
+	if (u == NULL) {
+		mc_log(&nf->log, LOG_ERR, "out of memory: uid %u is not looked up", (unsigned)uid);
+		return;
+	}
+	if (u->lookup_pending)
+		return;
+	u->lookup_pending = true;
+	if (nf_lookup_queue(nf, uid) < 0)
+		look_up_here(nf, u);
+}
+
+bool
+nf_lookup_ready(const struct nf *nf)
+{
+	return nf->n_lk_here != 0;
+}
+
+/* Moves up to room answers of nf->lk_here into got; those looked up for
+ * rules replaced since are looked up again first.  Returns how many. */
+static unsigned
+take_here(struct nf *nf, struct nf_lk_answer *got, unsigned room)
+{
+	unsigned n = nf->n_lk_here < room ? (unsigned)nf->n_lk_here : room;
+
+	for (unsigned i = 0; i < n; i++) {
+		got[i] = nf->lk_here[i];
+		if (got[i].cfg != nf->cfg) {
+			if (got[i].r == 0)
+				mc_account_free(&got[i].acct);
+			got[i].cfg = nf->cfg;
+			look_up(&got[i]);
+		}
+	}
+	nf->n_lk_here -= n;
+	memmove(nf->lk_here, nf->lk_here + n, nf->n_lk_here * sizeof(nf->lk_here[0]));
+	return n;
+}
+
 unsigned
 nf_lookup_take(struct nf *nf, struct nf_lk_answer *got)
 {
 	struct lk_pool *p = nf->lk;
-	unsigned n, k = 0;
+	unsigned n = 0, k = 0;
 	uint64_t v;
 
-	if (p == NULL)
-		return 0;
-	(void)!read(p->donefd, &v, sizeof(v));
-	pthread_mutex_lock(&p->mu);
-	n = p->n_done;
-	memcpy(got, p->done, n * sizeof(got[0]));
-	p->n_done = 0;
-	pthread_mutex_unlock(&p->mu);
+	if (p != NULL) {
+		(void)!read(p->donefd, &v, sizeof(v));
+		pthread_mutex_lock(&p->mu);
+		n = p->n_done;
+		memcpy(got, p->done, n * sizeof(got[0]));
+		p->n_done = 0;
+		pthread_mutex_unlock(&p->mu);
+	}
 	for (unsigned i = 0; i < n; i++) {
 		p->out--;
 		if (got[i].cfg != nf->cfg) {
@@ -262,7 +337,7 @@ nf_lookup_take(struct nf *nf, struct nf_lk_answer *got)
 		}
 		got[k++] = got[i];
 	}
-	return k;
+	return k + take_here(nf, got + k, LOOKUP_WORKERS - k);
 }
 
 void
@@ -294,6 +369,12 @@ nf_lookup_retire(struct nf *nf, struct mc_config *cfg)
 	struct lk_pool *p = nf->lk;
 	struct retired *r;
 
+	/* Answers looked up here for cfg are looked up again when taken
+	 * (its address may come back with another config). */
+	for (size_t i = 0; i < nf->n_lk_here; i++)
+		if (nf->lk_here[i].cfg == cfg)
+			nf->lk_here[i].cfg = NULL;
+
 	if (p == NULL || p->out == 0) {
 		mc_config_free(cfg);
 		return;
@@ -312,6 +393,12 @@ nf_lookup_stop(struct nf *nf)
 {
 	struct lk_pool *p = nf->lk;
 
+	for (size_t i = 0; i < nf->n_lk_here; i++)
+		if (nf->lk_here[i].r == 0)
+			mc_account_free(&nf->lk_here[i].acct);
+	free(nf->lk_here);
+	nf->lk_here = NULL;
+	nf->n_lk_here = nf->cap_lk_here = 0;
 	if (p == NULL)
 		return true;
 	/* A worker in a hung NSS call is not waited for: the process exits. */

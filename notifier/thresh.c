@@ -26,9 +26,9 @@
 #define WORKER_STACK (64 * 1024)
 #define GUARD 4096
 
-/* One registration: the fds are the job's own (a directory fd of the
- * cgroup and a dup of the watch's eventfd), so that the main thread may
- * close the watch's meanwhile. */
+/* One registration: the fds are the job's own (dups of the watch's
+ * directory fd and eventfd), so that the main thread may close the
+ * watch's meanwhile. */
 struct job {
 	uid_t uid;
 	unsigned gen;
@@ -80,6 +80,17 @@ out:
 	if (ecfd >= 0)
 		close(ecfd);
 	return r;
+}
+
+int
+nf_v1_oom_efd(int dirfd)
+{
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), r;
+
+	r = efd < 0 ? -errno : nf_v1_register_at(dirfd, efd, mc_memfiles(1)->events, NULL);
+	if (r < 0 && efd >= 0)
+		close(efd);
+	return r < 0 ? r : efd;
 }
 
 static void
@@ -248,7 +259,6 @@ dispatch(struct nf *nf, struct thr_pool *p)
 	while (p->wait_len > 0 && p->out < THR_WORKERS) {
 		uid_t uid = p->wait[p->wait_head];
 		struct watch *w = nf_find_watch(nf, uid);
-		char rel[PATH_MAX];
 		struct job j;
 
 		p->wait_head = (p->wait_head + 1) % p->wait_cap;
@@ -257,7 +267,9 @@ dispatch(struct nf *nf, struct thr_pool *p)
 		if (w == NULL || w->thr != THR_QUEUED)
 			continue;
 		j = (struct job){ .uid = uid, .gen = w->efd_gen, .bytes = w->thr_bytes, .r = 0 };
-		j.dirfd = mc_cg_open_dir(&nf->h, nf_watch_rel(nf, w, rel));
+		/* The job's own copies: the watch may go meanwhile. */
+		j.dirfd = fcntl(w->dirfd, F_DUPFD_CLOEXEC, 0);
+		j.dirfd = j.dirfd < 0 ? -errno : j.dirfd;
 		j.efd = j.dirfd < 0 ? -1 : fcntl(w->efd, F_DUPFD_CLOEXEC, 0);
 		w->thr = THR_BUSY;
 		p->out++;
@@ -300,7 +312,7 @@ nf_thr_queue(struct nf *nf, struct watch *w)
 
 		if (n == NULL) {
 			mc_log(&nf->log, LOG_ERR, "out of memory: no usage threshold for uid %u; warn_at is off for it",
-			       (unsigned)w->uid);
+			       (unsigned)w->user->uid);
 			w->thr = THR_NONE;
 			w->thr_bytes = 0;
 			return;
@@ -313,7 +325,7 @@ nf_thr_queue(struct nf *nf, struct watch *w)
 		p->wait_cap = cap;
 		p->wait_head = 0;
 	}
-	p->wait[(p->wait_head + p->wait_len) % p->wait_cap] = w->uid;
+	p->wait[(p->wait_head + p->wait_len) % p->wait_cap] = w->user->uid;
 	p->wait_len++;
 	dispatch(nf, p);
 }
