@@ -7,8 +7,9 @@
  *   victims.c the kernel log: who was killed, in which user cgroup
  *   check.c   reading a cgroup's events and deciding what they mean
  *   warn.c    warn_at: usage thresholds (v1), PSI triggers (v2)
- *   thresh.c, lookup.c   the worker threads the kernel and NSS force on us;
+ *   thresh.c, lookup.c   the work the kernel and NSS force into threads;
  *             their answers go back to the loop, never to a watch
+ *   pool.c    the worker threads both use
  *   deliver.c the notices (terminals, mail, rate limit, metrics)
  *   table.c   the clock, the users and the watches by uid
  * No file calls one above it. */
@@ -312,6 +313,47 @@ void nf_warn_check(struct nf *nf, struct watch *w);
  * then); r is 0 or a negative errno.  Called by the loop with what
  * nf_thr_take collected. */
 void nf_watch_thr_done(struct nf *nf, uid_t uid, unsigned gen, int r);
+
+/* pool.c: worker threads for blocking calls, shared by thresh.c and
+ * lookup.c; calls no other notifier file.  Only the loop's thread calls
+ * these. */
+struct nf_pool;
+/* A pool of at most max workers (made when jobs come, ended by
+ * nf_pool_rest), each with a stack of stack_size bytes, running run on
+ * jobs of job_size bytes; its eventfd, in the epoll set as type, wakes the
+ * loop when answers wait.  NULL with errno set when it cannot be made. */
+struct nf_pool *nf_pool_new(struct nf *nf, unsigned max, size_t stack_size, size_t job_size,
+			    void (*run)(void *job), enum src_type type);
+/* Whether one more job may be put (fewer than max are out). */
+bool nf_pool_room(const struct nf_pool *p);
+/* Jobs put and not taken back yet. */
+unsigned nf_pool_out(const struct nf_pool *p);
+/* Copies job in and hands it to a worker; when no thread can be made, it
+ * runs here, waiting.  Its answer comes back through nf_pool_take either
+ * way.  Needs nf_pool_room. */
+void nf_pool_put(struct nf_pool *p, const void *job);
+/* Puts job, answered already (it failed before it could run), where the
+ * answers go.  Needs nf_pool_room. */
+void nf_pool_answer(struct nf_pool *p, const void *job);
+/* Copies the answers waiting (max at most, job_size bytes each) into
+ * answers.  Returns how many. */
+unsigned nf_pool_take(struct nf_pool *p, void *answers);
+/* Ends the workers (their stacks go back) when no job is out. */
+void nf_pool_rest(struct nf_pool *p);
+/* Stops the workers and frees p, calling drop on each job never run.
+ * wait false: returns false, freeing nothing, when a job is still out (a
+ * worker may hang in it; the process is exiting). */
+bool nf_pool_stop(struct nf *nf, struct nf_pool *p, bool wait, void (*drop)(void *job));
+/* A queue of uids, oldest first (a ring that grows). */
+struct nf_ring {
+	uid_t *v;
+	size_t head, len, cap;
+};
+/* Returns 0 or -ENOMEM. */
+int nf_ring_push(struct nf_ring *r, uid_t uid);
+/* The oldest uid, taken out; r->len must not be 0. */
+uid_t nf_ring_pop(struct nf_ring *r);
+void nf_ring_free(struct nf_ring *r);
 
 /* thresh.c */
 /* Registers efd for file (with arg, if any) of the cgroup directory dirfd
