@@ -1,6 +1,6 @@
 /* Unit tests for the notifier's own decisions that need no kernel:
  * notifier/table.c (the users and the watches by uid) and when
- * cgroup.events says a cgroup is empty (nf_unpopulated, watch.c). */
+ * cgroup.events says a cgroup is empty (nf_unpopulated, check.c). */
 #include "unit.h"
 
 #include <stdlib.h>
