@@ -278,8 +278,8 @@ setup(struct nf *nf)
 }
 
 /* The threshold workers' answers: thresh.c hands them back here, and the
- * loop gives them to their watches (thresh.c never calls up into
- * watch.c). */
+ * loop gives them to their watches through warn.c (thresh.c never calls
+ * up into it). */
 static void
 on_thr_done(struct nf *nf)
 {
