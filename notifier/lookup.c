@@ -153,6 +153,8 @@ take_here(struct nf *nf, struct nf_lk_answer *got, unsigned room)
 {
 	unsigned n = nf->n_lk_here < room ? (unsigned)nf->n_lk_here : room;
 
+	if (n == 0)
+		return 0;
 	for (unsigned i = 0; i < n; i++) {
 		got[i] = nf->lk_here[i];
 		if (got[i].cfg != nf->cfg) {
