@@ -66,7 +66,7 @@ nf_user(struct nf *nf, uid_t uid)
 		return NULL;
 	if (nf->n_users == nf->cap_users) {
 		size_t cap = nf->cap_users ? nf->cap_users * 2 : 16;
-		struct user **n = realloc(nf->users, cap * sizeof(*n));
+		struct user **n = realloc(nf->users, cap * sizeof(struct user *));
 
 		if (n == NULL)
 			return NULL;
