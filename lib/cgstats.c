@@ -57,22 +57,33 @@ count_lines_at(int dirfd, const char *file)
 int
 mc_cg_stats(const struct mc_hier *h, const char *rel, struct mc_cg_stats *st)
 {
-	const struct mc_memfiles *mf = mc_memfiles(h->version);
+	int fd = mc_walk_dir(h->rootfd, rel), r;
+
+	if (fd < 0) {
+		memset(st, 0, sizeof(*st));
+		return fd;
+	}
+	r = mc_cg_stats_at(h->version, fd, st);
+	close(fd);
+	return r;
+}
+
+int
+mc_cg_stats_at(int version, int fd, struct mc_cg_stats *st)
+{
+	const struct mc_memfiles *mf = mc_memfiles(version);
 	char buf[4096] = "";
-	int fd, r;
+	int r;
 
 	memset(st, 0, sizeof(*st));
-	fd = mc_walk_dir(h->rootfd, rel);
-	if (fd < 0)
-		return fd;
 	if ((r = mc_read_u64(fd, mf->usage, &st->current)) < 0 ||
 	    (r = mc_read_u64(fd, mf->limit, &st->max)) < 0)
-		goto out;
+		return r;
 	st->have_peak = mc_read_u64(fd, mf->peak, &st->peak) == 0;
 	if (mc_read_u64(fd, mf->high, &st->high) < 0)
 		st->high = MC_UNLIMITED;
 	st->swap_max = MC_UNLIMITED;
-	if (h->version == 2) {
+	if (version == 2) {
 		(void)mc_read_u64(fd, mf->swap_limit, &st->swap_max);
 	} else {
 		uint64_t memsw;
@@ -85,10 +96,7 @@ mc_cg_stats(const struct mc_hier *h, const char *rel, struct mc_cg_stats *st)
 	if (mc_read_small(fd, mf->events, buf, sizeof(buf)) == 0)
 		(void)keyed_value(buf, "oom_kill", &st->oom_kills);
 	st->nprocs = count_lines_at(fd, "cgroup.procs");
-	r = 0;
-out:
-	close(fd);
-	return r;
+	return 0;
 }
 
 int

@@ -20,6 +20,9 @@ struct mc_cg_stats {
  * Returns 0, or a negative errno when the cgroup or its usage or memory
  * limit cannot be read; the other numbers are optional (unlimited, 0). */
 int mc_cg_stats(const struct mc_hier *h, const char *rel, struct mc_cg_stats *st);
+/* The same for the cgroup directory fd of hierarchy version (1 or 2), for
+ * a caller that keeps the directory open.  fd stays the caller's. */
+int mc_cg_stats_at(int version, int fd, struct mc_cg_stats *st);
 
 /* CPU and task figures of one user cgroup, where its hierarchies have the
  * controllers.  Times in microseconds; MC_UNLIMITED = max. */

@@ -38,24 +38,17 @@ tty_refusal(int r)
 
 /* Sessions without a utmp entry of the user (su -l, runuser -l run on the
  * caller's terminal): the controlling terminals of the processes in the
- * user's cgroup rel and the cgroups below it, except the devices in done
- * (already handled through utmp).  Reads at most MC_CTTY_MAX_PIDS pids:
- * /proc reads do not sleep, but a cgroup of many thousand processes must
- * not hold up the loop. */
+ * user's cgroup (the directory dirfd, rel for the log) and the cgroups
+ * below it, except the devices in done (already handled through utmp).
+ * Reads at most MC_CTTY_MAX_PIDS pids: /proc reads do not sleep, but a
+ * cgroup of many thousand processes must not hold up the loop. */
 static void
-to_cgroup_ttys(struct nf *nf, uid_t uid, const char *name, const char *rel,
+to_cgroup_ttys(struct nf *nf, uid_t uid, const char *name, int dirfd, const char *rel,
 	       const dev_t *done, size_t n_done, const char *text, size_t len)
 {
 	struct mc_ctty_set *s = NULL;
-	int dirfd = -1, proc = -1, r;
+	int proc = -1, r;
 
-	if ((dirfd = mc_cg_open_dir(&nf->h, rel)) < 0) {
-		/* Removed meanwhile: no process, no terminal. */
-		if (dirfd != -ENOENT)
-			mc_log(&nf->log, LOG_WARNING, "cannot open %s/%s: %s; terminals of sessions without a utmp entry not told",
-			       nf->h.mnt, rel, strerror(-dirfd));
-		goto out;
-	}
 	if ((proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		mc_log(&nf->log, LOG_WARNING, "cannot open /proc: %s; terminals of sessions without a utmp entry not told",
 		       strerror(errno));
@@ -96,15 +89,13 @@ out:
 	free(s);
 	if (proc >= 0)
 		close(proc);
-	if (dirfd >= 0)
-		close(dirfd);
 }
 
 /* The user's utmp terminals, then the other controlling terminals in their
- * cgroup rel (NULL when it is gone). */
+ * cgroup (the directory dirfd, -1 when it is gone; rel for the log). */
 static void
-to_ttys(struct nf *nf, uid_t uid, const char *name, const char *rel, const char *text,
-	size_t len)
+to_ttys(struct nf *nf, uid_t uid, const char *name, int dirfd, const char *rel,
+	const char *text, size_t len)
 {
 	char (*paths)[MC_TTY_PATH] = NULL;
 	dev_t done[MAX_TTYS];
@@ -133,8 +124,8 @@ to_ttys(struct nf *nf, uid_t uid, const char *name, const char *rel, const char 
 		nf_ttyq_write(nf, fd, paths[i], "utmp", name, text, len, nf_now_ms());
 	}
 	free(paths);
-	if (rel != NULL)
-		to_cgroup_ttys(nf, uid, name, rel, done, n_done, text, len);
+	if (dirfd >= 0)
+		to_cgroup_ttys(nf, uid, name, dirfd, rel, done, n_done, text, len);
 }
 
 static void
@@ -223,25 +214,27 @@ to_mail(struct nf *nf, const char *name, const struct mc_msg *m, const struct mc
 	spawn_sendmail(nf, m->uid, name, msg, (size_t)r);
 }
 
-/* Sends an event (s == NULL) or a summary to the user's terminals and
- * mailbox, as their settings say; rel is their cgroup, NULL when gone. */
+/* Sends an event (s == NULL) or a summary to u's terminals and mailbox,
+ * as their settings say; w is the watch of their cgroup, NULL when there
+ * is none. */
 static void
-send_notice(struct nf *nf, const char *name, const char *rel, bool tty, bool mail,
+send_notice(struct nf *nf, const struct user *u, const struct watch *w,
 	    const struct mc_msg *m, const struct mc_summary *s)
 {
-	char text[4096];
+	char text[4096], rel[PATH_MAX];
 	int r;
 
-	if (name == NULL || name[0] == '\0')
+	if (u->name == NULL || u->name[0] == '\0')
 		return;
-	if (tty && nf->cfg->notify.tty) {
+	if (u->tty && nf->cfg->notify.tty) {
 		r = s ? mc_msg_format_summary(m, s, "\r\n", text, sizeof(text))
 		      : mc_msg_format(m, "\r\n", text, sizeof(text));
 		if (r > 0)
-			to_ttys(nf, m->uid, name, rel, text, (size_t)r);
+			to_ttys(nf, m->uid, u->name, w != NULL ? w->dirfd : -1,
+				w != NULL ? nf_watch_rel(nf, w, rel) : "", text, (size_t)r);
 	}
-	if (mail && nf->cfg->notify.mail)
-		to_mail(nf, name, m, s);
+	if (u->mail && nf->cfg->notify.mail)
+		to_mail(nf, u->name, m, s);
 }
 
 static void
@@ -263,28 +256,25 @@ fill_msg(struct nf *nf, struct mc_msg *m, uid_t uid, const char *name, const cha
 void
 nf_deliver(struct nf *nf, struct watch *w, const struct mc_event *ev)
 {
-	struct user *u = nf_user(nf, w->uid);
+	struct user *u = w->user;
 	struct mc_cg_stats st;
 	struct mc_msg m;
 	char line[1024], cgroup[PATH_MAX * 2], rel[PATH_MAX];
 	uint64_t now = nf_now_ms();
 	bool have;
 
-	nf_watch_rel(nf, w, rel);
-	if (!w->gone && mc_cg_stats(&nf->h, rel, &st) == 0) {
+	if (!w->gone && mc_cg_stats_at(nf->h.version, w->dirfd, &st) == 0) {
 		w->last = st;
 		w->have_last = true;
 	}
 	st = w->last;
 	have = w->have_last;
-	snprintf(cgroup, sizeof(cgroup), "%s/%s", nf->h.mnt, rel);
-	fill_msg(nf, &m, w->uid, w->name, cgroup, &st, have);
+	snprintf(cgroup, sizeof(cgroup), "%s/%s", nf->h.mnt, nf_watch_rel(nf, w, rel));
+	fill_msg(nf, &m, u->uid, u->name, cgroup, &st, have);
 	m.ev = *ev;
-	m.warn_at = w->warn_at;
+	m.warn_at = u->warn_at;
 	if (mc_msg_logline(&m, line, sizeof(line)) >= 0)
 		mc_log(&nf->log, ev->kind == MC_EV_WARN ? LOG_NOTICE : LOG_WARNING, "%s", line);
-	if (u == NULL)
-		return;
 	u->last = st;
 	u->have_last = have;
 	u->events[ev->kind]++;
@@ -292,10 +282,10 @@ nf_deliver(struct nf *nf, struct watch *w, const struct mc_event *ev)
 		u->kills += ev->count ? ev->count : 1;
 	if (mc_rl_offer(&u->rl, now, m.when, (uint64_t)nf->cfg->notify.rate_limit * 1000,
 			ev->kind) == MC_RL_SEND)
-		send_notice(nf, w->name, w->gone ? NULL : rel, w->tty, w->mail, &m, NULL);
+		send_notice(nf, u, w->gone ? NULL : w, &m, NULL);
 	else
 		mc_log(&nf->log, LOG_DEBUG, "uid %u: held back by rate_limit for the summary",
-		       (unsigned)w->uid);
+		       (unsigned)u->uid);
 	nf_metrics_dirty(nf);
 }
 
@@ -303,7 +293,7 @@ void
 nf_summaries(struct nf *nf, uint64_t now)
 {
 	for (size_t i = 0; i < nf->n_users; i++) {
-		struct user *u = &nf->users[i];
+		struct user *u = nf->users[i];
 		struct watch *w;
 		struct mc_summary s;
 		struct mc_msg m;
@@ -317,19 +307,18 @@ nf_summaries(struct nf *nf, uint64_t now)
 		if (!mc_rl_expire(&u->rl, now, (uint64_t)nf->cfg->notify.rate_limit * 1000, &s))
 			continue;
 		w = nf_find_watch(nf, u->uid);
-		if (w != NULL && mc_cg_stats(&nf->h, nf_watch_rel(nf, w, rel), &st) == 0) {
+		if (w != NULL && mc_cg_stats_at(nf->h.version, w->dirfd, &st) == 0) {
 			u->last = st;
 			u->have_last = true;
 		}
 		if (w != NULL)
-			snprintf(cgroup, sizeof(cgroup), "%s/%s", nf->h.mnt, rel);
+			snprintf(cgroup, sizeof(cgroup), "%s/%s", nf->h.mnt, nf_watch_rel(nf, w, rel));
 		fill_msg(nf, &m, u->uid, u->name, cgroup, &u->last, u->have_last);
 		for (int k = 0; k < MC_EV_N; k++)
 			total += s.count[k];
 		mc_log(&nf->log, LOG_NOTICE, "summary: user %s (uid %u): %u more events held back by rate_limit",
 		       u->name ? u->name : "?", (unsigned)u->uid, total);
-		send_notice(nf, u->name, w ? rel : NULL, w ? w->tty : u->tty,
-			    w ? w->mail : u->mail, &m, &s);
+		send_notice(nf, u, w, &m, &s);
 	}
 }
 
@@ -346,7 +335,7 @@ nf_summary_deadline(const struct nf *nf)
 	}
 
 	for (size_t i = 0; i < nf->n_users; i++) {
-		uint64_t d = mc_rl_deadline(&nf->users[i].rl);
+		uint64_t d = mc_rl_deadline(&nf->users[i]->rl);
 
 		if (d != 0 && (next == 0 || d < next))
 			next = d;
@@ -446,7 +435,7 @@ write_metrics(struct nf *nf)
 		goto out;
 	}
 	for (size_t i = 0; i < nf->n_users; i++) {
-		const struct user *u = &nf->users[i];
+		const struct user *u = nf->users[i];
 
 		mu[i].uid = u->uid;
 		mu[i].user = u->name;

@@ -281,8 +281,8 @@ setup(struct nf *nf)
 }
 
 /* The threshold workers' answers: thresh.c hands them back here, and the
- * loop gives them to their watches (thresh.c never calls up into
- * watch.c). */
+ * loop gives them to their watches through warn.c (thresh.c never calls
+ * up into it). */
 static void
 on_thr_done(struct nf *nf)
 {
@@ -295,7 +295,8 @@ on_thr_done(struct nf *nf)
 }
 
 /* The look-up workers' answers, the same way (lookup.c never calls up
- * into watch.c). */
+ * into watch.c), with those of look-ups done in the loop's thread when
+ * no worker could take them. */
 static void
 on_lookup_done(struct nf *nf)
 {
@@ -374,12 +375,13 @@ loop(struct nf *nf)
 
 	while (run) {
 		/* Users a start left to look up: a batch queued after each
-		 * look at the events, which does not wait then. */
+		 * look at the events, which does not wait then; nor does it
+		 * while answers of look-ups done here wait (no eventfd). */
 		bool more = nf->next_unresolved < nf->n_unresolved;
 		int n;
 
 		arm_timer(nf);
-		n = epoll_wait(nf->epfd, evs, 32, more ? 0 : -1);
+		n = epoll_wait(nf->epfd, evs, 32, more || nf_lookup_ready(nf) ? 0 : -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -387,6 +389,8 @@ loop(struct nf *nf)
 			break;
 		}
 		run = handle(nf, evs, n, false);
+		if (run && nf_lookup_ready(nf))
+			on_lookup_done(nf);
 		if (more && run)
 			(void)nf_watch_resolve(nf, RESOLVE_BATCH);
 	}

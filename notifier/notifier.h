@@ -1,10 +1,15 @@
 /* memcg-notifier's shared state: one daemon, one epoll loop.  Calls run
  * one way, top to bottom (docs/notifier.md):
  *   main.c    the loop, the signals, start and reload; hands the worker
- *             pools' answers to watch.c
- *   watch.c   the cgroups and the kernel log
- *   thresh.c, lookup.c   the worker threads the kernel and NSS force on us;
+ *             pools' answers down
+ *   watch.c   the watches' life cycle: user cgroups made and removed, the
+ *             users' look-ups answered, the retries
+ *   victims.c the kernel log: who was killed, in which user cgroup
+ *   check.c   reading a cgroup's events and deciding what they mean
+ *   warn.c    warn_at: usage thresholds (v1), PSI triggers (v2)
+ *   thresh.c, lookup.c   the work the kernel and NSS force into threads;
  *             their answers go back to the loop, never to a watch
+ *   pool.c    the worker threads both use
  *   deliver.c the notices (terminals, mail, rate limit, metrics)
  *   table.c   the clock, the users and the watches by uid
  * No file calls one above it. */
@@ -67,6 +72,7 @@ enum src_type { SRC_SIGNAL, SRC_TIMER, SRC_INOTIFY, SRC_KMSG, SRC_OOM, SRC_THR_D
 struct watch;
 struct thr_pool;
 struct lk_pool;
+struct nf_lk_answer;
 struct mc_account;
 struct src {
 	enum src_type type;
@@ -81,17 +87,36 @@ enum thr_state {
 	THR_ARMED,	/* registered */
 };
 
+/* Per uid for the daemon's lifetime, the one record of a user (table.c
+ * owns it; its address never changes): who they are (the last look-up),
+ * their settings, rate limit and counters.  A watch points at it. */
+struct user {
+	uid_t uid;
+	char *name;		/* NULL when unknown */
+	bool known;		/* looked up at least once: the fields below hold */
+	bool exempt;
+	bool lookup_pending;	/* queued or out in lookup.c */
+	bool tty, mail;		/* notify settings for this user */
+	uint32_t warn_at;	/* basis points of the limit; 0: off */
+	struct mc_rl rl;
+	struct mc_cg_stats last;	/* the numbers at the last event told */
+	bool have_last;
+	uint64_t events[MC_EV_N];
+	uint64_t kills;
+};
+
 /* One user cgroup being watched: <cgroup_parent>/user-<uid>, or
- * user.slice/user-<uid>.slice with the systemd backend.  Kept small (there
- * may be tens of thousands): the cgroup's path is derived from the layout
- * and the uid (nf_watch_rel), and victims are allocated when a kill comes. */
+ * user.slice/user-<uid>.slice with the systemd backend.  Only kernel
+ * handles and the state of the watch: who the user is and what they want
+ * is in their record.  Kept small (there may be tens of thousands): the
+ * cgroup's path is derived from the layout and the uid (nf_watch_rel) for
+ * log lines and inotify, files are read through dirfd, and victims are
+ * allocated when a kill comes. */
 struct watch {
 	struct watch *next;	/* nf->watches */
 	struct watch *hnext;	/* the same bucket of nf->wtab */
-	char *name;		/* user name; NULL when NSS does not know the uid */
-	uid_t uid;
-	bool tty, mail;		/* notify settings for this user */
-	uint32_t warn_at;	/* basis points of the limit; 0: off */
+	struct user *user;	/* its user's record (table.c) */
+	int dirfd;		/* the cgroup's directory; -1 once gone */
 
 	/* v1: one eventfd for memory.oom_control and, with warn_at, the
 	 * usage threshold on memory.usage_in_bytes. */
@@ -118,31 +143,13 @@ struct watch {
 	bool warned;		/* usage is above warn_at and was told */
 	bool warn_retry;	/* v2: warn_at not armed for want of fds: retried */
 	bool have_last;
-	/* Name and settings known (looked up, or from the user's record),
-	 * warn_at armed.  Until then its look-up is on its way (lookup.c), or
-	 * queued by a start with many user cgroups (nf_watch_resolve). */
+	/* The user's record is filled (looked up, or known before), warn_at
+	 * armed.  Until then its look-up is on its way (lookup.c), or queued
+	 * by a start with many user cgroups (nf_watch_resolve). */
 	bool resolved;
 	bool in_batch;		/* counted in nf->batch_pending */
 	bool lookup_wait;	/* a check waits for the look-up (LOOKUP_WAIT_MS) */
-	struct mc_cg_stats last;	/* numbers at the last read */
-};
-
-/* Per uid for the daemon's lifetime: what its last look-up found (so a
- * user cgroup made again needs none before its notices), rate limit and
- * counters. */
-struct user {
-	uid_t uid;
-	char *name;		/* NULL when unknown */
-	bool known;		/* looked up at least once: the fields below hold */
-	bool exempt;
-	bool lookup_pending;	/* queued or out in lookup.c */
-	bool tty, mail;		/* last decision */
-	uint32_t warn_at;
-	struct mc_rl rl;
-	struct mc_cg_stats last;
-	bool have_last;
-	uint64_t events[MC_EV_N];
-	uint64_t kills;
+	struct mc_cg_stats last;	/* this cgroup's numbers at its last read */
 };
 
 struct nf {
@@ -190,9 +197,13 @@ struct nf {
 	bool batch_open;
 	bool thr_batching;	/* a start or reload is queueing thresholds */
 	uint64_t thr_batch_ms;	/* since then */
-	struct user *users;
+	struct user **users;	/* each allocated once: watches point at them */
 	size_t n_users, cap_users;
 	uint32_t *utab;		/* by uid: index into users + 1; 0 empty */
+	/* Look-ups that could not be queued, done in the loop's thread: their
+	 * answers wait here for the loop as the workers' do (lookup.c). */
+	struct nf_lk_answer *lk_here;
+	size_t n_lk_here, cap_lk_here;
 	size_t utab_size;
 	/* sendmail processes not yet reaped; one that has not finished by
 	 * its kill_at is killed (SIGKILL; kill_at 0 then). */
@@ -215,29 +226,35 @@ uint64_t nf_now_ms(void);
  * (tests/unit/fakenf.h).  Always 0 in the daemon. */
 extern uint64_t nf_test_now_ms;
 /* uid's record, made (zeroed but for the uid) if there is none yet; NULL
- * when out of memory. */
+ * when out of memory.  The record stays where it is until nf_users_free. */
 struct user *nf_user(struct nf *nf, uid_t uid);
 /* Frees every user record. */
 void nf_users_free(struct nf *nf);
 
 /* The cgroup of w below the mount point, into buf (PATH_MAX bytes): the
- * layout's path for its uid.  Returns buf. */
+ * layout's path for its uid.  For log lines and inotify: files are read
+ * through w->dirfd.  Returns buf. */
 const char *nf_watch_rel(const struct nf *nf, const struct watch *w, char *buf);
 /* The live watch of uid, or NULL. */
 struct watch *nf_find_watch(struct nf *nf, uid_t uid);
 /* The first watch in the chain (through hnext) that holds uid's watches,
  * live or gone, among others; NULL when none. */
 struct watch *nf_watch_chain(const struct nf *nf, uid_t uid);
-/* Adds w to nf->watches and to the table by uid, which grows to keep its
- * chains short.  Returns 0 or -ENOMEM. */
+/* Adds w (its user set) to nf->watches and to the table by uid, which
+ * grows to keep its chains short.  Returns 0 or -ENOMEM. */
 int nf_watch_link(struct nf *nf, struct watch *w);
 /* Takes w out of the table by uid (the caller unlinks it from the list). */
 void nf_watch_unhash(struct nf *nf, struct watch *w);
+/* Adds fd to the epoll set, events pointing at s.  Returns 0 or a
+ * negative errno. */
+int nf_epoll_add(struct nf *nf, int fd, uint32_t events, struct src *s);
+/* Closes *fd (if open) and sets it to -1, taking it out of the epoll set
+ * first: epoll forgets an fd only when its file goes, and a threshold
+ * worker may hold a duplicate of a watch's eventfd (thresh.c), so the
+ * entry, pointing into the watch, could outlive the watch. */
+void nf_epoll_close(struct nf *nf, int *fd);
 
-/* watch.c */
-/* Whether cgroup.events text says that no process is left in the cgroup
- * or below it ("populated 0" on a line of its own). */
-bool nf_unpopulated(const char *events);
+/* watch.c: the watches' life cycle */
 int nf_watch_start(struct nf *nf);
 void nf_watch_stop(struct nf *nf);
 void nf_watch_refresh(struct nf *nf);
@@ -246,33 +263,110 @@ void nf_watch_refresh(struct nf *nf);
 bool nf_watch_resolve(struct nf *nf, size_t max);
 /* Frees removed cgroups' watches; only between epoll batches. */
 void nf_watch_sweep(struct nf *nf);
+/* inotify: user cgroups made and removed, and the files of a watch. */
 void nf_on_inotify(struct nf *nf);
-void nf_on_kmsg(struct nf *nf);
-void nf_on_src(struct nf *nf, struct src *s, uint32_t events);
+/* The checks that are due at now, and the retries. */
 void nf_on_deadlines(struct nf *nf, uint64_t now);
 /* At exit: decides every pending check now, so that what the kernel has
  * counted is told before the next start takes it as its baseline. */
 void nf_watch_flush(struct nf *nf);
+/* An answer of lookup.c for uid (handed on by the loop): r is 0 (acct
+ * holds the user and the groups found; groups_r the group look-up's
+ * result), -ENOENT (NSS does not know the uid) or another negative errno.
+ * acct stays the caller's. */
+void nf_watch_looked_up(struct nf *nf, uid_t uid, int r, int groups_r,
+			const struct mc_account *acct);
+
+/* victims.c: the kernel log */
+/* Reads the kernel log records there are: OOMs and kills in the user
+ * cgroups, their victims handed to their watches' checks. */
+void nf_on_kmsg(struct nf *nf);
+
+/* check.c: reading a cgroup's events and deciding what they mean */
+/* Whether cgroup.events text says that no process is left in the cgroup
+ * or below it ("populated 0" on a line of its own). */
+bool nf_unpopulated(const char *events);
+/* The counters of w's cgroup (the v1 failcnt among them) into c.  Returns
+ * 0 or a negative errno. */
+int nf_read_counters(const struct nf *nf, const struct watch *w, struct mc_counters *c);
+/* Something happened in w's cgroup: a check begins (CHECK_WAIT_MS at
+ * most), unless one is pending, and looks at once. */
+void nf_start_check(struct nf *nf, struct watch *w);
+/* Decides what happened since the baseline and hands it to deliver.c, or
+ * waits for more (the deadline tells when); final: decides now. */
+void nf_evaluate(struct nf *nf, struct watch *w, bool final);
+/* v2, cgroupfs backend: removes w's cgroup if its last process exited,
+ * once a pending check is done. */
+void nf_remove_if_empty(struct nf *nf, struct watch *w);
+/* An eventfd (v1 OOM or threshold) or a PSI trigger (v2) of a watch. */
+void nf_on_src(struct nf *nf, struct src *s, uint32_t events);
 /* Whether a check is pending: an OOM wake-up or a kill counted whose
  * kernel log line has not been read yet. */
 bool nf_victims_pending(struct nf *nf);
 uint64_t nf_next_deadline(const struct nf *nf);
-/* An answer of lookup.c for uid (handed on by the loop, or looked up by
- * watch.c itself when it could not be queued): r is 0 (acct holds the user and the
- * groups found; groups_r the group look-up's result), -ENOENT (NSS does
- * not know the uid) or another negative errno.  acct stays the caller's. */
-void nf_watch_looked_up(struct nf *nf, uid_t uid, int r, int groups_r,
-			const struct mc_account *acct);
+
+/* warn.c: warn_at */
+/* (Re)arms w's warn_at: a usage threshold (v1) or a PSI trigger (v2), and
+ * checks the usage.  Returns 0, or a negative errno when it could not be
+ * armed for want of fds or memory (w->warn_retry is set: the caller
+ * retries later). */
+int nf_warn_arm(struct nf *nf, struct watch *w);
+/* Compares w's usage with warn_at and tells a crossing once. */
+void nf_warn_check(struct nf *nf, struct watch *w);
 /* A worker's answer for the threshold of uid's watch (gen: its efd_gen
  * then); r is 0 or a negative errno.  Called by the loop with what
  * nf_thr_take collected. */
 void nf_watch_thr_done(struct nf *nf, uid_t uid, unsigned gen, int r);
+
+/* pool.c: worker threads for blocking calls, shared by thresh.c and
+ * lookup.c; calls no other notifier file.  Only the loop's thread calls
+ * these. */
+struct nf_pool;
+/* A pool of at most max workers (made when jobs come, ended by
+ * nf_pool_rest), each with a stack of stack_size bytes, running run on
+ * jobs of job_size bytes; its eventfd, in the epoll set as type, wakes the
+ * loop when answers wait.  NULL with errno set when it cannot be made. */
+struct nf_pool *nf_pool_new(struct nf *nf, unsigned max, size_t stack_size, size_t job_size,
+			    void (*run)(void *job), enum src_type type);
+/* Whether one more job may be put (fewer than max are out). */
+bool nf_pool_room(const struct nf_pool *p);
+/* Jobs put and not taken back yet. */
+unsigned nf_pool_out(const struct nf_pool *p);
+/* Copies job in and hands it to a worker; when no thread can be made, it
+ * runs here, waiting.  Its answer comes back through nf_pool_take either
+ * way.  Needs nf_pool_room. */
+void nf_pool_put(struct nf_pool *p, const void *job);
+/* Puts job, answered already (it failed before it could run), where the
+ * answers go.  Needs nf_pool_room. */
+void nf_pool_answer(struct nf_pool *p, const void *job);
+/* Copies the answers waiting (max at most, job_size bytes each) into
+ * answers.  Returns how many. */
+unsigned nf_pool_take(struct nf_pool *p, void *answers);
+/* Ends the workers (their stacks go back) when no job is out. */
+void nf_pool_rest(struct nf_pool *p);
+/* Stops the workers and frees p, calling drop on each job never run.
+ * wait false: returns false, freeing nothing, when a job is still out (a
+ * worker may hang in it; the process is exiting). */
+bool nf_pool_stop(struct nf *nf, struct nf_pool *p, bool wait, void (*drop)(void *job));
+/* A queue of uids, oldest first (a ring that grows). */
+struct nf_ring {
+	uid_t *v;
+	size_t head, len, cap;
+};
+/* Returns 0 or -ENOMEM. */
+int nf_ring_push(struct nf_ring *r, uid_t uid);
+/* The oldest uid, taken out; r->len must not be 0. */
+uid_t nf_ring_pop(struct nf_ring *r);
+void nf_ring_free(struct nf_ring *r);
 
 /* thresh.c */
 /* Registers efd for file (with arg, if any) of the cgroup directory dirfd
  * through its cgroup.event_control.  Thread-safe.  Returns 0 or a negative
  * errno. */
 int nf_v1_register_at(int dirfd, int efd, const char *file, const char *arg);
+/* v1: a new eventfd that the kernel signals at OOM (memory.oom_control)
+ * of the cgroup directory dirfd.  Returns it or a negative errno. */
+int nf_v1_oom_efd(int dirfd);
 /* Hands w's threshold (w->thr_bytes, on w->efd) to the workers; w->thr
  * must be THR_QUEUED.  Its answer comes back through the loop (SRC_THR_DONE),
  * even when it was registered, or failed, here. */
@@ -310,11 +404,19 @@ struct nf_lk_answer {
 /* Queues uid's look-up (NSS, the groups the rules name) for a worker; the
  * answer comes back through the loop (SRC_LOOKUP_DONE), even when no
  * thread could be made and it was looked up here.  Returns 0, or -ENOMEM
- * when it could not be queued: the caller looks it up itself. */
+ * when it could not be queued. */
 int nf_lookup_queue(struct nf *nf, uid_t uid);
-/* SRC_LOOKUP_DONE: takes the answers (LOOKUP_WORKERS at most) into got,
- * for the loop to hand to watch.c (nf_watch_looked_up); those looked up
- * for rules replaced since are queued again instead.  Returns how many. */
+/* Asks for uid's look-up, unless one is on its way (its user record
+ * says).  One that cannot be queued is done here, waiting, and its answer
+ * waits for the loop all the same (nf_lookup_ready). */
+void nf_lookup_want(struct nf *nf, uid_t uid);
+/* Whether answers of look-ups done in the loop's thread wait for
+ * nf_lookup_take (no eventfd tells of them). */
+bool nf_lookup_ready(const struct nf *nf);
+/* SRC_LOOKUP_DONE, or nf_lookup_ready: takes the answers (LOOKUP_WORKERS
+ * at most) into got, for the loop to hand to watch.c
+ * (nf_watch_looked_up); those looked up for rules replaced since are
+ * queued again instead.  Returns how many. */
 unsigned nf_lookup_take(struct nf *nf, struct nf_lk_answer *got);
 /* After nf_lookup_take's n answers are handed on: frees them, hands out
  * more work, ends the workers when none is left. */
@@ -326,6 +428,8 @@ void nf_lookup_retire(struct nf *nf, struct mc_config *cfg);
 bool nf_lookup_stop(struct nf *nf);
 
 /* deliver.c */
+/* Tells ev of w's cgroup: the log line, the user's counters, and, as the
+ * rate limit allows, their terminals and mailbox. */
 void nf_deliver(struct nf *nf, struct watch *w, const struct mc_event *ev);
 void nf_summaries(struct nf *nf, uint64_t now);
 /* The next summary's time, or the metrics file's or a sendmail's to be

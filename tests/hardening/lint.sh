@@ -1,7 +1,8 @@
 #!/bin/bash
 # `make lint`: cppcheck and clang-tidy (checks in .clang-tidy) over lib/,
-# pam_memcg/, notifier/, memcgctl/ and the fuzz and hardening sources.  Any
-# finding fails.  Records PASS/FAIL lines in build/results/lint.
+# pam_memcg/, notifier/, memcgctl/ and the fuzz and hardening sources, and
+# no circle of calls between the notifier's files.  Any finding fails.
+# Records PASS/FAIL lines in build/results/lint.
 # Suppressions, each with its reason, are in docs/hardening.md and
 # .clang-tidy; in-line ones name the check and say why.
 set -uo pipefail
@@ -48,4 +49,8 @@ if grep -qE '(warning|error):' "$log/clang-tidy.log" "$log/clang-tidy.err"; then
 	st=1
 fi
 record clang-tidy "$st"
+
+# The notifier's files call one way, top to bottom (docs/notifier.md).
+"$top/tests/hardening/nf_calls.sh" >"$log/nf_calls.log" 2>&1
+record nf_calls $?
 exit $rc

@@ -1,6 +1,6 @@
 /* Unit tests for the notifier's own decisions that need no kernel:
  * notifier/table.c (the users and the watches by uid) and when
- * cgroup.events says a cgroup is empty (nf_unpopulated, watch.c). */
+ * cgroup.events says a cgroup is empty (nf_unpopulated, check.c). */
 #include "unit.h"
 
 #include <stdlib.h>
@@ -58,7 +58,8 @@ test_watches(void **state)
 	for (size_t i = 0; i < N; i++) {
 		w[i] = calloc(1, sizeof(*w[i]));
 		assert_non_null(w[i]);
-		w[i]->uid = (uid_t)(1000 + i);
+		w[i]->user = nf_user(&nf, (uid_t)(1000 + i));
+		assert_non_null(w[i]->user);
 		assert_int_equal(nf_watch_link(&nf, w[i]), 0);
 	}
 	assert_int_equal(nf.n_watches, N);
@@ -87,6 +88,7 @@ test_watches(void **state)
 	for (size_t i = 0; i < N; i++)
 		free(w[i]);
 	free(nf.wtab);
+	nf_users_free(&nf);
 }
 
 static void
