@@ -146,7 +146,7 @@ nf_evaluate(struct nf *nf, struct watch *w, bool final)
 	struct mc_check c;
 	uint64_t now = nf_now_ms();
 	size_t n, used;
-	bool ok, wait;
+	bool fresh, ok, wait;
 
 	/* Whom to tell, and how, before anything is told: the look-up's
 	 * answer evaluates again (LOOKUP_WAIT_MS at most, then the log
@@ -169,7 +169,16 @@ nf_evaluate(struct nf *nf, struct watch *w, bool final)
 		return;
 	}
 	memset(&delta, 0, sizeof(delta));
-	ok = !w->gone && nf_read_counters(nf, w, &now_c) == 0;
+	fresh = !w->gone && nf_read_counters(nf, w, &now_c) == 0;
+	if (fresh) {
+		w->seen = now_c;
+		w->have_seen = true;
+	} else if (w->have_seen) {
+		/* Removed since this check read a kill: what it read is
+		 * still news, told without a victim if the log names none. */
+		now_c = w->seen;
+	}
+	ok = fresh || w->have_seen;
 	if (ok)
 		mc_counters_diff(&w->base, &now_c, &delta);
 	c = (struct mc_check){
@@ -180,7 +189,7 @@ nf_evaluate(struct nf *nf, struct watch *w, bool final)
 		.n_victims = w->n_victims,
 		.kmsg_ok = nf->kmsgfd >= 0,
 		.own_oom_seen = w->own_oom_seen,
-		.peak_at_limit = ok && nf->h.version == 1 && v1_peak_at_limit(w),
+		.peak_at_limit = fresh && nf->h.version == 1 && v1_peak_at_limit(w),
 		.final = final,
 	};
 	n = mc_classify(&c, ev, sizeof(ev) / sizeof(ev[0]), &wait, &used);
@@ -206,12 +215,13 @@ nf_evaluate(struct nf *nf, struct watch *w, bool final)
 	}
 	if (ok)
 		w->base = now_c;
+	w->have_seen = false;
 	drop_victims(w, used);
 	w->deadline_ms = 0;
 	w->lookup_wait = false;
 	w->name_asked = false;
 	w->own_oom_seen = false;
-	if (ok && nf->h.version == 2 && (delta.v[MC_C_HIGH] || delta.v[MC_C_MAX]))
+	if (fresh && nf->h.version == 2 && (delta.v[MC_C_HIGH] || delta.v[MC_C_MAX]))
 		nf_warn_check(nf, w);
 	if (w->empty_pending && !w->gone) {
 		w->empty_pending = false;

@@ -132,11 +132,13 @@ struct watch {
 	struct src psi_src;
 
 	struct mc_counters base;	/* counters already told */
+	struct mc_counters seen;	/* the last read of a pending check */
 	uint64_t deadline_ms;		/* pending check; 0: none */
 	uint64_t last_kill_ms;
 	struct mc_victim *victims;	/* named by the log, not yet told */
 	unsigned short n_victims, cap_victims;
 	bool own_oom_seen;
+	bool have_seen;		/* seen holds a read not yet made base */
 	bool gone;		/* removed; freed once its check is done */
 	bool empty_pending;	/* v2: emptied while a check was pending */
 	bool name_asked;	/* this check asked NSS again for a nameless user */

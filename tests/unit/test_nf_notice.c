@@ -119,19 +119,15 @@ test_removed_then_line(void **state)
 
 /* The kill is counted, then the cgroup is removed before its log line,
  * which never comes (unreadable as one reading, or its uid not the
- * user's): the kill should still be told, without a name.  It is not yet:
- * watch.c decides a removed cgroup from the victims the log named alone,
- * and the count read before the removal is forgotten; no notice, no log
- * line.  Skipped until watch.c keeps that count; run it with
- * NF_TEST_KNOWN_BUGS=1. */
+ * user's): the kill is still told, without a name (check.c keeps what
+ * the pending check read; it was forgotten before: no notice, no log
+ * line). */
 static void
 test_removed_no_line(void **state)
 {
 	struct fnf *f = *state;
 	char tty[8192];
 
-	if (getenv("NF_TEST_KNOWN_BUGS") == NULL)
-		skip();
 	fnf_counters(f, 0, 1, 1, 0, 1);
 	fnf_drain(f);
 	fnf_remove_cgroup(f, 0);
