@@ -123,7 +123,8 @@ assert_all_gone() { # assert_all_gone USER WHAT
 usage_ns() {
 	local leaf=user-$(uid_of "$1")
 	if [ "$MC_VERSION" = 2 ]; then
-		awk '$1 == "usage_usec" { printf "%d", $2 * 1000 }' "$CPU_PARENT/$leaf/cpu.stat"
+		# Digits only: mawk's printf "%d" stops at 2^31 (2.1 s in ns).
+		awk '$1 == "usage_usec" { print $2 "000" }' "$CPU_PARENT/$leaf/cpu.stat"
 	else
 		cat "$ACCT_PARENT/$leaf/cpuacct.usage"
 	fi
