@@ -22,11 +22,19 @@ member_of(const struct mc_user *u, const char *group)
 	return false;
 }
 
+/* The machine's CPUs, asked only when r's cpu_max is a share of them:
+ * the count is a sysfs read, and most logins have no such rule. */
+static unsigned
+ncpus_for(const struct mc_rule *r)
+{
+	return r->cpu_max.kind == MC_CPU_PERCENT ? mc_ncpus() : 1;
+}
+
 void
 mc_rule_limits(const struct mc_rule *r, uint64_t ram_bytes,
 	       struct mc_limits *out)
 {
-	mc_rule_limits_on(r, ram_bytes, mc_ncpus(), out);
+	mc_rule_limits_on(r, ram_bytes, ncpus_for(r), out);
 }
 
 bool
@@ -80,7 +88,10 @@ void
 mc_decide(const struct mc_config *cfg, const struct mc_user *u,
 	  uint64_t ram_bytes, struct mc_decision *d)
 {
-	mc_decide_on(cfg, u, ram_bytes, mc_ncpus(), d);
+	/* The rule first; the CPUs only if its cpu_max needs them. */
+	mc_decide_on(cfg, u, ram_bytes, 1, d);
+	if (d->rule->cpu_max.kind == MC_CPU_PERCENT)
+		mc_rule_limits_on(d->rule, ram_bytes, mc_ncpus(), &d->limits);
 }
 
 void

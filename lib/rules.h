@@ -64,12 +64,13 @@ enum mc_exempt mc_exempt_by_identity(const struct mc_config *cfg, const struct m
 				     const char **by);
 
 /* mc_decide on a machine with ncpus CPUs (what cpu_max percentages are
- * shares of); mc_decide uses mc_ncpus(). */
+ * shares of); mc_decide asks mc_ncpus() only for a rule whose cpu_max is
+ * a percentage. */
 void mc_decide_on(const struct mc_config *cfg, const struct mc_user *u,
 		  uint64_t ram_bytes, unsigned ncpus, struct mc_decision *d);
 
 /* Limits of one rule on a machine with ram_bytes of RAM and ncpus CPUs;
- * mc_rule_limits uses mc_ncpus(). */
+ * mc_rule_limits uses mc_ncpus() when r's cpu_max is a percentage. */
 void mc_rule_limits_on(const struct mc_rule *r, uint64_t ram_bytes, unsigned ncpus,
 		       struct mc_limits *out);
 void mc_rule_limits(const struct mc_rule *r, uint64_t ram_bytes,
