@@ -319,7 +319,7 @@ make_budget_parent() { # MOUNT RUNNER_CG
 			[ "$mnt/$rel" = "$BASE_DIR" ] && continue
 			mkdir "$mnt/$rel" || { say "cannot make cgroup $mnt/$rel"; return 1; }
 			CG_TREES+=("$mnt/$rel|$home")
-		elif [[ "$rel" == *"/memcg-bench-$$/"* ]]; then
+		elif [[ "/$rel" == *"/memcg-bench-$$/"* ]]; then
 			mkdir "$mnt/$rel" || { say "cannot make cgroup $mnt/$rel"; return 1; }
 		elif mkdir "$mnt/$rel" 2>/dev/null; then
 			CG_DIRS+=("$mnt/$rel")
