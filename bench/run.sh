@@ -34,6 +34,11 @@ SESSIONS=${BENCH_STORM_SESSIONS:-100}
 # The limits every module applies: 256M of memory, 64M of swap on top.
 MAX_BYTES=268435456
 SWAP_BYTES=67108864
+# The session-cost rows with all three budgets add these to the memory
+# limits: cpu_max = "2" (200 ms per 100 ms period) and tasks_max = 512.
+BUDGET_CPUS=2
+BUDGET_QUOTA_US=200000
+BUDGET_TASKS=512
 BREAKDOWN_ITER=${BENCH_BREAKDOWN_ITER:-1000}
 CONFIG_ROUNDS=${BENCH_CONFIG_ROUNDS:-20}
 NKILLS=${BENCH_NOTIFIER_KILLS:-50}
@@ -120,6 +125,73 @@ else
 fi
 RUNNER_CG=${RUNNER_CG#/}
 
+# --- the hierarchies of cpu, cpuacct and pids (the budgets' rows) ----------
+# A session with cpu_max and tasks_max joins the hierarchies of cpu,
+# cpuacct (for its usage) and pids besides the memory one, each at the same
+# cgroup_parent below its mount.  That parent must lie below the runner's
+# cgroup in every one of them: below the deepest of the runner's cgroups,
+# which works when the others lie on its path.  EXTRA: "CTRL:MOUNT:RUNNER"
+# of each v1 hierarchy apart from the memory one; BUDGET_SKIP: why the rows
+# cannot run here ("" when they can).
+EXTRA=() BUDGET_SKIP="" BUDGET_HIERS="the memory hierarchy"
+runner_cg_of() { # CTRL: the runner's cgroup in that v1 hierarchy, no leading /
+	local cg
+	cg=$(awk -F: -v c="$1" '{ n = split($2, o, ","); for (j = 1; j <= n; j++) if (o[j] == c) print $3 }' /proc/self/cgroup)
+	echo "${cg#/}"
+}
+mount_of() { # CTRL: the mount point of the v1 hierarchy with that controller
+	awk -v c="$1" '{ for (i = 7; $i != "-"; i++); n = split($(i + 3), o, ",")
+		if ($(i + 1) != "cgroup") next
+		for (j = 1; j <= n; j++) if (o[j] == c) { print $5; exit } }' /proc/self/mountinfo
+}
+DEEP=$RUNNER_CG
+if [ "$MC_VERSION" = 2 ]; then
+	# One hierarchy.  Enabling a controller in a cgroup the bench did not
+	# make is not its business: the rows need cpu and pids enabled down to
+	# the runner's cgroup already.
+	path=""
+	for comp in "" ${RUNNER_CG//\// }; do
+		path=${path:+$path/}$comp
+		for c in cpu pids; do
+			grep -qw "$c" "$CG_MNT/$path/cgroup.subtree_control" 2>/dev/null ||
+				BUDGET_SKIP="the $c controller is not enabled in $CG_MNT/$path/cgroup.subtree_control"
+		done
+	done
+else
+	names=()
+	for c in cpu cpuacct pids; do
+		m=$(mount_of "$c")
+		if [ -z "$m" ]; then
+			[ "$c" = cpuacct ] || BUDGET_SKIP="no cgroup v1 hierarchy has the $c controller"
+			continue
+		fi
+		[ "$m" = "$CG_MNT" ] && continue
+		dup=0
+		for e in "${EXTRA[@]}"; do
+			e=${e#*:}
+			[ "${e%%:*}" = "$m" ] && dup=1
+		done
+		[ "$dup" = 1 ] && continue
+		r=$(runner_cg_of "$c")
+		EXTRA+=("$c:$m:$r")
+		names+=("$(basename "$m")")
+		# Deepest so far, or on its path; otherwise no parent is below both.
+		if [ -z "$DEEP" ] || [ "$r" = "$DEEP" ] || [[ "$r" == "$DEEP"/* ]]; then
+			DEEP=$r
+		elif [ -n "$r" ] && [[ "$DEEP" != "$r"/* ]]; then
+			BUDGET_SKIP="the runner's cgroups in the memory hierarchy (/$RUNNER_CG) and in $m (/$r) are not on one path, so no cgroup_parent lies below both"
+		fi
+	done
+	if [ ${#names[@]} -gt 0 ]; then
+		BUDGET_HIERS="the hierarchies of memory"
+		for ((i = 0; i < ${#names[@]}; i++)); do
+			BUDGET_HIERS+="$( [ "$i" = $((${#names[@]} - 1)) ] && echo " and" || echo ",") ${names[$i]}"
+		done
+	fi
+fi
+# Where the budgets' users get their cgroups, below every mount.
+BUDGET_PARENT=${DEEP:+$DEEP/}memcg-bench-$$/budgets
+
 # Everything the benchmarks create lives below the runner's own cgroup.
 ID=mcb$$
 BASE=${RUNNER_CG:+$RUNNER_CG/}memcg-bench-$$
@@ -129,18 +201,22 @@ chmod 755 "$TMP"
 USERS=()
 GROUPS_MADE=()
 SAVED=()
+CG_TREES=()	# "DIR|HOME": the bench's cgroup trees outside BASE_DIR
+CG_DIRS=()	# the ancestors it made for them, top-down; removed when empty
 
 # --- cleanup ---------------------------------------------------------------
 
-# Moves any process left in our cgroups (only ours can be there) back to the
-# runner's cgroup, or kills it, then removes the tree bottom-up.
+# remove_cgroup_tree DIR [HOME]: moves any process left in our cgroups
+# (only ours can be there) back to HOME, the runner's cgroup in that
+# hierarchy (default: in the memory one), or kills it, then removes the
+# tree bottom-up.
 remove_cgroup_tree() {
-	local top=$1 d p
+	local top=$1 home=${2:-$CG_MNT/$RUNNER_CG} d p
 	[ -d "$top" ] || return 0
 	while read -r d; do
 		if [ -f "$d/cgroup.procs" ]; then
 			while read -r p; do
-				echo "$p" >"$CG_MNT/$RUNNER_CG/cgroup.procs" 2>/dev/null || kill -9 "$p" 2>/dev/null
+				echo "$p" >"$home/cgroup.procs" 2>/dev/null || kill -9 "$p" 2>/dev/null
 			done <"$d/cgroup.procs"
 		fi
 		rmdir "$d" 2>/dev/null || { sleep 0.2; rmdir "$d" 2>/dev/null; } ||
@@ -174,8 +250,12 @@ restore_system_files() {
 }
 
 cleanup() {
-	local rc=$? u p
+	local rc=$? u p i
 	remove_cgroup_tree "$BASE_DIR"
+	for p in "${CG_TREES[@]}"; do remove_cgroup_tree "${p%%|*}" "${p#*|}"; done
+	# Another run may have made its own cgroups in them meanwhile: then
+	# they are not empty and stay.
+	for ((i = ${#CG_DIRS[@]} - 1; i >= 0; i--)); do rmdir "${CG_DIRS[$i]}" 2>/dev/null; done
 	for u in "${USERS[@]}"; do
 		for p in $(pgrep -u "$u" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
 		userdel -f "$u" >/dev/null 2>&1 || say "cleanup: could not remove user $u"
@@ -225,6 +305,46 @@ if [ "$MC_VERSION" = 2 ]; then
 	for d in memcg pcg floor notifier; do echo +memory >"$BASE_DIR/$d/cgroup.subtree_control" || exit 2; done
 fi
 
+# BUDGET_PARENT in each hierarchy the budgets' sessions join (mount, the
+# runner's cgroup there): the part above memcg-bench-PID is made only where
+# missing (and noted, to be removed when empty), memcg-bench-PID must be new
+# (it is ours, removed whole); in the memory hierarchy it may be BASE_DIR.
+make_budget_parent() { # MOUNT RUNNER_CG
+	local mnt=$1 home=$1/$2 rel=$2 rest c
+	rest=${BUDGET_PARENT#"$2"}
+	rest=${rest#/}
+	for c in ${rest//\// }; do
+		rel=${rel:+$rel/}$c
+		if [ "$c" = "memcg-bench-$$" ]; then
+			[ "$mnt/$rel" = "$BASE_DIR" ] && continue
+			mkdir "$mnt/$rel" || { say "cannot make cgroup $mnt/$rel"; return 1; }
+			CG_TREES+=("$mnt/$rel|$home")
+		elif [[ "/$rel" == *"/memcg-bench-$$/"* ]]; then
+			mkdir "$mnt/$rel" || { say "cannot make cgroup $mnt/$rel"; return 1; }
+		elif mkdir "$mnt/$rel" 2>/dev/null; then
+			CG_DIRS+=("$mnt/$rel")
+		elif [ ! -d "$mnt/$rel" ]; then
+			say "cannot make cgroup $mnt/$rel"
+			return 1
+		fi
+	done
+}
+if [ -z "$BUDGET_SKIP" ]; then
+	make_budget_parent "$CG_MNT" "$RUNNER_CG" || exit 2
+	for e in "${EXTRA[@]}"; do
+		m=${e#*:}
+		make_budget_parent "${m%%:*}" "${m#*:}" || exit 2
+	done
+	if [ "$MC_VERSION" = 2 ]; then
+		# Ours from memcg-bench-PID down.
+		for d in "$BASE_DIR" "$BASE_DIR/budgets"; do
+			echo "+memory +cpu +pids" >"$d/cgroup.subtree_control" || exit 2
+		done
+	fi
+else
+	say "the session-cost rows with cpu_max and tasks_max cannot run: $BUDGET_SKIP"
+fi
+
 add_user() {
 	useradd -M -N -s /usr/sbin/nologin "$1" || { say "useradd $1 failed"; exit 2; }
 	USERS+=("$1")
@@ -233,9 +353,13 @@ add_user() {
 UE=${ID}e # the user whose cgroup exists (another session of theirs is alive)
 UC=${ID}c # the user whose session creates and removes it
 UN=${ID}n # the user whose processes the kernel kills for the notifier
+UBE=${ID}be # the same two with cpu_max and tasks_max too
+UBC=${ID}bc
 add_user "$UE"
 add_user "$UC"
 add_user "$UN"
+add_user "$UBE"
+add_user "$UBC"
 for i in $(seq 1 "$SUSERS"); do add_user "${ID}s$i"; done
 
 # A config of the usual size, with sections that do not match the bench
@@ -246,11 +370,13 @@ for i in $(seq 1 "$SUSERS"); do add_user "${ID}s$i"; done
 RGROUP=${ID}g
 groupadd "$RGROUP" || { say "groupadd $RGROUP failed"; exit 2; }
 GROUPS_MADE+=("$RGROUP")
-CONF=$TMP/pam_memcg.conf
-cat >"$CONF" <<EOF
+# The budgets' config (CONF_BUDGETS) is the same with cpu_max and tasks_max
+# in default and its own cgroup_parent.
+write_memcg_conf() { # FILE PARENT [EXTRA-DEFAULT-KEYS]
+	cat >"$1" <<EOF
 # pam_memcg config written by bench/run.sh for one run.
 cgroup_version = auto
-cgroup_parent  = "$BASE/memcg"
+cgroup_parent  = "$2"
 min_uid        = 1000
 exempt_users   = {"root"}
 exempt_groups  = {}
@@ -260,13 +386,20 @@ default {
   memory_max  = "$((MAX_BYTES / 1048576))M"
   memory_high = "max"
   swap_max    = "$((SWAP_BYTES / 1048576))M"
-  oom_group   = false
+  oom_group   = false${3:+
+$3}
 }
 group "$RGROUP" { memory_max = "2G" }
 user  "alice"    { memory_max = "8G"  memory_high = "7G" }
 EOF
-chown root:root "$CONF" && chmod 0644 "$CONF"
-"$BUILD/memcgctl" check -c "$CONF" >&2 || { say "memcgctl check rejects $CONF"; exit 2; }
+	chown root:root "$1" && chmod 0644 "$1"
+	"$BUILD/memcgctl" check -c "$1" >&2 || { say "memcgctl check rejects $1"; exit 2; }
+}
+CONF=$TMP/pam_memcg.conf
+CONF_BUDGETS=$TMP/pam_memcg-budgets.conf
+write_memcg_conf "$CONF" "$BASE/memcg"
+write_memcg_conf "$CONF_BUDGETS" "$BUDGET_PARENT" "  cpu_max     = \"$BUDGET_CPUS\"
+  tasks_max   = $BUDGET_TASKS"
 
 # The notifier's configs: the shipped notify settings but no mail
 # (notifier.conf); the same with warn_at off (notifier-nowarn.conf); and for
@@ -303,6 +436,7 @@ write_notifier_conf "$NCONF_LAT" 'warn_at = "off"
 mkdir -p "$TMP/pam.d"
 printf 'session required %s\n' "$PERMIT_SO" >"$TMP/pam.d/permit"
 printf 'session required %s conf=%s\nsession required %s\n' "$PAM_SO" "$CONF" "$PERMIT_SO" >"$TMP/pam.d/memcg"
+printf 'session required %s conf=%s\nsession required %s\n' "$PAM_SO" "$CONF_BUDGETS" "$PERMIT_SO" >"$TMP/pam.d/budgets"
 printf 'session required %s\nsession required %s\n' "$PCG_SO" "$PERMIT_SO" >"$TMP/pam.d/pcg"
 
 # pam_cgroup reads only /etc/cgrules.conf and /etc/cgconfig.conf: save them
@@ -334,8 +468,13 @@ EOF
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 rc=0
 say "1. session cost: $ROUNDS rounds x ($WARMUP warm-up + $ITER timed) per variant"
+budget_args=()
+if [ -z "$BUDGET_SKIP" ]; then
+	budget_args=(-b "$BUDGET_PARENT" -E "$UBE" -C "$UBC" -q "$BUDGET_QUOTA_US" -t "$BUDGET_TASKS")
+	for e in "${EXTRA[@]}"; do budget_args+=(-H "$e"); done
+fi
 "$BUILD/bench/session_cost" -d "$TMP/pam.d" -M "$CG_MNT" -V "$MC_VERSION" -O "$RUNNER_CG" \
-	-B "$BASE" -e "$UE" -c "$UC" -L "$MAX_BYTES" -S "$SWAP_BYTES" \
+	-B "$BASE" -e "$UE" -c "$UC" -L "$MAX_BYTES" -S "$SWAP_BYTES" "${budget_args[@]}" \
 	-n "$ITER" -w "$WARMUP" -r "$ROUNDS" >"$TMP/cost.md"
 r=$?
 [ "$r" -gt "$rc" ] && rc=$r
@@ -394,6 +533,11 @@ NOFILE_HARD=$(ulimit -Hn)
 verdicts=$(awk -F'|' '/^\| pam_memcg .*(PASS|MISS) \|/ { print $4 }' "$TMP/cost.md" | tr -d ' ')
 met=$(grep -c PASS <<<"$verdicts")
 total=$(grep -cE 'PASS|MISS' <<<"$verdicts")
+# "existing cgroup: 1.23x (A us vs B us), create + remove: ..." from the
+# budgets' table (above pam_permit, medians).
+budgets_summary=$(awk -F'|' '$2 ~ /^ *(existing cgroup|create \+ remove) *$/ && $6 ~ /x/ {
+	for (i = 2; i <= 6; i++) gsub(/^ +| +$/, "", $i)
+	printf "%s%s: %s (%s)", sep, $2, $6, $5; sep = ", " }' "$TMP/cost.md")
 # Target rows are "| TARGET | MEASURED | PASS or MISS | RATIO |".
 targets_met() { # FILE [EXCLUDE-REGEX]
 	awk -F'|' -v ex="${2:-^$}" '$4 ~ /^ *(PASS|MISS) *$/ && $2 !~ ex { n++; if ($4 ~ /PASS/) m++ }
@@ -442,7 +586,7 @@ storm_memcg=$(awk -F'|' '$2 ~ /^ *pam_memcg *$/ {
 	echo
 	echo "| measure | result |"
 	echo "| --- | --- |"
-	echo "| 1. session cost | $met of $total targets met (targets, not assertions; see 1) |"
+	echo "| 1. session cost | $met of $total targets met (targets, not assertions; see 1); with cpu_max and tasks_max too, above pam_permit, against memory only: ${budgets_summary:-not measured${BUDGET_SKIP:+ ($BUDGET_SKIP)}} |"
 	echo "| 2. login storm | pam_memcg: ${storm_memcg:-did not run} |"
 	echo "| config size (mc_config_load, median) | ${confparse_summary:-did not run} |"
 	echo "| 3. notifier latency | $(targets_met "$TMP/nlat.md") targets met; kill to first byte on the pty, kills with the kernel's OOM report: ${nlat_summary:-did not run}; without it (kernel rate limit): ${nburst:-none}; the sshrc notifier in use today: ≥ 4000 ms |"
@@ -466,6 +610,14 @@ storm_memcg=$(awk -F'|' '$2 ~ /^ *pam_memcg *$/ {
 	echo "fds opened once: create = mkdir, $( [ "$MC_VERSION" = 2 ] && echo 4 || echo 3) limit writes,"
 	echo "attach, detach, rmdir; existing = the limit writes, attach, detach. Limits"
 	echo "everywhere: memory 256M, swap 64M on top, soft limit / memory.high unlimited."
+	echo "The pam_memcg rows *+ cpu_max $BUDGET_CPUS, tasks_max $BUDGET_TASKS* are the same service with"
+	echo "those two keys added to the config's default (its own users and"
+	echo "cgroup_parent): the session's cgroup is made, limited, joined, left and"
+	echo "removed in $BUDGET_HIERS$( [ "$MC_VERSION" = 1 ] && echo " (cpuacct for the usage memcgctl status shows)"),"
+	echo "and the bench checks from inside each session that it is in that cgroup in"
+	echo "every one of them, and once that the three limits were written. The last"
+	echo "table sets them beside the memory-only rows of the same case."
+	[ -n "$BUDGET_SKIP" ] && echo "They did not run here: $BUDGET_SKIP."
 	echo
 	cat "$TMP/cost.md"
 	echo
@@ -616,6 +768,13 @@ storm_memcg=$(awk -F'|' '$2 ~ /^ *pam_memcg *$/ {
 	echo "notifier numbers\"."
 } >"$TMP/report.md"
 
+# The report names neither this checkout's place nor the runner's cgroup.
+report=$(<"$TMP/report.md")
+report=${report//"$TOP/"/}
+for cg in "$DEEP" "$RUNNER_CG"; do
+	[ -n "$cg" ] && report=${report//"$cg/memcg-bench-"/"<runner's cgroup>/memcg-bench-"}
+done
+printf '%s\n' "$report" >"$TMP/report.md"
 mkdir -p "$(dirname "$OUT")"
 cp "$TMP/report.md" "$OUT"
 cat "$TMP/report.md"

@@ -1,6 +1,7 @@
 /* Session cost: open+close of one PAM session, timed in-process around
- * pam_open_session/pam_close_session only, for pam_permit, pam_memcg,
- * libcgroup's pam_cgroup and the same cgroupfs syscalls done directly.
+ * pam_open_session/pam_close_session only, for pam_permit, pam_memcg (memory
+ * only, and with cpu_max and tasks_max too), libcgroup's pam_cgroup and the
+ * same cgroupfs syscalls done directly.
  * bench/run.sh sets up users, services and cgroups and calls this. */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,8 @@
 
 #define MAX_ROUNDS 100
 #define MAX_LIMITS BENCH_MAX_LIMITS
+/* v1: the cpu, cpuacct and pids hierarchies when mounted apart. */
+#define MAX_EXTRA 3
 
 struct user {
 	const char *name;
@@ -42,6 +45,7 @@ struct variant {
 	const char *service;
 	const struct user *user;
 	bool create;			/* the session creates (and pam_memcg removes) it */
+	bool budgets;			/* cpu_max and tasks_max too: every hierarchy */
 	char cg[PATH_MAX];		/* the session's cgroup, relative to the mount */
 	char leaf[64];			/* its last component (floor) */
 	char limit_path[MAX_LIMITS][96];/* floor: "<leaf>/<file>" */
@@ -53,12 +57,27 @@ struct variant {
 	bool enabled;
 };
 
+/* A hierarchy other than the memory one that the budgets' sessions join
+ * (v1), with the runner's cgroup in it. */
+struct extra {
+	const char *ctrl;		/* the controller that names its line in /proc/PID/cgroup */
+	const char *mnt;
+	const char *orig;		/* the runner's cgroup there, relative to mnt */
+	int mntfd, origfd;
+};
+
 static struct {
 	const char *pamdir, *mnt, *orig, *base;
 	int version;
 	long iter, warmup, rounds;
 	unsigned long long max_bytes, swap_bytes;
 	int mntfd, origfd, floorfd;
+	/* The budgets' rows (-b): their cgroup_parent, the same below every
+	 * mount, and the limits the bench checks were written. */
+	const char *bparent;
+	long quota_us, tasks;
+	struct extra extra[MAX_EXTRA];
+	int nextra;
 	char pid[24];
 	const char *lim_file[MAX_LIMITS];
 	char lim_val[MAX_LIMITS][32];
@@ -106,6 +125,52 @@ in_cgroup(const char *rel)
 	return strcmp(have, want) == 0;
 }
 
+/* Is this process in cgroup rel of every extra hierarchy (rel NULL: in
+ * the runner's own there)? */
+static bool
+in_extras(const char *rel)
+{
+	char have[PATH_MAX], want[PATH_MAX];
+
+	for (int i = 0; i < g.nextra; i++) {
+		if (bench_cgroup_in(0, g.version, g.extra[i].ctrl, have, sizeof(have)) < 0)
+			return false;
+		snprintf(want, sizeof(want), "/%s", rel ? rel : g.extra[i].orig);
+		if (strcmp(have, want) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Where a session of v must have put this process: its cgroup in every
+ * hierarchy it joins. */
+static bool
+placed(const struct variant *v)
+{
+	return in_cgroup(v->cg) && (!v->budgets || in_extras(v->cg));
+}
+
+/* Does v's cgroup exist in any hierarchy it uses? */
+static bool
+cg_exists(const struct variant *v)
+{
+	if (faccessat(g.mntfd, v->cg, F_OK, 0) == 0)
+		return true;
+	for (int i = 0; v->budgets && i < g.nextra; i++)
+		if (faccessat(g.extra[i].mntfd, v->cg, F_OK, 0) == 0)
+			return true;
+	return false;
+}
+
+/* Removes v's cgroup wherever it is (what a session left behind). */
+static void
+cg_remove(const struct variant *v)
+{
+	(void)unlinkat(g.mntfd, v->cg, AT_REMOVEDIR);
+	for (int i = 0; v->budgets && i < g.nextra; i++)
+		(void)unlinkat(g.extra[i].mntfd, v->cg, AT_REMOVEDIR);
+}
+
 static void
 move_home(void)
 {
@@ -113,6 +178,79 @@ move_home(void)
 
 	if (r < 0)
 		die("cannot move back to the runner's cgroup", -r);
+}
+
+static void
+move_home_all(void)
+{
+	move_home();
+	for (int i = 0; i < g.nextra; i++) {
+		int r = bench_write_at(g.extra[i].origfd, "cgroup.procs", g.pid);
+
+		if (r < 0)
+			die("cannot move back to the runner's cgroup in an extra hierarchy", -r);
+	}
+}
+
+/* The directory fd of the mount that carries controller ctrl: an extra
+ * hierarchy's, or the memory one's (v2, or co-mounted with memory). */
+static int
+ctrl_fd(const char *ctrl)
+{
+	for (int i = 0; i < g.nextra; i++)
+		if (strcmp(g.extra[i].ctrl, ctrl) == 0)
+			return g.extra[i].mntfd;
+	return g.mntfd;
+}
+
+/* Whether file of cgroup rel (below the mount of ctrl) says want, first
+ * line; what it says instead goes to stderr. */
+static bool
+file_says(const char *ctrl, const char *rel, const char *file, const char *want)
+{
+	char path[PATH_MAX], have[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", rel, file);
+	fd = openat(ctrl_fd(ctrl), path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "session_cost: cannot open %s (%s hierarchy): %s\n", path, ctrl,
+			strerror(errno));
+		return false;
+	}
+	n = read(fd, have, sizeof(have) - 1);
+	close(fd);
+	have[n > 0 ? n : 0] = '\0';
+	have[strcspn(have, "\n")] = '\0';
+	if (strcmp(have, want) == 0)
+		return true;
+	fprintf(stderr, "session_cost: %s (%s hierarchy) says \"%s\", not \"%s\"\n", path, ctrl,
+		have, want);
+	return false;
+}
+
+/* That the budgets' session put all three limits on the user's cgroup
+ * (checked once, on the held session's): the row measures them or fails. */
+static bool
+budgets_written(const struct variant *v)
+{
+	char max[32], quota[48], tasks[32];
+	bool ok;
+
+	snprintf(max, sizeof(max), "%llu", g.max_bytes);
+	snprintf(tasks, sizeof(tasks), "%ld", g.tasks);
+	if (g.version == 2) {
+		snprintf(quota, sizeof(quota), "%ld 100000", g.quota_us);
+		ok = file_says("memory", v->cg, "memory.max", max);
+		ok = file_says("cpu", v->cg, "cpu.max", quota) && ok;
+	} else {
+		snprintf(quota, sizeof(quota), "%ld", g.quota_us);
+		ok = file_says("memory", v->cg, "memory.limit_in_bytes", max);
+		ok = file_says("cpu", v->cg, "cpu.cfs_period_us", "100000") && ok;
+		ok = file_says("cpu", v->cg, "cpu.cfs_quota_us", quota) && ok;
+	}
+	return file_says("pids", v->cg, "pids.max", tasks) && ok;
 }
 
 /* --- the held session: another session of the user, alive throughout ---- */
@@ -123,17 +261,18 @@ struct holder {
 };
 
 static _Noreturn void
-holder_main(const char *service, const struct user *u, const char *cg, int ready, int ctl)
+holder_main(const struct variant *v, int ready, int ctl)
 {
+	const struct user *u = v->user;
 	pam_handle_t *h = NULL;
 	int r, up[2];
 	pid_t gc;
 	char c;
 
-	if (pam_start_confdir(service, u->name, &conv, g.pamdir, &h) != PAM_SUCCESS)
+	if (pam_start_confdir(v->service, u->name, &conv, g.pamdir, &h) != PAM_SUCCESS)
 		_exit(1);
 	r = pam_open_session(h, 0);
-	if (r != PAM_SUCCESS || !in_cgroup(cg)) {
+	if (r != PAM_SUCCESS || !placed(v)) {
 		(void)!write(ready, r != PAM_SUCCESS ? "F" : "M", 1);
 		_exit(1);
 	}
@@ -169,7 +308,7 @@ holder_main(const char *service, const struct user *u, const char *cg, int ready
 }
 
 static int
-holder_start(const char *service, const struct user *u, const char *cg, struct holder *hd)
+holder_start(const struct variant *v, struct holder *hd)
 {
 	int ready[2], ctl[2];
 	pid_t pid;
@@ -186,13 +325,13 @@ holder_start(const char *service, const struct user *u, const char *cg, struct h
 			close(holder_fds[i]);
 		close(ready[0]);
 		close(ctl[1]);
-		holder_main(service, u, cg, ready[1], ctl[0]);
+		holder_main(v, ready[1], ctl[0]);
 	}
 	close(ready[1]);
 	close(ctl[0]);
 	if (read(ready[0], &c, 1) != 1 || c != 'R') {
 		fprintf(stderr, "session_cost: the held %s session of %s did not start (%c)\n",
-			service, u->name, c ? c : '-');
+			v->service, v->user->name, c ? c : '-');
 		close(ready[0]);
 		close(ctl[1]);
 		waitpid(pid, NULL, 0);
@@ -234,13 +373,13 @@ after_pam(struct variant *v)
 	}
 	if (v->module != M_MEMCG)
 		return;
-	if (!in_cgroup(g.orig)) {
+	if (!in_cgroup(g.orig) || (v->budgets && !in_extras(NULL))) {
 		v->misplaced++;
-		move_home();
+		move_home_all();
 	}
-	if (v->create && faccessat(g.mntfd, v->cg, F_OK, 0) == 0) {
+	if (v->create && cg_exists(v)) {
 		v->leftover++;
-		(void)unlinkat(g.mntfd, v->cg, AT_REMOVEDIR);
+		cg_remove(v);
 	}
 }
 
@@ -260,7 +399,7 @@ run_pam(struct variant *v, long count, bool record)
 		t1 = bench_now_ns();
 		if (r != PAM_SUCCESS)
 			v->failures++;
-		else if (v->module != M_PERMIT && !in_cgroup(v->cg))
+		else if (v->module != M_PERMIT && !placed(v))
 			v->misplaced++;
 		t2 = bench_now_ns();
 		rc = pam_close_session(h, 0);
@@ -355,6 +494,34 @@ target(const char *what, const struct variant *v, const double *above, const dou
 	       above_mean[num] / above_mean[den], note);
 }
 
+/* The budgets' rows against the memory-only ones of the same case: whole
+ * open+close and above pam_permit, on the medians and on the means. */
+static void
+budgets_table(const struct variant *v, const double *med, const double *above,
+	      const double *above_mean, int b_ex, int mc_ex, int b_cr, int mc_cr)
+{
+	const int pair[2][2] = { { b_ex, mc_ex }, { b_cr, mc_cr } };
+	const char *what[2] = { "existing cgroup", "create + remove" };
+
+	printf("\n| with cpu_max and tasks_max too vs memory only | per open+close (medians) | ratio | above pam_permit | ratio | ratio on means (above pam_permit) |\n");
+	printf("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+	for (int k = 0; k < 2; k++) {
+		int b = pair[k][0], m = pair[k][1];
+		char x[32], y[32], xa[32], ya[32];
+
+		if (!v[b].enabled || !v[m].enabled || !v[0].enabled) {
+			printf("| %s | not run | | | | |\n", what[k]);
+			continue;
+		}
+		us(med[b], x, sizeof(x));
+		us(med[m], y, sizeof(y));
+		us(above[b], xa, sizeof(xa));
+		us(above[m], ya, sizeof(ya));
+		printf("| %s | %s vs %s | %.2fx | %s vs %s | %.2fx | %.2fx |\n", what[k], x, y,
+		       med[b] / med[m], xa, ya, above[b] / above[m], above_mean[b] / above_mean[m]);
+	}
+}
+
 static bool
 listed(const char *list, const char *name)
 {
@@ -372,27 +539,31 @@ usage(void)
 	fprintf(stderr,
 		"usage: session_cost -d PAMDIR -M MOUNT -V 1|2 -O RUNNER_CG -B BENCH_CG\n"
 		"                    -e USER_EXISTING -c USER_CREATE -L MAX_BYTES -S SWAP_BYTES\n"
+		"                    [-b BUDGETS_PARENT -E USER_EXISTING -C USER_CREATE\n"
+		"                     -q CPU_QUOTA_US -t TASKS_MAX [-H CTRL:MOUNT:RUNNER_CG]...]\n"
 		"                    [-n ITER] [-w WARMUP] [-r ROUNDS] [-P] [-v VARIANT,...]\n"
-		"variants: permit memcg-existing memcg-create pcg-existing pcg-create\n"
-		"          floor-existing floor-create (-P: none of pam_cgroup's)\n");
+		"variants: permit memcg-existing budgets-existing memcg-create budgets-create\n"
+		"          pcg-existing pcg-create floor-existing floor-create\n"
+		"          (-P: none of pam_cgroup's; without -b: none of the budgets')\n");
 	exit(2);
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *ue_name = NULL, *uc_name = NULL;
-	struct user ue, uc;
-	struct holder hold_memcg = { 0 }, hold_pcg = { 0 };
-	struct variant v[7];
-	enum { PERMIT, MC_EX, MC_CR, PCG_EX, PCG_CR, FL_EX, FL_CR, NV };
+	const char *ue_name = NULL, *uc_name = NULL, *be_name = NULL, *bc_name = NULL;
+	struct user ue, uc, be = { 0 }, bc = { 0 };
+	struct holder hold_memcg = { 0 }, hold_budgets = { 0 }, hold_pcg = { 0 };
+	struct variant v[9];
+	enum { PERMIT, MC_EX, B_EX, MC_CR, B_CR, PCG_EX, PCG_CR, FL_EX, FL_CR, NV };
+	char b_ex_what[128], b_cr_what[128];
 	long n;
 	int opt, rc = 0;
 
 	g.iter = 2000;
 	g.warmup = 200;
 	g.rounds = 5;
-	while ((opt = getopt(argc, argv, "d:M:V:O:B:e:c:L:S:n:w:r:Pv:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:M:V:O:B:e:c:L:S:n:w:r:Pv:b:E:C:q:t:H:")) != -1) {
 		switch (opt) {
 		case 'd': g.pamdir = optarg; break;
 		case 'M': g.mnt = optarg; break;
@@ -402,6 +573,27 @@ main(int argc, char **argv)
 		case 'c': uc_name = optarg; break;
 		case 'P': g.no_pcg = true; break;
 		case 'v': g.only = optarg; break;
+		case 'b': g.bparent = optarg; break;
+		case 'E': be_name = optarg; break;
+		case 'C': bc_name = optarg; break;
+		case 'q':
+		case 't':
+			if (bench_parse_long(optarg, 1, 100000000, &n) < 0)
+				usage();
+			*(opt == 'q' ? &g.quota_us : &g.tasks) = n;
+			break;
+		case 'H': {
+			/* CTRL:MOUNT:RUNNER_CG; the runner's cgroup last, as it
+			 * may hold a colon. */
+			char *c1 = strchr(optarg, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+			if (c2 == NULL || g.nextra == MAX_EXTRA)
+				usage();
+			*c1 = *c2 = '\0';
+			g.extra[g.nextra++] = (struct extra){ .ctrl = optarg, .mnt = c1 + 1,
+				.orig = c2 + 1, .mntfd = -1, .origfd = -1 };
+			break;
+		}
 		case 'V':
 			if (bench_parse_long(optarg, 1, 2, &n) < 0)
 				usage();
@@ -428,7 +620,11 @@ main(int argc, char **argv)
 	if (!g.pamdir || !g.mnt || !g.version || !g.orig || !g.base || !ue_name || !uc_name ||
 	    !g.max_bytes || !g.swap_bytes || optind != argc)
 		usage();
+	if (g.bparent && (!be_name || !bc_name || !g.quota_us || !g.tasks))
+		usage();
 	if (lookup(ue_name, &ue) < 0 || lookup(uc_name, &uc) < 0)
+		die("unknown user", ENOENT);
+	if (g.bparent && (lookup(be_name, &be) < 0 || lookup(bc_name, &bc) < 0))
 		die("unknown user", ENOENT);
 
 	snprintf(g.pid, sizeof(g.pid), "%ld", (long)getpid());
@@ -439,6 +635,17 @@ main(int argc, char **argv)
 		die("the runner's cgroup", errno);
 	if (!in_cgroup(g.orig))
 		die("this process is not in the runner's cgroup given by -O", EINVAL);
+	for (int i = 0; i < g.nextra; i++) {
+		struct extra *x = &g.extra[i];
+
+		if ((x->mntfd = open(x->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			die(x->mnt, errno);
+		x->origfd = openat(x->mntfd, x->orig[0] ? x->orig : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (x->origfd < 0)
+			die("the runner's cgroup in an extra hierarchy", errno);
+	}
+	if (!in_extras(NULL))
+		die("this process is not in the runner's cgroups given by -H", EINVAL);
 
 	g.nlim = bench_limits(g.version, g.max_bytes, g.swap_bytes, g.lim_file, g.lim_val);
 
@@ -449,6 +656,19 @@ main(int argc, char **argv)
 		.kind = K_PAM, .module = M_MEMCG, .service = "memcg", .user = &ue };
 	v[MC_CR] = (struct variant){ .name = "memcg-create", .label = "pam_memcg", .what = "create + remove",
 		.kind = K_PAM, .module = M_MEMCG, .service = "memcg", .user = &uc, .create = true };
+	/* The same memory limits with a CPU quota and a task limit: a cgroup
+	 * in every hierarchy of memory, cpu, cpuacct and pids. */
+	snprintf(b_ex_what, sizeof(b_ex_what),
+		 "existing cgroup; + cpu_max %.3g, tasks_max %ld (%d hierarch%s)",
+		 (double)g.quota_us / 100000.0, g.tasks, 1 + g.nextra, g.nextra ? "ies" : "y");
+	snprintf(b_cr_what, sizeof(b_cr_what),
+		 "create + remove; + cpu_max %.3g, tasks_max %ld (%d hierarch%s)",
+		 (double)g.quota_us / 100000.0, g.tasks, 1 + g.nextra, g.nextra ? "ies" : "y");
+	v[B_EX] = (struct variant){ .name = "budgets-existing", .label = "pam_memcg", .what = b_ex_what,
+		.kind = K_PAM, .module = M_MEMCG, .service = "budgets", .user = &be, .budgets = true };
+	v[B_CR] = (struct variant){ .name = "budgets-create", .label = "pam_memcg", .what = b_cr_what,
+		.kind = K_PAM, .module = M_MEMCG, .service = "budgets", .user = &bc, .create = true,
+		.budgets = true };
 	v[PCG_EX] = (struct variant){ .name = "pcg-existing", .label = "pam_cgroup", .what = "existing cgroup",
 		.kind = K_PAM, .module = M_PCG, .service = "pcg", .user = &ue };
 	v[PCG_CR] = (struct variant){ .name = "pcg-create", .label = "pam_cgroup", .what = "create (removal untimed, see notes)",
@@ -462,9 +682,14 @@ main(int argc, char **argv)
 		const char *pfx = v[i].module == M_PCG ? "u" : "user-";
 
 		v[i].enabled = !(g.no_pcg && v[i].module == M_PCG) &&
+			       !(g.bparent == NULL && v[i].budgets) &&
 			       (g.only == NULL || listed(g.only, v[i].name));
 		snprintf(v[i].leaf, sizeof(v[i].leaf), "%s%u", pfx, (unsigned)v[i].user->uid);
-		snprintf(v[i].cg, sizeof(v[i].cg), "%s/%s/%s", g.base, dir, v[i].leaf);
+		if (v[i].budgets)
+			snprintf(v[i].cg, sizeof(v[i].cg), "%s/%s", g.bparent ? g.bparent : "-",
+				 v[i].leaf);
+		else
+			snprintf(v[i].cg, sizeof(v[i].cg), "%s/%s/%s", g.base, dir, v[i].leaf);
 		for (int l = 0; l < g.nlim; l++)
 			snprintf(v[i].limit_path[l], sizeof(v[i].limit_path[l]), "%s/%s",
 				 v[i].leaf, g.lim_file[l]);
@@ -486,13 +711,22 @@ main(int argc, char **argv)
 			die("mkdir floor cgroup", errno);
 	}
 	for (int i = 0; i < NV; i++)
-		if (v[i].create && faccessat(g.mntfd, v[i].cg, F_OK, 0) == 0)
+		if (v[i].enabled && v[i].create && cg_exists(&v[i]))
 			die("a cgroup the create case must create exists already", EEXIST);
-	if (v[MC_EX].enabled && holder_start("memcg", &ue, v[MC_EX].cg, &hold_memcg) < 0) {
+	if (v[MC_EX].enabled && holder_start(&v[MC_EX], &hold_memcg) < 0) {
 		rc = 2;
 		goto out;
 	}
-	if (v[PCG_EX].enabled && holder_start("pcg", &ue, v[PCG_EX].cg, &hold_pcg) < 0) {
+	if (v[B_EX].enabled && holder_start(&v[B_EX], &hold_budgets) < 0) {
+		rc = 2;
+		goto out;
+	}
+	if (v[B_EX].enabled && !budgets_written(&v[B_EX])) {
+		fprintf(stderr, "session_cost: the budgets' session did not write the limits it should\n");
+		rc = 2;
+		goto out;
+	}
+	if (v[PCG_EX].enabled && holder_start(&v[PCG_EX], &hold_pcg) < 0) {
 		rc = 2;
 		goto out;
 	}
@@ -588,10 +822,12 @@ main(int argc, char **argv)
 			target("pam_memcg >= 10x cheaper than pam_cgroup (above pam_permit), create",
 			       v, above, above_mean, PCG_CR, MC_CR, 10, true, note);
 		}
+		budgets_table(v, med, above, above_mean, B_EX, MC_EX, B_CR, MC_CR);
 	}
 
 out:
-	if (holder_stop(&hold_memcg) < 0 || holder_stop(&hold_pcg) < 0) {
+	if (holder_stop(&hold_memcg) < 0 || holder_stop(&hold_budgets) < 0 ||
+	    holder_stop(&hold_pcg) < 0) {
 		fprintf(stderr, "session_cost: a held session did not close cleanly\n");
 		rc = rc ? rc : 1;
 	}
@@ -606,6 +842,12 @@ out:
 		if (faccessat(g.mntfd, p, F_OK, 0) == 0) {
 			fprintf(stderr, "session_cost: %s left behind after the held session closed\n", p);
 			(void)unlinkat(g.mntfd, p, AT_REMOVEDIR);
+			rc = rc ? rc : 1;
+		}
+		if (v[B_EX].enabled && cg_exists(&v[B_EX])) {
+			fprintf(stderr, "session_cost: %s left behind after the held session closed\n",
+				v[B_EX].cg);
+			cg_remove(&v[B_EX]);
 			rc = rc ? rc : 1;
 		}
 	}

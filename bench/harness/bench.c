@@ -167,6 +167,12 @@ bench_read_file(const char *path, char *buf, size_t len)
 int
 bench_cgroup_of(pid_t pid, int version, char *buf, size_t len)
 {
+	return bench_cgroup_in(pid, version, "memory", buf, len);
+}
+
+int
+bench_cgroup_in(pid_t pid, int version, const char *ctrl_name, char *buf, size_t len)
+{
 	char proc[64], text[8192];
 	int r;
 
@@ -192,7 +198,7 @@ bench_cgroup_of(pid_t pid, int version, char *buf, size_t len)
 		} else {
 			for (char *save = NULL, *w = strtok_r(ctl, ",", &save); w;
 			     w = strtok_r(NULL, ",", &save))
-				if (strcmp(w, "memory") == 0)
+				if (strcmp(w, ctrl_name) == 0)
 					match = 1;
 		}
 		if (match) {

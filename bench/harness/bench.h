@@ -56,6 +56,10 @@ int bench_read_file(const char *path, char *buf, size_t len);
  * its leading '/', into the caller's buf.  Returns 0 or a negative errno. */
 int bench_cgroup_of(pid_t pid, int version, char *buf, size_t len);
 
+/* The same in the v1 hierarchy of controller ctrl ("cpu", "pids"); on v2
+ * ctrl is not looked at (one hierarchy). */
+int bench_cgroup_in(pid_t pid, int version, const char *ctrl, char *buf, size_t len);
+
 /* The limit files pam_memcg writes for memory_max = max, swap_max = swap
  * and memory_high = "max", in an order the kernel accepts on a new cgroup
  * (v1: memsw never below limit_in_bytes): file[i] points at a constant,
