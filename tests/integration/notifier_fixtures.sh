@@ -158,11 +158,12 @@ in_cg() {
 
 # in_cg_hog USER: build/tests/hog (C; quicker to start and to fill its
 # limit than python, which matters under software emulation) as USER in
-# USER's cgroup.
+# USER's cgroup, the OOM killer's first choice there (oom_score_adj 1000:
+# raising it needs no privilege, lowering the others' would).
 in_cg_hog() {
 	local u=$1 uid gid
 	uid=$(id -u "$u") gid=$(id -g "$u")
-	bash -c 'echo $$ >"$1/cgroup.procs" && exec setpriv --reuid="$2" --regid="$3" --init-groups -- "$4" 200' \
+	bash -c 'echo 1000 >/proc/self/oom_score_adj && echo $$ >"$1/cgroup.procs" && exec setpriv --reuid="$2" --regid="$3" --init-groups -- "$4" 200' \
 		_ "$(user_cg_dir "$u")" "$uid" "$gid" "$BUILD/tests/hog" >/dev/null 2>&1
 }
 

@@ -43,8 +43,12 @@ t_lower_below_usage() {
 	T_PIDS+=("$hog")
 	# Only the hog is the kernel's to kill: on v2 the lowered memory.max
 	# kills, and when the hog's memory is slow to go (the OOM reaper
-	# marks it done first) the kernel takes the next largest, the first
-	# session's own pamtest, whose logout then never comes.
+	# marks it done first) the kernel took the next largest, the first
+	# session's own pamtest, whose logout then never came.  The hog is
+	# the first choice (raising oom_score_adj needs no privilege); the
+	# rest are taken out of the choice where root may lower it (not in
+	# every container, but there on v1 the lowered limit kills nothing).
+	echo 1000 >"/proc/$hog/oom_score_adj"
 	local p
 	for p in $(cat "$DIR/cgroup.procs"); do
 		[ "$p" = "$hog" ] || echo -1000 >"/proc/$p/oom_score_adj" 2>/dev/null
@@ -101,8 +105,12 @@ t_lower_with_swap() {
 	T_PIDS+=("$hog")
 	# Only the hog is the kernel's to kill: on v2 the lowered memory.max
 	# kills, and when the hog's memory is slow to go (the OOM reaper
-	# marks it done first) the kernel takes the next largest, the first
-	# session's own pamtest, whose logout then never comes.
+	# marks it done first) the kernel took the next largest, the first
+	# session's own pamtest, whose logout then never came.  The hog is
+	# the first choice (raising oom_score_adj needs no privilege); the
+	# rest are taken out of the choice where root may lower it (not in
+	# every container, but there on v1 the lowered limit kills nothing).
+	echo 1000 >"/proc/$hog/oom_score_adj"
 	local p
 	for p in $(cat "$DIR/cgroup.procs"); do
 		[ "$p" = "$hog" ] || echo -1000 >"/proc/$p/oom_score_adj" 2>/dev/null

@@ -19,9 +19,10 @@ t_burst_one_message_one_summary() {
 	# The 20 hogs run side by side, as a parallel build's jobs would: one
 	# after the other, each OOM kill costs the kernel about 0.2 s, and 20
 	# of them came close to rate_limit on a busy machine.
-	# Only the hogs are the kernel's to kill: side by side, each is small
-	# at first, and the session's own processes (large under ASan) could
-	# be the largest in the cgroup for a moment.
+	# in_cg_hog's hogs are the OOM killer's first choice (oom_score_adj
+	# 1000): side by side each is small at first, and the session's own
+	# processes (large under ASan) could be the largest for a moment.
+	# Where root may lower it, the session's are out of the choice too.
 	for i in $(cat "$(user_cg_dir "$U3")/cgroup.procs"); do
 		echo -1000 >"/proc/$i/oom_score_adj" 2>/dev/null
 	done

@@ -66,12 +66,20 @@ t_logout() {
 
 # A user who became exempt gets the limits an earlier login left lifted.
 t_exempt_lifts_old_limits() {
+	# CPU and task limits on the slice first, from a session outside logind.
+	write_config "" 'cpu_max = "0.5"  tasks_max = 48'
+	pam_service cron5 "conf=$CONF debug"
+	session cron5 "$U" true >"$TMP/cron5.out" 2>&1
+	assert_contains "$TMP/cron5.out" "^open=0$" "the session that sets CPU and task limits opened"
+	assert_eq 500ms "$(show_prop CPUQuotaPerSecUSec)" "CPUQuotaPerSecUSec of $SLICE before the exempt login"
 	write_config "exempt_users = {\"root\", \"$U\"}"
 	: >"$MEMCG_TEST_SYSLOG"
 	term_open su2 "${WRAP[@]}" su -l "$U" -c 'echo sid=$XDG_SESSION_ID; cat /sys/fs/cgroup/user.slice/user-$(id -u).slice/memory.max' || return
 	term_ended su2 60 || fail "su -l -c did not end"
 	term_wait su2 '^max$' 5 || fail "memory.max seen from the exempt session is not max"
 	assert_eq infinity "$(show_prop MemoryMax)" "MemoryMax of $SLICE for an exempt user"
+	assert_eq infinity "$(show_prop CPUQuotaPerSecUSec)" "CPUQuotaPerSecUSec of $SLICE for an exempt user"
+	assert_eq infinity "$(show_prop TasksMax)" "TasksMax of $SLICE for an exempt user"
 	assert_contains "$MEMCG_TEST_SYSLOG" "$SLICE: limits from an earlier login lifted" "the module lifted the old limits"
 	show su2
 }
