@@ -35,13 +35,15 @@ struct nf_ttyq {
 	uint64_t next_ms;	/* next try; 0: none pending */
 };
 
-/* Writes what is left of e; returns -EAGAIN while the terminal does not
- * take it, 0 once it is all written, another negative errno on failure. */
+/* Writes buf to fd until it is all written (0), the terminal does not
+ * take more (-EAGAIN) or the write fails (another negative errno);
+ * *written says how much went. */
 static int
-write_some(struct ttyq_entry *e)
+write_buf(int fd, const char *buf, size_t len, size_t *written)
 {
-	while (e->len > 0) {
-		ssize_t w = write(e->fd, e->text, e->len);
+	*written = 0;
+	while (*written < len) {
+		ssize_t w = write(fd, buf + *written, len - *written);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -49,10 +51,21 @@ write_some(struct ttyq_entry *e)
 			return -errno;
 		if (w == 0)
 			return -EAGAIN;
-		memmove(e->text, e->text + w, e->len - (size_t)w);
-		e->len -= (size_t)w;
+		*written += (size_t)w;
 	}
 	return 0;
+}
+
+/* Writes what is left of e, keeping what the terminal did not take. */
+static int
+write_some(struct ttyq_entry *e)
+{
+	size_t w;
+	int r = write_buf(e->fd, e->text, e->len, &w);
+
+	memmove(e->text, e->text + w, e->len - w);
+	e->len -= w;
+	return r;
 }
 
 static void
@@ -75,21 +88,25 @@ nf_ttyq_write(struct nf *nf, int fd, const char *path, const char *via, const ch
 	      const char *text, size_t len, uint64_t now)
 {
 	struct nf_ttyq *q = nf->ttyq;
-	struct ttyq_entry e = { .fd = fd, .via = via, .len = len, .since_ms = now };
+	struct ttyq_entry e = { .fd = fd, .via = via, .since_ms = now };
+	size_t written;
 	int r;
 
 	snprintf(e.path, sizeof(e.path), "%s", path);
 	snprintf(e.name, sizeof(e.name), "%s", name);
-	if ((e.text = malloc(len ? len : 1)) == NULL) {
-		entry_done(nf, &e, -ENOMEM);
-		return;
-	}
-	memcpy(e.text, text, len);
-	r = write_some(&e);
+	/* Straight from the caller's text: only what a busy terminal does
+	 * not take is copied, to be tried again. */
+	r = write_buf(fd, text, len, &written);
 	if (r != -EAGAIN) {
 		entry_done(nf, &e, r);
 		return;
 	}
+	e.len = len - written;
+	if ((e.text = malloc(e.len)) == NULL) {
+		entry_done(nf, &e, -ENOMEM);
+		return;
+	}
+	memcpy(e.text, text + written, e.len);
 	if (q == NULL && (q = nf->ttyq = calloc(1, sizeof(*q))) == NULL) {
 		entry_done(nf, &e, -ENOMEM);
 		return;
