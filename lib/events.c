@@ -77,6 +77,25 @@ mc_counters_diff(const struct mc_counters *base, const struct mc_counters *now,
 	delta->under_oom = now->under_oom;
 }
 
+int
+mc_pids_events_parse(const char *text, uint64_t *max)
+{
+	for (const char *p = text; p != NULL && *p; ) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char num[32];
+
+		/* Exactly the key "max": not "max.imposed" or another. */
+		if (len > 4 && len - 4 < sizeof(num) && memcmp(p, "max ", 4) == 0) {
+			memcpy(num, p + 4, len - 4);
+			num[len - 4] = '\0';
+			return mc_parse_u64(num, 0, UINT64_MAX, max) == 0 ? 0 : -EINVAL;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return -EINVAL;
+}
+
 const char *
 mc_event_name(enum mc_event_kind k)
 {
@@ -91,6 +110,8 @@ mc_event_name(enum mc_event_kind k)
 		return "outside_kill";
 	case MC_EV_WARN:
 		return "warn";
+	case MC_EV_TASKS:
+		return "tasks_max";
 	case MC_EV_N:
 	default:
 		return "unknown";

@@ -44,10 +44,16 @@ enum mc_event_kind {
 	MC_EV_GROUP_KILL,	/* the whole group was killed (memory.oom.group) */
 	MC_EV_OUTSIDE_KILL,	/* killed for a system-wide or an ancestor's OOM */
 	MC_EV_WARN,		/* usage crossed warn_at */
+	MC_EV_TASKS,		/* a new process was refused at tasks_max (pids.max) */
 	MC_EV_N
 };
 
 const char *mc_event_name(enum mc_event_kind k);
+
+/* Parses pids.events text (v1 and v2: "max N" on a line of its own; v2
+ * from 6.13 may add lines) into *max, the times a new process was refused
+ * at a limit.  Returns 0, or -EINVAL when the line is missing or bad. */
+int mc_pids_events_parse(const char *text, uint64_t *max);
 
 /* A victim as the kernel log named it, matched to this cgroup. */
 struct mc_victim {
@@ -82,7 +88,10 @@ struct mc_check {
 struct mc_event {
 	enum mc_event_kind kind;
 	struct mc_victim victim;	/* pid 0: unknown */
-	unsigned count;			/* processes this event covers (group kill) */
+	/* Processes this event covers: killed together (group kill), or
+	 * refused (MC_EV_TASKS; 0 when the kernel log told of a refusal
+	 * that no counter shows). */
+	unsigned count;
 };
 
 /* Decides.  Returns the number of events written to out (at most max), 0

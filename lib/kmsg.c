@@ -344,6 +344,7 @@ mc_kmsg_feed(struct mc_kmsg_state *st, const char *rec, size_t len,
 	static const char tasks[] = "Tasks in ";
 	static const char group_tail[] = " are going to be killed due to memory.oom.group set";
 	static const char invoked[] = " invoked oom-killer: ";
+	static const char refused[] = "cgroup: fork rejected by pids controller in ";
 	/* Initialised for clang's analyzer, which cannot see that
 	 * mc_kmsg_split() always terminates it. */
 	char text[MC_KMSG_TEXT] = "", prefix[128];
@@ -370,6 +371,15 @@ mc_kmsg_feed(struct mc_kmsg_state *st, const char *rec, size_t len,
 
 		if (copy_span(p, text + strlen(text) - 1, ev->memcg, sizeof(ev->memcg)))
 			ev->kind = MC_KMSG_OOM;
+		return ev->kind;
+	}
+	if (strncmp(text, refused, sizeof(refused) - 1) == 0) {
+		/* The path runs to the end of the record: fixed text before it,
+		 * none after. */
+		const char *p = text + sizeof(refused) - 1;
+
+		if (*p == '/' && copy_span(p, text + strlen(text), ev->memcg, sizeof(ev->memcg)))
+			ev->kind = MC_KMSG_FORK_REFUSED;
 		return ev->kind;
 	}
 	if (strncmp(text, "Out of memory and no killable processes", 39) == 0) {

@@ -18,6 +18,10 @@ enum mc_kmsg_kind {
 	MC_KMSG_OOM,		/* an OOM in memcg `memcg` began ("Memory cgroup stats for") */
 	MC_KMSG_KILL,		/* a process was killed */
 	MC_KMSG_NO_VICTIM,	/* "Out of memory and no killable processes" */
+	/* "cgroup: fork rejected by pids controller in PATH": the first new
+	 * process refused in that cgroup (the kernel logs no later ones);
+	 * PATH is in memcg. */
+	MC_KMSG_FORK_REFUSED,
 };
 
 struct mc_kmsg_event {
@@ -25,7 +29,8 @@ struct mc_kmsg_event {
 	uint64_t seq;		/* the record's sequence number */
 	uint64_t ts_usec;	/* the record's timestamp (CLOCK_MONOTONIC-like) */
 	/* MC_KMSG_OOM: the memcg whose limit was reached.  MC_KMSG_KILL: the
-	 * victim's memcg ("" when the log did not say). */
+	 * victim's memcg ("" when the log did not say).  MC_KMSG_FORK_REFUSED:
+	 * the cgroup (pids hierarchy) of the process whose fork failed. */
 	char memcg[MC_KMSG_PATH];
 	/* MC_KMSG_KILL: the memcg whose limit was reached ("" when global or
 	 * not known), and whether the OOM was system-wide. */

@@ -11,6 +11,7 @@
 #include "sanitize.h"
 
 #define HINT "Run `memcgctl status` to see your memory use."
+#define TASKS_HINT "Run `memcgctl status` to see your processes; end some before starting more."
 
 struct sbuf {
 	char *buf;
@@ -104,6 +105,19 @@ header(struct sbuf *sb, const struct mc_msg *m, const char *eol)
 }
 
 static void
+task_numbers(struct sbuf *sb, const struct mc_msg *m, const char *eol)
+{
+	if (!m->have_tasks)
+		return;
+	if (m->tasks_max == MC_UNLIMITED)
+		sb_printf(sb, "  limit:   none now%s", eol);
+	else
+		sb_printf(sb, "  limit:   %llu processes and threads%s",
+			  (unsigned long long)m->tasks_max, eol);
+	sb_printf(sb, "  running: %llu now%s", (unsigned long long)m->tasks, eol);
+}
+
+static void
 numbers(struct sbuf *sb, const struct mc_msg *m, const char *eol)
 {
 	char lim[32], use[32], peak[32];
@@ -151,6 +165,16 @@ mc_msg_format(const struct mc_msg *m, const char *eol, char *buf, size_t len)
 			  percent(m->usage, m->limit), m->warn_at / 100, eol);
 		show_victim = false;
 		break;
+	case MC_EV_TASKS:
+		if (m->ev.count > 1)
+			sb_printf(&sb, "%u new processes of yours were refused: your sessions together reached their limit on processes and threads (tasks_max).%s",
+				  m->ev.count, eol);
+		else
+			sb_printf(&sb, "A new process of yours was refused: your sessions together reached their limit on processes and threads (tasks_max).%s",
+				  eol);
+		task_numbers(&sb, m, eol);
+		sb_printf(&sb, "%s%s", TASKS_HINT, eol);
+		return sb_done(&sb);
 	case MC_EV_N:
 	default:
 		return -EINVAL;
@@ -192,7 +216,12 @@ mc_msg_format_summary(const struct mc_msg *m, const struct mc_summary *s,
 	if ((n = s->count[MC_EV_WARN]) > 0)
 		sb_printf(&sb, "%u more memory use %s since %s.%s", n,
 			  n == 1 ? "warning" : "warnings", since, eol);
+	if ((n = s->count[MC_EV_TASKS]) > 0)
+		sb_printf(&sb, "%u more %s since %s, new processes of yours were refused at your limit on processes and threads.%s",
+			  n, n == 1 ? "time" : "times", since, eol);
 	numbers(&sb, m, eol);
+	if (s->count[MC_EV_TASKS] > 0)
+		task_numbers(&sb, m, eol);
 	sb_printf(&sb, "%s%s", HINT, eol);
 	return sb_done(&sb);
 }
@@ -223,6 +252,15 @@ mc_msg_logline(const struct mc_msg *m, char *buf, size_t len)
 	if (m->ev.kind == MC_EV_OUTSIDE_KILL)
 		sb_printf(&sb, " cause %s", m->ev.victim.scope == MC_SCOPE_GLOBAL
 			  ? "system-wide" : "ancestor-limit");
+	if (m->ev.kind == MC_EV_TASKS) {
+		sb_printf(&sb, " refused %u", m->ev.count);
+		if (m->have_tasks && m->tasks_max != MC_UNLIMITED)
+			sb_printf(&sb, " tasks %llu tasks_max %llu", (unsigned long long)m->tasks,
+				  (unsigned long long)m->tasks_max);
+		else if (m->have_tasks)
+			sb_printf(&sb, " tasks %llu tasks_max none", (unsigned long long)m->tasks);
+		return sb_done(&sb);
+	}
 	sb_printf(&sb, " limit %s usage %s peak %s", lim, use, peak);
 	return sb_done(&sb);
 }
@@ -299,7 +337,7 @@ mc_msg_subject(const struct mc_msg *m, const struct mc_summary *s,
 	/* Raw: mc_mail_build() sanitises header values, and text escaped
 	 * twice would show its backslashes doubled. */
 	if (s != NULL) {
-		what = "more memory limit events";
+		what = s->count[MC_EV_TASKS] > 0 ? "more limit events" : "more memory limit events";
 	} else {
 		switch (m->ev.kind) {
 		case MC_EV_KILL:
@@ -316,6 +354,9 @@ mc_msg_subject(const struct mc_msg *m, const struct mc_summary *s,
 			break;
 		case MC_EV_WARN:
 			what = "you are close to your memory limit";
+			break;
+		case MC_EV_TASKS:
+			what = "a new process was refused at your process limit";
 			break;
 		case MC_EV_N:
 		default:

@@ -21,6 +21,10 @@ struct mc_msg {
 	uint64_t limit, usage, peak;	/* MC_UNLIMITED: no limit */
 	int have_peak;
 	uint32_t warn_at;	/* basis points, for MC_EV_WARN */
+	/* MC_EV_TASKS: processes and threads in the cgroup, and its limit
+	 * (MC_UNLIMITED: none); have_tasks false when they could not be read. */
+	uint64_t tasks, tasks_max;
+	int have_tasks;
 };
 
 /* Events held back by the rate limit, told in one summary. */

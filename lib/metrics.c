@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "cglimits.h"
 #include "parse.h"
 #include "sanitize.h"
 
@@ -67,6 +68,48 @@ gauge(struct out *o, const char *name, const char *help,
 	}
 }
 
+/* The CPU and task series, and a user's value of each (false: none). */
+enum series { S_TASKS, S_TASKS_MAX, S_CPU_USAGE, S_CPU_THROTTLED, S_CPU_LIMIT };
+
+static bool
+value(const struct mc_metric_user *u, enum series k, double *v)
+{
+	switch (k) {
+	case S_TASKS:
+		*v = (double)u->tasks;
+		return u->have_tasks;
+	case S_TASKS_MAX:
+		*v = (double)u->tasks_max;
+		return u->have_tasks && u->tasks_max != MC_UNLIMITED;
+	case S_CPU_USAGE:
+		*v = (double)u->cpu_usage_us / 1e6;
+		return u->have_cpu_usage;
+	case S_CPU_THROTTLED:
+		*v = (double)u->cpu_throttled_us / 1e6;
+		return u->have_cpu_usage;
+	case S_CPU_LIMIT:
+	default:
+		*v = (double)u->cpu_quota_us / (double)MC_CPU_PERIOD_US;
+		return u->have_cpu_quota && u->cpu_quota_us != MC_UNLIMITED;
+	}
+}
+
+static void
+series(struct out *o, const char *name, const char *help, const struct mc_metric_user *u,
+       size_t n, enum series k)
+{
+	put(o, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	for (size_t i = 0; i < n; i++) {
+		char user[600];
+		double v;
+
+		if (!u[i].have_cgroup || !value(&u[i], k, &v))
+			continue;
+		label(u[i].user ? u[i].user : "", user, sizeof(user));
+		put(o, "%s{uid=\"%u\",user=\"%s\"} %.6g\n", name, (unsigned)u[i].uid, user, v);
+	}
+}
+
 int
 mc_metrics_format(const struct mc_metric_user *u, size_t n, char *buf, size_t len)
 {
@@ -80,6 +123,19 @@ mc_metrics_format(const struct mc_metric_user *u, size_t n, char *buf, size_t le
 	      "Memory used by the user's cgroup at the last event.", u, n, 1);
 	gauge(&o, "pam_memcg_memory_peak_bytes",
 	      "Peak memory use of the user's cgroup.", u, n, 2);
+	series(&o, "pam_memcg_tasks",
+	       "Processes and threads in the user's cgroup at the last event.", u, n, S_TASKS);
+	series(&o, "pam_memcg_tasks_limit",
+	       "Limit on the user's processes and threads (absent when unlimited).", u, n,
+	       S_TASKS_MAX);
+	series(&o, "pam_memcg_cpu_usage_seconds",
+	       "CPU time used by the user's cgroup since it was made, at the last event.", u, n,
+	       S_CPU_USAGE);
+	series(&o, "pam_memcg_cpu_throttled_seconds",
+	       "Time the user's cgroup was held back by its CPU limit, at the last event.", u, n,
+	       S_CPU_THROTTLED);
+	series(&o, "pam_memcg_cpu_limit_cpus",
+	       "CPU limit of the user's cgroup in CPUs (absent when unlimited).", u, n, S_CPU_LIMIT);
 	put(&o, "# HELP pam_memcg_oom_kills_total Processes of the user killed by the OOM killer since the notifier started.\n"
 		"# TYPE pam_memcg_oom_kills_total counter\n");
 	for (size_t i = 0; i < n; i++) {

@@ -16,6 +16,12 @@ struct mc_metric_user {
 	bool have_cgroup;	/* the gauges below are current */
 	uint64_t limit, usage, peak;	/* MC_UNLIMITED: no limit */
 	bool have_peak;
+	/* CPU and tasks, where the user's hierarchies have the controllers
+	 * (read at the last event, as the memory figures). */
+	bool have_tasks, have_cpu_usage, have_cpu_quota;
+	uint64_t tasks, tasks_max;	/* tasks_max MC_UNLIMITED: none */
+	uint64_t cpu_usage_us, cpu_throttled_us;
+	uint64_t cpu_quota_us;		/* per 100 ms (MC_CPU_PERIOD_US); MC_UNLIMITED: none */
 	uint64_t events[MC_EV_N];	/* seen since the notifier started */
 	uint64_t oom_kills;		/* processes killed, all kinds */
 };

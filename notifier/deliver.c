@@ -269,16 +269,23 @@ nf_deliver(struct nf *nf, struct watch *w, const struct mc_event *ev)
 	}
 	st = w->last;
 	have = w->have_last;
-	snprintf(cgroup, sizeof(cgroup), "%s/%s", nf->h.mnt, nf_watch_rel(nf, w, rel));
+	nf_watch_rel(nf, w, rel);
+	/* The CPU and task figures, for the metrics and tasks_max's notice. */
+	if (!w->gone)
+		(void)mc_cg_cpu_stats(&nf->hs, rel, &u->cpu);
+	snprintf(cgroup, sizeof(cgroup), "%s/%s", nf->h.mnt, rel);
 	fill_msg(nf, &m, u->uid, u->name, cgroup, &st, have);
 	m.ev = *ev;
 	m.warn_at = u->warn_at;
+	m.have_tasks = u->cpu.have_pids;
+	m.tasks = u->cpu.tasks;
+	m.tasks_max = u->cpu.tasks_max;
 	if (mc_msg_logline(&m, line, sizeof(line)) >= 0)
 		mc_log(&nf->log, ev->kind == MC_EV_WARN ? LOG_NOTICE : LOG_WARNING, "%s", line);
 	u->last = st;
 	u->have_last = have;
 	u->events[ev->kind]++;
-	if (ev->kind != MC_EV_NOKILL && ev->kind != MC_EV_WARN)
+	if (ev->kind != MC_EV_NOKILL && ev->kind != MC_EV_WARN && ev->kind != MC_EV_TASKS)
 		u->kills += ev->count ? ev->count : 1;
 	if (mc_rl_offer(&u->rl, now, m.when, (uint64_t)nf->cfg->notify.rate_limit * 1000,
 			ev->kind) == MC_RL_SEND)
@@ -314,6 +321,11 @@ nf_summaries(struct nf *nf, uint64_t now)
 		if (w != NULL)
 			snprintf(cgroup, sizeof(cgroup), "%s/%s", nf->h.mnt, nf_watch_rel(nf, w, rel));
 		fill_msg(nf, &m, u->uid, u->name, cgroup, &u->last, u->have_last);
+		if (w != NULL)
+			(void)mc_cg_cpu_stats(&nf->hs, nf_watch_rel(nf, w, rel), &u->cpu);
+		m.have_tasks = u->cpu.have_pids;
+		m.tasks = u->cpu.tasks;
+		m.tasks_max = u->cpu.tasks_max;
 		for (int k = 0; k < MC_EV_N; k++)
 			total += s.count[k];
 		mc_log(&nf->log, LOG_NOTICE, "summary: user %s (uid %u): %u more events held back by rate_limit",
@@ -445,6 +457,14 @@ write_metrics(struct nf *nf)
 			mu[i].usage = u->last.current;
 			mu[i].peak = u->last.peak;
 			mu[i].have_peak = u->last.have_peak;
+			mu[i].have_tasks = u->cpu.have_pids;
+			mu[i].tasks = u->cpu.tasks;
+			mu[i].tasks_max = u->cpu.tasks_max;
+			mu[i].have_cpu_usage = u->cpu.have_usage;
+			mu[i].cpu_usage_us = u->cpu.usage_us;
+			mu[i].cpu_throttled_us = u->cpu.throttled_us;
+			mu[i].have_cpu_quota = u->cpu.have_cpu;
+			mu[i].cpu_quota_us = u->cpu.quota_us;
 		}
 		memcpy(mu[i].events, u->events, sizeof(mu[i].events));
 		mu[i].oom_kills = u->kills;

@@ -183,13 +183,9 @@ reload(struct nf *nf)
 static void
 arm_timer(struct nf *nf)
 {
-	uint64_t d[] = { nf_next_deadline(nf), nf_summary_deadline(nf), nf_ttyq_deadline(nf) };
 	struct itimerspec its = { 0 };
-	uint64_t at = 0;
+	uint64_t at = nf_timer_deadline(nf);
 
-	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
-		if (d[i] != 0 && (at == 0 || d[i] < at))
-			at = d[i];
 	if (at == nf->timer_at)
 		return;
 	if (at != 0) {
@@ -280,35 +276,6 @@ setup(struct nf *nf)
 	return 0;
 }
 
-/* The threshold workers' answers: thresh.c hands them back here, and the
- * loop gives them to their watches through warn.c (thresh.c never calls
- * up into it). */
-static void
-on_thr_done(struct nf *nf)
-{
-	struct nf_thr_answer got[THR_WORKERS];
-	unsigned n = nf_thr_take(nf, got);
-
-	for (unsigned i = 0; i < n; i++)
-		nf_watch_thr_done(nf, got[i].uid, got[i].gen, got[i].r);
-	nf_thr_more(nf);
-}
-
-/* The look-up workers' answers, the same way (lookup.c never calls up
- * into watch.c), with those of look-ups done in the loop's thread when
- * no worker could take them. */
-static void
-on_lookup_done(struct nf *nf)
-{
-	struct nf_lk_answer got[LOOKUP_WORKERS];
-	unsigned n = nf_lookup_take(nf, got);
-
-	for (unsigned i = 0; i < n; i++)
-		nf_watch_looked_up(nf, got[i].uid, got[i].r, got[i].groups_r,
-				   got[i].r == 0 ? &got[i].acct : NULL);
-	nf_lookup_more(nf, got, n);
-}
-
 /* Handles one batch of epoll events.  Returns false when the daemon
  * should stop.  stopping: signals are left alone (the exit is under way). */
 static bool
@@ -336,28 +303,10 @@ handle(struct nf *nf, const struct epoll_event *evs, int n, bool stopping)
 			if (read(nf->timerfd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
 				break;
 			nf->timer_at = 0;
-			nf_on_deadlines(nf, nf_now_ms());
-			nf_summaries(nf, nf_now_ms());
-			nf_metrics_due(nf, nf_now_ms());
-			nf_mail_due(nf, nf_now_ms());
-			nf_ttyq_due(nf, nf_now_ms());
+			nf_on_timer(nf, nf_now_ms());
 			break;
-		case SRC_INOTIFY:
-			nf_on_inotify(nf);
-			break;
-		case SRC_KMSG:
-			nf_on_kmsg(nf);
-			break;
-		case SRC_THR_DONE:
-			on_thr_done(nf);
-			break;
-		case SRC_LOOKUP_DONE:
-			on_lookup_done(nf);
-			break;
-		case SRC_OOM:
-		case SRC_PSI:
 		default:
-			nf_on_src(nf, s, evs[i].events);
+			nf_on_event(nf, s, evs[i].events);
 			break;
 		}
 	}
@@ -390,7 +339,7 @@ loop(struct nf *nf)
 		}
 		run = handle(nf, evs, n, false);
 		if (run && nf_lookup_ready(nf))
-			on_lookup_done(nf);
+			nf_on_lookup_done(nf);
 		if (more && run)
 			(void)nf_watch_resolve(nf, RESOLVE_BATCH);
 	}

@@ -1,12 +1,14 @@
 /* memcg-notifier's shared state: one daemon, one epoll loop.  Calls run
  * one way, top to bottom (docs/notifier.md):
- *   main.c    the loop, the signals, start and reload; hands the worker
- *             pools' answers down
+ *   main.c    the loop, the signals, start and reload
+ *   wake.c    what each wake-up runs: the timer's work, the events, the
+ *             worker pools' answers handed down
  *   watch.c   the watches' life cycle: user cgroups made and removed, the
  *             users' look-ups answered, the retries
  *   victims.c the kernel log: who was killed, in which user cgroup
  *   check.c   reading a cgroup's events and deciding what they mean
  *   warn.c    warn_at: usage thresholds (v1), PSI triggers (v2)
+ *   tasks.c   tasks_max: new processes refused (pids.events)
  *   thresh.c, lookup.c   the work the kernel and NSS force into threads;
  *             their answers go back to the loop, never to a watch
  *   pool.c    the worker threads both use
@@ -23,6 +25,7 @@
 
 #include "account.h"
 #include "cgroup.h"
+#include "cgstats.h"
 #include "config.h"
 #include "events.h"
 #include "kmsg.h"
@@ -98,9 +101,11 @@ struct user {
 	bool lookup_pending;	/* queued or out in lookup.c */
 	bool tty, mail;		/* notify settings for this user */
 	uint32_t warn_at;	/* basis points of the limit; 0: off */
+	bool tasks_max;		/* their rules set tasks_max */
 	struct mc_rl rl;
 	struct mc_cg_stats last;	/* the numbers at the last event told */
 	bool have_last;
+	struct mc_cg_cpustats cpu;	/* CPU and tasks then (have_ flags inside) */
 	uint64_t events[MC_EV_N];
 	uint64_t kills;
 };
@@ -152,6 +157,19 @@ struct watch {
 	bool in_batch;		/* counted in nf->batch_pending */
 	bool lookup_wait;	/* a check waits for the look-up (LOOKUP_WAIT_MS) */
 	struct mc_cg_stats last;	/* this cgroup's numbers at its last read */
+
+	/* tasks_max (tasks.c): the directory in the pids hierarchy (v1, when
+	 * mounted apart; -1 otherwise), or pids_on when pids.events is in
+	 * dirfd; inotify on it; the refusals already told; a notice due. */
+	int pids_dirfd;
+	int pids_wd;
+	bool pids_on;
+	unsigned pids_tries;
+	unsigned tasks_logged;		/* refusals the kernel log told of */
+	uint64_t pids_base;
+	uint64_t pids_retry_at;		/* look again for the pids files; 0: no */
+	uint64_t tasks_due;		/* tell the refusals then; 0: none */
+	uint64_t tasks_first;		/* the first refusal of that burst */
 };
 
 struct nf {
@@ -161,6 +179,11 @@ struct nf {
 	struct mc_config *cfg;
 	uint64_t ram;
 	struct mc_hier h;
+	/* h (a copy: the rootfd is h's) and the cpu, cpuacct and pids
+	 * hierarchies, for the tasks_max notices and the CPU and task figures
+	 * (tasks.c opens and closes the others). */
+	struct mc_hier_set hs;
+	uint64_t tasks_poll_at;		/* v1: the next look at pids.events; 0: none */
 	enum mc_backend backend;	/* cgroupfs or systemd, resolved */
 	struct mc_layout lay;	/* where the user cgroups are */
 	char kroot[PATH_MAX];	/* kernel path of the mount's root, "" for "/" */
@@ -319,6 +342,40 @@ void nf_warn_check(struct nf *nf, struct watch *w);
  * then); r is 0 or a negative errno.  Called by the loop with what
  * nf_thr_take collected. */
 void nf_watch_thr_done(struct nf *nf, uid_t uid, unsigned gen, int r);
+
+/* wake.c: what a wake-up of the loop runs (main.c's loop, and the unit
+ * tests' harness) */
+/* The timer's due work at now, and when it is next due (0: nothing is). */
+void nf_on_timer(struct nf *nf, uint64_t now);
+uint64_t nf_timer_deadline(const struct nf *nf);
+/* An event of the epoll set other than a signal or the timer. */
+void nf_on_event(struct nf *nf, struct src *s, uint32_t events);
+/* The look-up workers' answers (lookup.c never calls up into watch.c),
+ * with those of look-ups done in the loop's thread; the threshold
+ * workers' the same way. */
+void nf_on_lookup_done(struct nf *nf);
+void nf_on_thr_done(struct nf *nf);
+
+/* tasks.c: tasks_max, new processes refused */
+/* Finds the pids (and cpu) hierarchies of nf->h's machine into nf->hs. */
+void nf_tasks_start(struct nf *nf);
+void nf_tasks_stop(struct nf *nf);
+/* A new watch: its pids files (looked for again for a while when not there
+ * yet).  nf_tasks_unwatch: its cgroup is gone, or the watch freed. */
+void nf_tasks_watch(struct nf *nf, struct watch *w);
+void nf_tasks_unwatch(struct nf *nf, struct watch *w);
+/* Looks again: w's user was looked up (their rules may set tasks_max), or
+ * pam_memcg wrote w's limits (a login). */
+void nf_tasks_recheck(struct nf *nf, struct watch *w);
+/* An inotify event: whether it was w's pids.events (then handled). */
+struct inotify_event;
+bool nf_tasks_on_inotify(struct nf *nf, struct watch *w, const struct inotify_event *e);
+/* The kernel log named a refused fork in w's cgroup or below it. */
+void nf_tasks_refused(struct nf *nf, struct watch *w);
+/* Tells the refusals whose burst is over, polls (v1), looks again for
+ * pids files.  nf_tasks_deadline: when next; 0: never. */
+void nf_tasks_due(struct nf *nf, uint64_t now);
+uint64_t nf_tasks_deadline(const struct nf *nf);
 
 /* pool.c: worker threads for blocking calls, shared by thresh.c and
  * lookup.c; calls no other notifier file.  Only the loop's thread calls

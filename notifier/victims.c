@@ -180,6 +180,11 @@ on_kmsg_event(struct nf *nf, const struct mc_kmsg_event *ev)
 			w->deadline_ms = nf_now_ms() + VICTIM_WAIT_MS;
 		nf_evaluate(nf, w, false);
 		break;
+	case MC_KMSG_FORK_REFUSED:
+		/* In the user cgroup or below it (a session's scope). */
+		if (uid_of_kpath(nf, ev->memcg, &uid) && (w = nf_find_watch(nf, uid)) != NULL)
+			nf_tasks_refused(nf, w);
+		break;
 	case MC_KMSG_NO_VICTIM:
 	case MC_KMSG_NONE:
 	default:

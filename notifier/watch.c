@@ -127,6 +127,7 @@ record_user(struct nf *nf, uid_t uid, const struct mc_account *acct)
 	u->tty = lim.tty;
 	u->mail = lim.mail;
 	u->warn_at = lim.warn_at;
+	u->tasks_max = mc_limits_use_pids(&lim);
 	return u;
 }
 
@@ -136,6 +137,7 @@ free_watch(struct nf *nf, struct watch *w)
 {
 	nf_epoll_close(nf, &w->efd);
 	nf_epoll_close(nf, &w->psi_fd);
+	nf_tasks_unwatch(nf, w);
 	close_fd(&w->dirfd);
 	if (w->events_wd >= 0)
 		inotify_rm_watch(nf->inofd, w->events_wd);
@@ -224,6 +226,7 @@ add_watch(struct nf *nf, uid_t uid)
 	}
 	w->user = u;
 	w->dirfd = w->efd = w->psi_fd = w->events_wd = w->limit_wd = w->pop_wd = -1;
+	w->pids_dirfd = w->pids_wd = -1;
 	w->efd_src = (struct src){ SRC_OOM, w };
 	w->psi_src = (struct src){ SRC_PSI, w };
 	/* A user seen before is told at once from their record; the look-up
@@ -288,6 +291,7 @@ add_watch(struct nf *nf, uid_t uid)
 		free_watch(nf, w);
 		return;
 	}
+	nf_tasks_watch(nf, w);
 	if (nf->batch_open && !known) {
 		w->in_batch = true;
 		nf->batch_pending++;
@@ -400,6 +404,7 @@ nf_watch_looked_up(struct nf *nf, uid_t uid, int r, int groups_r,
 		finish_watch(nf, w);
 	else
 		arm_warn(nf, w);
+	nf_tasks_recheck(nf, w);
 	batch_done(nf, w);
 	/* A check that waited for the name goes on as if it began now. */
 	if (w->lookup_wait) {
@@ -423,6 +428,7 @@ mark_gone(struct nf *nf, struct watch *w, bool say)
 	nf_epoll_close(nf, &w->efd);
 	w->thr = THR_NONE;
 	nf_epoll_close(nf, &w->psi_fd);
+	nf_tasks_unwatch(nf, w);
 	close_fd(&w->dirfd);
 	if (w->events_wd >= 0)
 		inotify_rm_watch(nf->inofd, w->events_wd);
@@ -567,6 +573,7 @@ nf_watch_start(struct nf *nf)
 	nf->parent_wd = -1;
 	if ((r = arm_parent(nf)) < 0)
 		return r;
+	nf_tasks_start(nf);
 	if (nf->parent_missing)
 		mc_log(&nf->log, LOG_INFO, "%s/%s does not exist yet; waiting for it",
 		       nf->h.mnt, nf->lay.parent);
@@ -604,6 +611,7 @@ nf_watch_stop(struct nf *nf)
 	if (nf->parent_wd >= 0)
 		inotify_rm_watch(nf->inofd, nf->parent_wd);
 	nf->parent_wd = -1;
+	nf_tasks_stop(nf);
 }
 
 void
@@ -641,12 +649,16 @@ on_watch_file(struct nf *nf, struct watch *w, const struct inotify_event *e)
 		return true;
 	}
 	if (w->limit_wd == e->wd) {
-		if (e->mask & IN_IGNORED)
+		if (e->mask & IN_IGNORED) {
 			w->limit_wd = -1;
-		else
+		} else {
 			arm_warn(nf, w);
+			nf_tasks_recheck(nf, w);
+		}
 		return true;
 	}
+	if (nf_tasks_on_inotify(nf, w, e))
+		return true;
 	if (w->events_wd != e->wd)
 		return false;
 	if (e->mask & IN_IGNORED) {

@@ -2,7 +2,7 @@
 # The systemd backend at an OOM kill, with a user logged in with su -l and
 # over ssh: a kill in either session spares the login shells and both
 # sessions; the notifier's notice reaches the ssh terminal; memcgctl reads
-# the systemd layout.
+# the systemd layout; a fork loop stopped at tasks_max is told once.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/systemd_fixtures.sh
@@ -68,6 +68,31 @@ t_oom_ssh_notice() {
 	[ "$T_CUR_FAILED" -eq 0 ] || sed 's/^/      | /' "$NLOG" >&2
 }
 
+# A fork loop in the ssh session stops at tasks_max (set on the slice by a
+# new login) and the notifier, still running, tells it once on the ssh
+# terminal.  On kernels before 6.13 the refusal is counted in the session's
+# scope, not the slice: the kernel log's line is what tells it then.
+t_tasks_storm_notice() {
+	[ -n "$SID_SSH" ] && [ -n "$NPID" ] || { fail "no ssh session or no notifier"; return; }
+	install -m 0644 "$TOP/tests/integration/logins/forkloop.py" "$LDIR/forkloop.py"
+	write_config "" 'tasks_max = 40'
+	login_su su2
+	assert_eq 40 "$(show_prop TasksMax)" "TasksMax of $SLICE after a login with tasks_max"
+	term_send ssh1 "python3 $LDIR/forkloop.py"
+	term_wait ssh1 '^forked=[0-9]+ refused=2[01]' 60 || fail "the fork loop was not refused"
+	term_wait ssh1 'new processe?s? of yours (was|were) refused: your sessions together reached their limit on processes' 20 ||
+		fail "no notice of the refused processes on the ssh terminal"
+	term_wait ssh1 'limit: +40 processes and threads' 5 || fail "the notice does not give the limit"
+	sleep 2
+	assert_eq 1 "$(term_text ssh1 | grep -c 'of yours w[a-z]* refused')" "notices of one fork loop"
+	assert_contains "$NLOG" "tasks_max: user $U \\(uid $UID_U\\) cgroup /sys/fs/cgroup/user.slice/$SLICE refused [0-9]+ tasks [0-9]+ tasks_max 40" "the notifier's log line"
+	session_alive "$SID_SSH" "ssh after the fork loop"
+	show ssh1
+	[ "$T_CUR_FAILED" -eq 0 ] || sed 's/^/      | /' "$NLOG" >&2
+	write_config
+}
+
 run_test oom_su_l t_oom_su
 run_test oom_ssh_notice t_oom_ssh_notice
+run_test tasks_storm_notice t_tasks_storm_notice
 t_done

@@ -144,45 +144,8 @@ fnf_pump(struct fnf *f, int timeout_ms)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		fail_msg("epoll_wait: %s", strerror(errno));
-	for (int i = 0; i < n; i++) {
-		struct src *s = evs[i].data.ptr;
-
-		switch (s->type) {
-		case SRC_INOTIFY:
-			nf_on_inotify(nf);
-			break;
-		case SRC_KMSG:
-			nf_on_kmsg(nf);
-			break;
-		case SRC_THR_DONE: {
-			struct nf_thr_answer got[THR_WORKERS];
-			unsigned k = nf_thr_take(nf, got);
-
-			for (unsigned j = 0; j < k; j++)
-				nf_watch_thr_done(nf, got[j].uid, got[j].gen, got[j].r);
-			nf_thr_more(nf);
-			break;
-		}
-		case SRC_LOOKUP_DONE: {
-			struct nf_lk_answer got[LOOKUP_WORKERS];
-			unsigned k = nf_lookup_take(nf, got);
-
-			for (unsigned j = 0; j < k; j++)
-				nf_watch_looked_up(nf, got[j].uid, got[j].r, got[j].groups_r,
-						   got[j].r == 0 ? &got[j].acct : NULL);
-			nf_lookup_more(nf, got, k);
-			break;
-		}
-		case SRC_SIGNAL:
-		case SRC_TIMER:
-			break;
-		case SRC_OOM:
-		case SRC_PSI:
-		default:
-			nf_on_src(nf, s, evs[i].events);
-			break;
-		}
-	}
+	for (int i = 0; i < n; i++)
+		nf_on_event(nf, evs[i].data.ptr, evs[i].events);
 	nf_watch_sweep(nf);
 	return n;
 }
@@ -206,10 +169,7 @@ fnf_at(struct fnf *f, uint64_t now)
 		fail_msg("the clock goes back from %llu to %llu",
 			 (unsigned long long)nf_test_now_ms, (unsigned long long)now);
 	nf_test_now_ms = now;
-	nf_on_deadlines(nf, now);
-	nf_summaries(nf, now);
-	nf_metrics_due(nf, now);
-	nf_mail_due(nf, now);
+	nf_on_timer(nf, now);
 	fnf_drain(f);
 }
 
@@ -217,9 +177,7 @@ fnf_at(struct fnf *f, uint64_t now)
 static inline uint64_t
 fnf_next(const struct fnf *f)
 {
-	uint64_t a = nf_next_deadline(&f->nf), b = nf_summary_deadline(&f->nf);
-
-	return a == 0 ? b : b == 0 ? a : (a < b ? a : b);
+	return nf_timer_deadline(&f->nf);
 }
 
 /* Runs the clock from deadline to deadline until nothing is pending or
@@ -373,6 +331,9 @@ fnf_make_cgroup(struct fnf *f, int i)
 		put_str(d, "memory.peak", "536870912\n");
 		put_str(d, "memory.oom.group", "0\n");
 		put_str(d, "cgroup.events", "populated 1\nfrozen 0\n");
+		put_str(d, "pids.max", "max\n");
+		put_str(d, "pids.current", "1\n");
+		put_str(d, "pids.events", "max 0\n");
 	} else {
 		put_str(d, "memory.limit_in_bytes", FNF_LIMIT);
 		put_str(d, "memory.soft_limit_in_bytes", V1_UNLIMITED);

@@ -50,6 +50,28 @@ test_parse_v1(void **state)
 }
 
 static void
+test_pids_events(void **state)
+{
+	uint64_t n = 7;
+
+	(void)state;
+	assert_int_equal(mc_pids_events_parse("max 0\n", &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(mc_pids_events_parse("max 42\n", &n), 0);
+	assert_int_equal(n, 42);
+	/* Newer kernels: other keys beside it, "max.imposed" not taken for it. */
+	assert_int_equal(mc_pids_events_parse("max.imposed 9\nmax 3\n", &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(mc_pids_events_parse("max 18446744073709551615", &n), 0);
+	assert_int_equal(n, UINT64_MAX);
+	assert_int_equal(mc_pids_events_parse("max.imposed 9\n", &n), -EINVAL);
+	assert_int_equal(mc_pids_events_parse("max x\n", &n), -EINVAL);
+	assert_int_equal(mc_pids_events_parse("max -1\n", &n), -EINVAL);
+	assert_int_equal(mc_pids_events_parse("", &n), -EINVAL);
+	assert_string_equal(mc_event_name(MC_EV_TASKS), "tasks_max");
+}
+
+static void
 test_diff(void **state)
 {
 	struct mc_counters a = { 0 }, b = { 0 }, d;
@@ -307,6 +329,7 @@ main(void)
 		cmocka_unit_test(test_parse_v2),
 		cmocka_unit_test(test_parse_v1),
 		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_pids_events),
 		cmocka_unit_test(test_classify_v2),
 		cmocka_unit_test(test_classify_v1),
 		cmocka_unit_test(test_victim_from_kmsg),

@@ -221,6 +221,31 @@ test_feed_group(void **state)
 	assert_int_equal(feed(&st, "Out of memory and no killable processes...", &ev), MC_KMSG_NO_VICTIM);
 }
 
+/* A refused fork: the path runs to the end of the record (a cgroup name
+ * may hold spaces and the words of the line); nothing else reads as one. */
+static void
+test_feed_fork_refused(void **state)
+{
+	struct mc_kmsg_state st = { 0 };
+	struct mc_kmsg_event ev;
+
+	(void)state;
+	assert_int_equal(feed(&st, "cgroup: fork rejected by pids controller in /pam_memcg/user-1000", &ev),
+			 MC_KMSG_FORK_REFUSED);
+	assert_string_equal(ev.memcg, "/pam_memcg/user-1000");
+	assert_int_equal(feed(&st, "cgroup: fork rejected by pids controller in /user.slice/user-1000.slice/session-3.scope", &ev),
+			 MC_KMSG_FORK_REFUSED);
+	assert_string_equal(ev.memcg, "/user.slice/user-1000.slice/session-3.scope");
+	assert_int_equal(feed(&st, "cgroup: fork rejected by pids controller in /a/x in /b", &ev),
+			 MC_KMSG_FORK_REFUSED);
+	assert_string_equal(ev.memcg, "/a/x in /b");
+	/* Not at the start of the record, or no path: not the kernel's line. */
+	assert_int_equal(feed(&st, "bash: cgroup: fork rejected by pids controller in /pam_memcg/user-1000", &ev),
+			 MC_KMSG_NONE);
+	assert_int_equal(feed(&st, "cgroup: fork rejected by pids controller in ", &ev), MC_KMSG_NONE);
+	assert_int_equal(feed(&st, "cgroup: fork rejected by pids controller in user-1000", &ev), MC_KMSG_NONE);
+}
+
 /* A command name full of escapes arrives \x-escaped; feed un-escapes it
  * to the real bytes (sanitize.c escapes them again for display). */
 static void
@@ -259,6 +284,7 @@ main(void)
 		cmocka_unit_test(test_feed_sequence),
 		cmocka_unit_test(test_feed_group),
 		cmocka_unit_test(test_feed_escaped_comm),
+		cmocka_unit_test(test_feed_fork_refused),
 		cmocka_unit_test(test_path_within),
 	};
 

@@ -159,6 +159,49 @@ test_logline(void **state)
 			    "victim 4242 (python3) limit 64.0 MiB usage 12.5 MiB peak 64.0 MiB");
 }
 
+/* A refused fork: the task limit and count, not the memory numbers. */
+static void
+test_tasks(void **state)
+{
+	struct mc_msg m = base_msg(MC_EV_TASKS);
+	struct mc_summary s = { .since = 1763826000 };
+	char buf[2048], subject[256];
+
+	(void)state;
+	m.ev.count = 21;
+	m.have_tasks = 1;
+	m.tasks = 510;
+	m.tasks_max = 512;
+	assert_true(mc_msg_format(&m, "\r\n", buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "21 new processes of yours were refused: your sessions together reached their limit on processes and threads (tasks_max).\r\n"));
+	assert_non_null(strstr(buf, "  limit:   512 processes and threads\r\n  running: 510 now\r\n"));
+	assert_null(strstr(buf, "MiB"));
+	assert_null(strstr(buf, "process: "));
+	m.ev.count = 1;
+	assert_true(mc_msg_format(&m, "\n", buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "A new process of yours was refused"));
+	/* Told by the kernel log only: no count. */
+	m.ev.count = 0;
+	assert_true(mc_msg_format(&m, "\n", buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "A new process of yours was refused"));
+	m.have_tasks = 0;
+	assert_true(mc_msg_format(&m, "\n", buf, sizeof(buf)) > 0);
+	assert_null(strstr(buf, "limit:"));
+	m.have_tasks = 1;
+	m.ev.count = 21;
+	assert_true(mc_msg_logline(&m, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "tasks_max: user alice (uid 1000) cgroup /sys/fs/cgroup/memory/pam_memcg/user-1000 "
+			    "refused 21 tasks 510 tasks_max 512");
+	mc_msg_subject(&m, NULL, subject, sizeof(subject));
+	assert_string_equal(subject, "[build01] a new process was refused at your process limit");
+	s.count[MC_EV_TASKS] = 4;
+	assert_true(mc_msg_format_summary(&m, &s, "\n", buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "4 more times since 2025-11-22 15:40:00 UTC, new processes of yours were refused"));
+	assert_non_null(strstr(buf, "  running: 510 now\n"));
+	mc_msg_subject(&m, &s, subject, sizeof(subject));
+	assert_string_equal(subject, "[build01] more limit events");
+}
+
 static void
 test_mail(void **state)
 {
@@ -246,6 +289,27 @@ test_metrics(void **state)
 	/* No gauges without a cgroup; label values escaped. */
 	assert_null(strstr(buf, "pam_memcg_memory_limit_bytes{uid=\"1001\""));
 	assert_non_null(strstr(buf, "pam_memcg_oom_kills_total{uid=\"1001\",user=\"we\\\"ird\\\\\\\\\"} 0\n"));
+	assert_null(strstr(buf, "pam_memcg_tasks{"));
+	/* CPU and task figures, where the cgroup has them. */
+	u[0].have_tasks = u[0].have_cpu_usage = u[0].have_cpu_quota = true;
+	u[0].tasks = 12;
+	u[0].tasks_max = 512;
+	u[0].cpu_usage_us = 2500000;
+	u[0].cpu_throttled_us = 125000;
+	u[0].cpu_quota_us = 50000;
+	u[0].events[MC_EV_TASKS] = 2;
+	assert_true(mc_metrics_format(u, 2, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "pam_memcg_tasks{uid=\"1000\",user=\"alice\"} 12\n"));
+	assert_non_null(strstr(buf, "pam_memcg_tasks_limit{uid=\"1000\",user=\"alice\"} 512\n"));
+	assert_non_null(strstr(buf, "pam_memcg_cpu_usage_seconds{uid=\"1000\",user=\"alice\"} 2.5\n"));
+	assert_non_null(strstr(buf, "pam_memcg_cpu_throttled_seconds{uid=\"1000\",user=\"alice\"} 0.125\n"));
+	assert_non_null(strstr(buf, "pam_memcg_cpu_limit_cpus{uid=\"1000\",user=\"alice\"} 0.5\n"));
+	assert_non_null(strstr(buf, "pam_memcg_events_total{uid=\"1000\",user=\"alice\",event=\"tasks_max\"} 2\n"));
+	/* No limit: no limit series. */
+	u[0].tasks_max = u[0].cpu_quota_us = MC_UNLIMITED;
+	assert_true(mc_metrics_format(u, 2, buf, sizeof(buf)) > 0);
+	assert_null(strstr(buf, "pam_memcg_tasks_limit{"));
+	assert_null(strstr(buf, "pam_memcg_cpu_limit_cpus{"));
 	assert_int_equal(mc_metrics_format(u, 2, buf, 100), -ENOSPC);
 }
 
@@ -258,6 +322,7 @@ main(void)
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_logline),
+		cmocka_unit_test(test_tasks),
 		cmocka_unit_test(test_mail),
 		cmocka_unit_test(test_date),
 		cmocka_unit_test(test_metrics),

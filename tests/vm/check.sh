@@ -35,7 +35,7 @@ if [ ${#files[@]} -eq 0 ]; then
 		# paths on Debian's stable kernel.
 		files=(tests/integration/t_module_*.sh tests/integration/t_concurrency.sh
 		       tests/integration/t_notifier_tty.sh tests/integration/t_notifier_burst.sh
-		       tests/integration/t_notifier_lifecycle.sh
+		       tests/integration/t_notifier_lifecycle.sh tests/integration/t_nf_tasks.sh
 		       tests/integration/t_logins_ssh.sh tests/integration/t_logins_local.sh)
 	else
 		# Everything that exercises the kernel; installation is checked on
