@@ -229,18 +229,27 @@ cb_rate_limit(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	return cb_uint(cfg, opt, value, result, 86400);
 }
 
+/* The value a parsing callback hands libconfuse (size bytes, zeroed), once
+ * the option is checked for repeats; NULL, said, when out of memory. */
+static void *
+new_value(cfg_t *cfg, cfg_opt_t *opt, size_t size)
+{
+	void *v;
+
+	check_repeat(cfg, opt);
+	if ((v = calloc(1, size)) == NULL)
+		bad(cfg, "out of memory");
+	return v;
+}
+
 static int
 cb_size(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
-	struct size_val *v;
+	struct size_val *v = new_value(cfg, opt, sizeof(*v));
 	const char *why = NULL;
 
-	check_repeat(cfg, opt);
-	v = calloc(1, sizeof(*v));
-	if (v == NULL) {
-		bad(cfg, "out of memory");
+	if (v == NULL)
 		return -1;
-	}
 	v->line = cfg->line;
 	if (mc_size_parse(value, &v->sz, &why) < 0) {
 		bad(cfg, "%s = \"%s\": %s", opt->name, value, why);
@@ -260,15 +269,11 @@ cb_size(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 static int
 cb_cpu_max(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
-	struct mc_cpu *v;
+	struct mc_cpu *v = new_value(cfg, opt, sizeof(*v));
 	const char *why = NULL;
 
-	check_repeat(cfg, opt);
-	v = calloc(1, sizeof(*v));
-	if (v == NULL) {
-		bad(cfg, "out of memory");
+	if (v == NULL)
 		return -1;
-	}
 	if (mc_cpu_parse(value, v, &why) < 0) {
 		bad(cfg, "cpu_max = \"%s\": %s", value, why);
 		v->kind = MC_CPU_MAX;
@@ -325,15 +330,11 @@ cb_tasks_max(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 static int
 cb_warn_at(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
-	struct size_val *v;
+	struct size_val *v = new_value(cfg, opt, sizeof(*v));
 	const char *why = NULL;
 
-	check_repeat(cfg, opt);
-	v = calloc(1, sizeof(*v));
-	if (v == NULL) {
-		bad(cfg, "out of memory");
+	if (v == NULL)
 		return -1;
-	}
 	v->line = cfg->line;
 	if (strcmp(value, "off") == 0) {
 		v->sz.kind = MC_SIZE_PERCENT;
