@@ -35,6 +35,28 @@ re() { printf '%s' "$1" | sed 's/[][\.*^$/+?(){}|]/\\&/g'; }
 # The cgroup version this machine does not use (v1 or v2).
 other_version() { [ "$MC_VERSION" = 1 ] && echo v2 || echo v1; }
 
+# write_inspect FILE: a script to run inside a session, writing to its
+# first argument the shell's memory cgroup (cg=), each limit file there
+# that exists (FILE=value) and the memory limit under one name for both
+# versions (max=).
+write_inspect() {
+	cat >"$1" <<EOF
+#!/bin/sh
+if [ "$MC_VERSION" = 2 ]; then
+	cg=\$(awk -F: '\$1 == "0" { print \$3 }' /proc/self/cgroup)
+else
+	cg=\$(awk -F: '\$2 ~ /(^|,)memory(,|\$)/ { print \$3 }' /proc/self/cgroup)
+fi
+echo "cg=\$cg" >"\$1"
+for f in $F_MAX $F_HIGH memory.swap.max memory.memsw.limit_in_bytes; do
+	[ -e "$CG_MNT\$cg/\$f" ] && echo "\$f=\$(cat "$CG_MNT\$cg/\$f")" >>"\$1"
+done
+[ -e "$CG_MNT\$cg/$F_MAX" ] && echo "max=\$(cat "$CG_MNT\$cg/$F_MAX")" >>"\$1"
+exit 0
+EOF
+	chmod 755 "$1"
+}
+
 # mkcg DIR: a cgroup made by hand; on v2 with the memory controller enabled
 # along the path first, as the module does.
 mkcg() {

@@ -30,19 +30,8 @@ EOF
 base_conf
 pam_service svc "conf=$CONF" debug
 
-# Run inside a session: the cgroup of the shell, and its limit.
-cat >"$TMP/inspect.sh" <<EOF
-#!/bin/sh
-if [ "$MC_VERSION" = 2 ]; then
-	cg=\$(awk -F: '\$1 == "0" { print \$3 }' /proc/self/cgroup)
-else
-	cg=\$(awk -F: '\$2 ~ /(^|,)memory(,|\$)/ { print \$3 }' /proc/self/cgroup)
-fi
-echo "cg=\$cg" >"\$1"
-[ -e "$CG_MNT\$cg/$F_MAX" ] && echo "max=\$(cat "$CG_MNT\$cg/$F_MAX")" >>"\$1"
-exit 0
-EOF
-chmod 755 "$TMP/inspect.sh"
+# Run inside a session: the cgroup of the shell, and its limits.
+write_inspect "$TMP/inspect.sh"
 
 # --- odd users: a private passwd and group ------------------------------------
 

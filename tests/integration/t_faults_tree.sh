@@ -32,20 +32,8 @@ EOF
 }
 pam_service svc "conf=$CONF" debug
 
-cat >"$TMP/inspect.sh" <<EOF
-#!/bin/sh
-if [ "$MC_VERSION" = 2 ]; then
-	cg=\$(awk -F: '\$1 == "0" { print \$3 }' /proc/self/cgroup)
-else
-	cg=\$(awk -F: '\$2 ~ /(^|,)memory(,|\$)/ { print \$3 }' /proc/self/cgroup)
-fi
-echo "cg=\$cg" >"\$1"
-for f in $F_MAX $F_HIGH memory.swap.max memory.memsw.limit_in_bytes; do
-	[ -e "$CG_MNT\$cg/\$f" ] && echo "\$f=\$(cat "$CG_MNT\$cg/\$f")" >>"\$1"
-done
-exit 0
-EOF
-chmod 755 "$TMP/inspect.sh"
+# Run inside a session: the cgroup of the shell, and its limits.
+write_inspect "$TMP/inspect.sh"
 
 # ns_session SETUP USER [CMD...]: a session in a private mount namespace
 # after the shell commands SETUP ran there.
