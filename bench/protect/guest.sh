@@ -15,10 +15,11 @@ NOTIFIER=$top/build/memcg-notifier
 debs=$top/build/protect/debs
 out=$MEMCG_VM_OUT
 BASE=${MEMCG_PROTECT_BASE:-6}
-HOG=${MEMCG_PROTECT_HOG:-15}
+HOG=${MEMCG_PROTECT_HOG:-20}
 SCENARIOS=${MEMCG_PROTECT_SCENARIOS:-cpu storm mem-many mem-big}
 STORM_MAX=${MEMCG_PROTECT_STORM_MAX:-3000}
 KEEP_MIB=${MEMCG_PROTECT_KEEP_MIB:-200}
+BIG_MIB=${MEMCG_PROTECT_BIG_MIB:-900}
 mkdir -p "$out"
 
 # The harness is never the OOM killer's choice; what it starts as a user is
@@ -71,16 +72,33 @@ systemd)
 	mkdir -p /etc/systemd/system/user-.slice.d
 	printf '[Slice]\nMemoryMax=400M\nCPUQuota=100%%\nTasksMax=200\n' \
 		>/etc/systemd/system/user-.slice.d/50-protect.conf
-	# Debian's systemd-oomd with its defaults, installed in the guest only.
-	if dpkg -i "$debs"/systemd-oomd_*.deb >"$out/oomd-install.log" 2>&1; then
+	# Debian's systemd-oomd with its defaults, in the guest only: unpacked
+	# over its root, its user made as its postinst would, started without
+	# waiting. (dpkg -i took over a minute reading its database through 9p
+	# on a loaded host; a first try, dpkg -i then a blocking start, never
+	# came back.)
+	if dpkg -x "$debs"/systemd-oomd_*.deb / >"$out/oomd-install.log" 2>&1 &&
+		systemd-sysusers /usr/lib/sysusers.d/systemd-oom.conf >>"$out/oomd-install.log" 2>&1; then
 		systemctl daemon-reload
-		systemctl start systemd-oomd >>"$out/oomd-install.log" 2>&1
+		systemctl start --no-block systemd-oomd.socket systemd-oomd.service >>"$out/oomd-install.log" 2>&1
+		for _ in $(seq 1 40); do
+			systemctl is-active -q systemd-oomd && break
+			sleep 0.5
+		done
 	fi
 	systemctl is-active systemd-oomd >"$out/oomd-active" 2>&1
+	oomctl >"$out/oomctl.txt" 2>&1
 	systemctl daemon-reload
 	;;
 esac
-[ "$MEMCG_VM_MODE" = systemd ] && sd_line="session optional pam_systemd.so"
+if [ "$MEMCG_VM_MODE" = systemd ]; then
+	sd_line="session optional pam_systemd.so"
+	# The users' service managers (user@UID.service) are not started: the
+	# logins here are su -l sessions (session scopes), and on a loaded host
+	# the managers' start timed out and held each login up meanwhile.
+	systemctl mask -q user@.service
+	systemctl daemon-reload
+fi
 
 # The PAM stack of su -l in the guest (its /etc is a tmpfs overlay).
 cat >/etc/pam.d/su-l <<EOF
@@ -111,8 +129,8 @@ as_user_tty() {
 pids_of() { ps -o pid= -u "$1" 2>/dev/null | tr -d ' '; }
 # stop_user USER: SIGKILL to every process of the user, by pid, until none.
 stop_user() {
-	local i pids
-	for i in $(seq 1 100); do
+	local _ pids
+	for _ in $(seq 1 100); do
 		pids=$(pids_of "$1")
 		[ -n "$pids" ] || return 0
 		# shellcheck disable=SC2086
@@ -127,7 +145,10 @@ hog_cmd() {
 	cpu) echo "stress-ng --cpu 4 --timeout ${HOG}s" ;;
 	storm) echo "$P storm $STORM_MAX /tmp/pa/storm.txt" ;;
 	mem-many) echo "for i in 1 2 3 4 5 6; do (while :; do $P hog 150; done) & done; wait" ;;
-	mem-big) echo "stress-ng --vm 1 --vm-bytes 1600M --vm-keep --timeout ${HOG}s" ;;
+	# One mapping larger than RAM + swap is refused at mmap under the
+	# default overcommit heuristic (stress-ng then skips the stressor): 900
+	# MiB is near all of the VM's 958 and far above what is free beside B.
+	mem-big) echo "stress-ng --vm 1 --vm-bytes ${BIG_MIB}M --vm-keep --timeout ${HOG}s" ;;
 	esac
 }
 
@@ -147,11 +168,14 @@ cell() {
 	asu=$!
 	sleep "$HOG"
 	t_end=$(up)
-	keeper=$(ps -o args= -u "$B" 2>/dev/null | grep -c "probe keep")
+	# shellcheck disable=SC2009 # by uid and argv, not by name
 	probe_alive=$(ps -o args= -u "$B" 2>/dev/null | grep -c "probe probe")
 	t0=$(up)
 	stop_user "$A"
 	t1=$(up)
+	# The keeper counts as killed whenever it died before A was stopped.
+	# shellcheck disable=SC2009
+	keeper=$(ps -o args= -u "$B" 2>/dev/null | grep -c "probe keep")
 	stop_user "$B"
 	kill "$rootp" 2>/dev/null
 	wait "$rootp" "$bsu" "$asu" 2>/dev/null
@@ -163,6 +187,7 @@ t_hog $t_hog
 t_end $t_end
 keeper_alive $keeper
 probe_alive $probe_alive
+t_clean $t1
 a_stop_s $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 EOF
 	if [ "$MEMCG_VM_MODE" = systemd ]; then
@@ -175,4 +200,4 @@ EOF
 }
 
 for s in $SCENARIOS; do cell "$s"; done
-echo done >"$out/finished"
+echo finished >"$out/finished"

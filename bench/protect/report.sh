@@ -7,7 +7,7 @@ dir=${1:?usage: report.sh OUTDIR [TOTAL_SECONDS [HOST_LOAD]]}
 total=${2:-?}
 load=${3:-?}
 prots=(nothing earlyoom memcg-v2 memcg-v1 systemd memcg-systemd)
-scens=(${MEMCG_PROTECT_SCENARIOS:-cpu storm mem-many mem-big})
+read -r -a scens <<<"${MEMCG_PROTECT_SCENARIOS:-cpu storm mem-many mem-big}"
 
 declare -A label=(
 	[nothing]="nothing (v2)"
@@ -21,7 +21,7 @@ declare -A scen_label=(
 	[cpu]="CPU hog"
 	[storm]="process storm"
 	[mem-many]="6 × 150 MiB"
-	[mem-big]="1 × 1.6 GiB"
+	[mem-big]="1 × ${MEMCG_PROTECT_BIG_MIB:-900} MiB"
 )
 
 # lat FILE FROM TO [EXTRA_US]: "N P50 P99 MAX" of the latencies (us) of
@@ -61,7 +61,7 @@ for p in "${prots[@]}"; do [ -s "$dir/$p/env" ] && { first=$p; break; }; done
 echo "# Neighbour protection (make bench-protect)"
 echo
 echo "Measured $(date -u +%Y-%m-%d) in throwaway VMs (qemu TCG, 2 vCPUs), kernel $(env_of "$first" kernel), memory $(awk -v k="$(env_of "$first" mem_kib)" 'BEGIN { printf "%.0f MiB", k / 1024 }') usable, swap $(env_of "$first" swap_kib) KiB;"
-echo "each protection in its own VM; per cell a ${MEMCG_PROTECT_BASE:-6} s baseline (the last ${MEMCG_PROTECT_BASE:-6}-1 s of it compared), then ${MEMCG_PROTECT_HOG:-15} s of A's hog."
+echo "each protection in its own VM; per cell a ${MEMCG_PROTECT_BASE:-6} s baseline (the last ${MEMCG_PROTECT_BASE:-6}-1 s of it compared), then ${MEMCG_PROTECT_HOG:-20} s of A's hog."
 echo "Limits for both users: memory 400M, 1 CPU, 200 tasks (pam_memcg: memory_max, cpu_max, tasks_max; systemd: MemoryMax, CPUQuota=100%, TasksMax in a user-.slice.d drop-in)."
 echo "Whole run: ${total} s; host load average at the end: ${load} (2 cores shared with other VMs)."
 echo
@@ -100,8 +100,11 @@ for p in "${prots[@]}"; do
 		read -r hn h50 h99 hmax < <(lat "$o/$s/b.txt" "$th" "$te" "$extra")
 		read -r _ r50 _ _ < <(lat "$o/$s/root.txt" "$ts" "$th")
 		read -r _ q50 q99 qmax < <(lat "$o/$s/root.txt" "$th" "$te")
-		read -r bk _ < <(kills "$o" "$th" "$te" "$ub")
-		read -r ak af < <(kills "$o" "$th" "$te" "$ua")
+		# Kills count until A was stopped: under thrashing the kernel's
+		# first one may come after the hog's window.
+		tc=$(meta "$m" t_clean)
+		read -r bk _ < <(kills "$o" "$th" "$tc" "$ub")
+		read -r ak af < <(kills "$o" "$th" "$tc" "$ua")
 		keeper=alive
 		[ "$(meta "$m" keeper_alive)" = 1 ] || keeper="**killed**"
 		probes="$hn"
@@ -125,7 +128,7 @@ for p in "${prots[@]}"; do
 		if grep -q "memcg-notifier" "$o/$s/a_term.txt" 2>/dev/null; then
 			told=yes
 			if [ "$af" != "-" ]; then
-				t=$(awk -v a="$af" -v b="$te" '$1 >= a && $1 <= b && / told / { printf "%.1f", $1 - a; exit }' "$o/notifier.log" 2>/dev/null)
+				t=$(awk -v a="$af" -v b="$te" '$1 >= a && / told / { printf "%.1f", $1 - a; exit }' "$o/notifier.log" 2>/dev/null)
 				[ -n "$t" ] && told="yes, ${t} s after the kill"
 			fi
 		fi

@@ -6,9 +6,9 @@
 #   bench/protect/run.sh [PROT...]   (default: all, in the order below)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 MEM=${MEMCG_PROTECT_MEM:-1024}
-VM_TIMEOUT=${MEMCG_PROTECT_VM_TIMEOUT:-300}
+VM_TIMEOUT=${MEMCG_PROTECT_VM_TIMEOUT:-540}
 report=${MEMCG_PROTECT_REPORT:-$top/bench/results/protect.md}
 # PROT:MODE, one VM each; the VMs that may hang come first in each lane.
 all=(nothing:v2 earlyoom:v2 memcg-v2:v2 memcg-v1:v1 systemd:systemd memcg-systemd:systemd)
@@ -57,7 +57,7 @@ for pm in "${all[@]}"; do
 	s=$(date +%s)
 	(cd "$src" && tests/vm/run.sh --mode "$mode" --mem "$MEM" --timeout "$VM_TIMEOUT" \
 		--out "$raw/$prot" -- bash bench/protect/guest.sh "$prot") 2>&1 |
-		sed 's/^/  | /'
+		sed -u 's/^/  | /'
 	rc=${PIPESTATUS[0]}
 	echo "$rc" >"$raw/$prot/vm-rc"
 	echo "$(($(date +%s) - s))" >"$raw/$prot/vm-seconds"
