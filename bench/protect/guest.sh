@@ -153,17 +153,24 @@ hog_cmd() {
 }
 
 cell() {
-	local s=$1 d=$out/$1 rootp bsu asu t_start t_hog t_end keeper probe_alive t0 t1
+	local s=$1 d=$out/$1 rootp bsu asu copier t_start t_hog t_end keeper probe_alive t0 t1
 	mkdir -p "$d"
+	: >"$d/meta"
 	rm -f /tmp/pb/probe.txt /tmp/pa/storm.txt
 	echo "bench-protect: $prot $s start" >/dev/kmsg
 	t_start=$(up)
+	echo "t_start $t_start" >>"$d/meta"
 	"$P" probe "$d/root.txt" 4 50 &
 	rootp=$!
 	as_user "$B" "$P keep $KEEP_MIB & exec $P probe /tmp/pb/probe.txt 64 50" &
 	bsu=$!
+	# B's samples reach the output share every 2 s, so that a VM that
+	# hangs still leaves them.
+	(while :; do cp /tmp/pb/probe.txt "$d/b.txt" 2>/dev/null; sleep 2; done) &
+	copier=$!
 	sleep "$BASE"
 	t_hog=$(up)
+	echo "t_hog $t_hog" >>"$d/meta"
 	as_user_tty "$A" "$(hog_cmd "$s")" "$d/a_term.txt" &
 	asu=$!
 	sleep "$HOG"
@@ -177,13 +184,11 @@ cell() {
 	# shellcheck disable=SC2009
 	keeper=$(ps -o args= -u "$B" 2>/dev/null | grep -c "probe keep")
 	stop_user "$B"
-	kill "$rootp" 2>/dev/null
-	wait "$rootp" "$bsu" "$asu" 2>/dev/null
+	kill "$rootp" "$copier" 2>/dev/null
+	wait "$rootp" "$bsu" "$asu" "$copier" 2>/dev/null
 	cp /tmp/pb/probe.txt "$d/b.txt" 2>/dev/null
 	cp /tmp/pa/storm.txt "$d/storm.txt" 2>/dev/null
-	cat >"$d/meta" <<EOF
-t_start $t_start
-t_hog $t_hog
+	cat >>"$d/meta" <<EOF
 t_end $t_end
 keeper_alive $keeper
 probe_alive $probe_alive

@@ -77,16 +77,25 @@ for p in "${prots[@]}"; do
 	ua=$(env_of "$p" uid_a) ub=$(env_of "$p" uid_b)
 	for s in "${scens[@]}"; do
 		m=$o/$s/meta
-		if [ ! -s "$m" ]; then
+		if [ ! -s "$m" ] || ! grep -q '^t_hog ' "$m"; then
 			case $rc in
-			124) why="VM hung: timed out, killed" ;;
 			0) why="not run" ;;
-			*) why="VM failed (exit $rc)" ;;
+			124) why="VM hung (timed out, killed) in this cell" ;;
+			*) why="VM failed (exit $rc) in this cell" ;;
 			esac
+			[ "$rc" != 0 ] && [ ! -d "$o/$s" ] && why="not reached: the VM hung or failed before"
 			echo "| ${label[$p]} | ${scen_label[$s]} | $why | | | | | | | | | | |"
 			continue
 		fi
 		ts=$(meta "$m" t_start) th=$(meta "$m" t_hog) te=$(meta "$m" t_end)
+		hung=""
+		if [ -z "$te" ]; then
+			# The VM never finished this cell: what its probes wrote until
+			# it stopped answering is all there is.
+			last=$(tail -n 1 "$o/$s/root.txt" 2>/dev/null | awk -v h="$th" '{ printf "%.0f", $1 + $2 / 1e6 - h }')
+			hung="VM hung (exit $rc): the root probe's last answer ${last:-?} s after A started"
+			te=1e9
+		fi
 		# A probe still alive at the end but silent for a while is stalled:
 		# the time since its last probe ended counts as one more sample.
 		extra=""
@@ -103,12 +112,18 @@ for p in "${prots[@]}"; do
 		# Kills count until A was stopped: under thrashing the kernel's
 		# first one may come after the hog's window.
 		tc=$(meta "$m" t_clean)
+		[ -n "$tc" ] || tc=1e9
 		read -r bk _ < <(kills "$o" "$th" "$tc" "$ub")
 		read -r ak af < <(kills "$o" "$th" "$tc" "$ua")
 		keeper=alive
 		[ "$(meta "$m" keeper_alive)" = 1 ] || keeper="**killed**"
 		probes="$hn"
 		[ "$(meta "$m" probe_alive)" = 1 ] || probes="$hn, **probe killed**"
+		if [ -n "$hung" ]; then
+			probes="$hn; $hung"
+			keeper="?"
+			[ "$bk" -gt 0 ] && keeper="**killed**"
+		fi
 		[ "$bn" -gt 0 ] || probes="$probes (no baseline)"
 		case $s in
 		cpu) stopped="not stopped (limited at most)" ;;
