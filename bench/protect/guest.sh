@@ -168,6 +168,12 @@ cell() {
 	# hangs still leaves them.
 	(while :; do cp /tmp/pb/probe.txt "$d/b.txt" 2>/dev/null; sleep 2; done) &
 	copier=$!
+	# The baseline starts once B's probe answers (a login after a heavy
+	# cell took over 15 s on a loaded host).
+	for _ in $(seq 1 120); do
+		[ -s /tmp/pb/probe.txt ] && break
+		sleep 0.5
+	done
 	sleep "$BASE"
 	t_hog=$(up)
 	echo "t_hog $t_hog" >>"$d/meta"
