@@ -16,7 +16,8 @@ debs=$top/build/protect/debs
 out=$MEMCG_VM_OUT
 BASE=${MEMCG_PROTECT_BASE:-6}
 HOG=${MEMCG_PROTECT_HOG:-20}
-SCENARIOS=${MEMCG_PROTECT_SCENARIOS:-cpu storm mem-many mem-big}
+# mem-many last: with nothing in place it hung the VM for minutes.
+SCENARIOS=${MEMCG_PROTECT_SCENARIOS:-cpu storm mem-big mem-many}
 STORM_MAX=${MEMCG_PROTECT_STORM_MAX:-3000}
 KEEP_MIB=${MEMCG_PROTECT_KEEP_MIB:-200}
 BIG_MIB=${MEMCG_PROTECT_BIG_MIB:-900}

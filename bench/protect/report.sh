@@ -7,7 +7,7 @@ dir=${1:?usage: report.sh OUTDIR [TOTAL_SECONDS [HOST_LOAD]]}
 total=${2:-?}
 load=${3:-?}
 prots=(nothing earlyoom memcg-v2 memcg-v1 systemd memcg-systemd)
-read -r -a scens <<<"${MEMCG_PROTECT_SCENARIOS:-cpu storm mem-many mem-big}"
+read -r -a scens <<<"${MEMCG_PROTECT_SCENARIOS:-cpu storm mem-big mem-many}"
 
 declare -A label=(
 	[nothing]="nothing (v2)"
