@@ -133,7 +133,7 @@ for p in "${prots[@]}"; do
 			;;
 		*)
 			if [ "$ak" -gt 0 ]; then
-				stopped=$(awk -v f="$af" -v h="$th" -v n="$ak" 'BEGIN { printf "%.1f s (%d kills)", f - h, n }')
+				stopped=$(awk -v f="$af" -v h="$th" -v n="$ak" 'BEGIN { printf "%.1f s (%d kill%s)", f - h, n, n == 1 ? "" : "s" }')
 			else
 				stopped="not stopped"
 			fi
