@@ -73,12 +73,15 @@ systemd)
 	mkdir -p /etc/systemd/system/user-.slice.d
 	printf '[Slice]\nMemoryMax=400M\nCPUQuota=100%%\nTasksMax=200\n' \
 		>/etc/systemd/system/user-.slice.d/50-protect.conf
-	# Debian's systemd-oomd with its defaults, in the guest only: unpacked
-	# over its root, its user made as its postinst would, started without
+	# Debian's systemd-oomd with its defaults, in the guest only: its files
+	# copied in, its user made as its postinst would, started without
 	# waiting. (dpkg -i took over a minute reading its database through 9p
 	# on a loaded host; a first try, dpkg -i then a blocking start, never
 	# came back.)
-	if dpkg -x "$debs"/systemd-oomd_*.deb / >"$out/oomd-install.log" 2>&1 &&
+	# Unpacked aside and copied into the directories: `dpkg -x` over / made
+	# /lib (a symlink into /usr on Debian 12) a directory and broke the guest.
+	if dpkg -x "$debs"/systemd-oomd_*.deb /tmp/oomd >"$out/oomd-install.log" 2>&1 &&
+		cp -a /tmp/oomd/etc/. /etc/ && cp -a /tmp/oomd/lib/. /lib/ && cp -a /tmp/oomd/usr/. /usr/ &&
 		systemd-sysusers /usr/lib/sysusers.d/systemd-oom.conf >>"$out/oomd-install.log" 2>&1; then
 		systemctl daemon-reload
 		systemctl start --no-block systemd-oomd.socket systemd-oomd.service >>"$out/oomd-install.log" 2>&1
