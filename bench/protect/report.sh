@@ -1,9 +1,9 @@
 #!/bin/bash
 # The table of `make bench-protect` from the raw data its VMs left
 # (bench/protect/guest.sh): Markdown on stdout.
-#   bench/protect/report.sh OUTDIR [TOTAL_SECONDS [HOST_LOAD]]
+#   bench/protect/report.sh OUTDIR [RUN_TIME [HOST_LOAD]]
 set -uo pipefail
-dir=${1:?usage: report.sh OUTDIR [TOTAL_SECONDS [HOST_LOAD]]}
+dir=${1:?usage: report.sh OUTDIR [RUN_TIME [HOST_LOAD]]}
 total=${2:-?}
 load=${3:-?}
 prots=(nothing earlyoom memcg-v2 memcg-v1 systemd memcg-systemd)
@@ -29,7 +29,8 @@ declare -A scen_label=(
 # when given; "0 - - -" when there are none.
 lat() {
 	{
-		awk -v a="$2" -v b="$3" '$1 >= a && $1 < b { print $2 }' "$1" 2>/dev/null
+		# Whole lines only: the copy of a VM that hung may end mid-line.
+		awk -v a="$2" -v b="$3" '/^[0-9]+\.[0-9]+ [0-9]+( forkfail)?$/ && $1 >= a && $1 < b { print $2 }' "$1" 2>/dev/null
 		[ -n "${4:-}" ] && echo "$4"
 	} | sort -n | awk '
 		{ v[++n] = $1 }
@@ -63,7 +64,7 @@ echo
 echo "Measured $(date -u +%Y-%m-%d) in throwaway VMs (qemu TCG, 2 vCPUs), kernel $(env_of "$first" kernel), memory $(awk -v k="$(env_of "$first" mem_kib)" 'BEGIN { printf "%.0f MiB", k / 1024 }') usable, swap $(env_of "$first" swap_kib) KiB;"
 echo "each protection in its own VM; per cell a ${MEMCG_PROTECT_BASE:-6} s baseline (the last ${MEMCG_PROTECT_BASE:-6}-1 s of it compared), then ${MEMCG_PROTECT_HOG:-20} s of A's hog."
 echo "Limits for both users: memory 400M, 1 CPU, 200 tasks (pam_memcg: memory_max, cpu_max, tasks_max; systemd: MemoryMax, CPUQuota=100%, TasksMax in a user-.slice.d drop-in)."
-echo "Whole run: ${total} s; host load average at the end: ${load} (2 cores shared with other VMs)."
+echo "Run time: ${total}; host load average at the end: ${load} (2 cores shared with other VMs)."
 echo
 echo "B = the neighbour (probe: touch 64 MiB + fork/exec /bin/true every 50 ms, and a ${MEMCG_PROTECT_KEEP_MIB:-200} MiB long-lived process, the keeper);"
 echo "latencies are multiples of the same probe's idle median just before A started (1.0× = unaffected). root = the same probe (4 MiB) as root, never killed."

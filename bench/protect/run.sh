@@ -65,6 +65,6 @@ for pm in "${all[@]}"; do
 done
 total=$(($(date +%s) - t0))
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-bash bench/protect/report.sh "$raw" "$total" "$load" >"$report.tmp" && mv "$report.tmp" "$report"
+bash bench/protect/report.sh "$raw" "$total s (this run: ${want[*]:-all})" "$load" >"$report.tmp" && mv "$report.tmp" "$report"
 rm -f "$report.tmp"
 cat "$report"
