@@ -62,7 +62,7 @@ for p in "${prots[@]}"; do [ -s "$dir/$p/env" ] && { first=$p; break; }; done
 echo "# Neighbour protection (make bench-protect)"
 echo
 echo "Measured $(date -u +%Y-%m-%d) in throwaway VMs (qemu TCG, 2 vCPUs), kernel $(env_of "$first" kernel), memory $(awk -v k="$(env_of "$first" mem_kib)" 'BEGIN { printf "%.0f MiB", k / 1024 }') usable, swap $(env_of "$first" swap_kib) KiB;"
-echo "each protection in its own VM; per cell a ${MEMCG_PROTECT_BASE:-6} s baseline (the last ${MEMCG_PROTECT_BASE:-6}-1 s of it compared), then ${MEMCG_PROTECT_HOG:-20} s of A's hog."
+echo "each protection in its own VM; per cell a ${MEMCG_PROTECT_BASE:-6} s baseline (its last $((${MEMCG_PROTECT_BASE:-6} - 1)) s compared), then ${MEMCG_PROTECT_HOG:-20} s of A's hog."
 echo "Limits for both users: memory 400M, 1 CPU, 200 tasks (pam_memcg: memory_max, cpu_max, tasks_max; systemd: MemoryMax, CPUQuota=100%, TasksMax in a user-.slice.d drop-in)."
 echo "Run time: ${total}; host load average at the end: ${load} (2 cores shared with other VMs)."
 echo
