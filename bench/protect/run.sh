@@ -37,6 +37,9 @@ work=$(mktemp -d /var/tmp/memcg-protect.XXXXXX)
 src=$top
 cleanup() { rm -rf "$work"; }
 trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 # The guest sees this machine's root but a fresh /tmp, /run and /dev: a
 # checkout there is copied, with its build, to the work directory.
 case "$top/" in
