@@ -38,7 +38,7 @@ PAMDIR ?= $(shell d=$$(pkg-config --variable=libdir pam 2>/dev/null); \
 	echo "$$d/security")
 MAN_PAGES = man/pam_memcg.8 man/pam_memcg.conf.5 man/memcgctl.1 $(wildcard man/memcg-notifier.8)
 
-.PHONY: all check deps unit integration clean install uninstall print-pamdir bench \
+.PHONY: all check deps unit integration clean install uninstall print-pamdir bench bench-protect \
         check-v2 check-v1-vm check-systemd demo
 all: $(PROGS)
 
@@ -158,6 +158,17 @@ BENCH_PROGS = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
 bench: deps all $(TEST_TOOLS) $(BENCH_PROGS)
 	bench/run.sh
+
+# Neighbour protection (bench/protect/): a user's memory hog, CPU hog and
+# process storm beside a neighbour's probe, under no protection, earlyoom,
+# a systemd drop-in and pam_memcg, each in its own throwaway VM; writes
+# bench/results/protect.md.  Not part of check (about 15 minutes).
+$(B)/bench/protect/probe: bench/protect/probe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $<
+
+bench-protect: deps all $(B)/bench/protect/probe
+	bench/protect/run.sh
 
 clean:
 	rm -rf $(B)
