@@ -38,7 +38,7 @@ PAMDIR ?= $(shell d=$$(pkg-config --variable=libdir pam 2>/dev/null); \
 	echo "$$d/security")
 MAN_PAGES = man/pam_memcg.8 man/pam_memcg.conf.5 man/memcgctl.1 $(wildcard man/memcg-notifier.8)
 
-.PHONY: all check deps unit integration clean install uninstall print-pamdir bench \
+.PHONY: all check deps unit integration clean install uninstall print-pamdir bench bench-systemd \
         check-v2 check-v1-vm check-systemd demo
 all: $(PROGS)
 
@@ -158,6 +158,11 @@ BENCH_PROGS = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
 bench: deps all $(TEST_TOOLS) $(BENCH_PROGS)
 	bench/run.sh
+
+# The systemd backend's login cost, in the systemd VM (tests/vm; several
+# minutes under emulation): its own section of bench/results/latest.md.
+bench-systemd: all $(B)/bench/sd_logins
+	bench/systemd_cost.sh
 
 clean:
 	rm -rf $(B)
