@@ -161,7 +161,7 @@ bench: deps all $(TEST_TOOLS) $(BENCH_PROGS)
 
 # The systemd backend's login cost, in the systemd VM (tests/vm; several
 # minutes under emulation): its own section of bench/results/latest.md.
-bench-systemd: all $(B)/bench/sd_logins
+bench-systemd: all $(B)/bench/sd_logins $(B)/bench/sd_steps
 	bench/systemd_cost.sh
 
 clean:

@@ -15,6 +15,7 @@
 #                              empty: no "before" rows
 #   BENCH_SD_ITER [15] BENCH_SD_WARMUP [3] BENCH_SD_ROUNDS [3]  session cost
 #   BENCH_SD_COUNT [10]  sessions per stack while the bus is monitored
+#   BENCH_SD_STEPS [30]  times each step of the module's bus calls is timed
 #   BENCH_SD_WORKERS [8] BENCH_SD_USERS [4] BENCH_SD_SESSIONS [8]  storm
 #   BENCH_OUT [bench/results/latest.md]
 # Exit status: 0 when every session opened, closed and was in its slice
@@ -132,7 +133,11 @@ EOF
 	s=$?
 	[ "$s" -gt "$rc" ] && rc=$s
 
-	# 3. The storm.
+	# 3. Where the time goes: the module's bus steps one by one.
+	say "where the time goes: each step ${BENCH_SD_STEPS:-30} times"
+	"$new/bench/sd_steps" "user-$(id -u sdb1).slice" "${BENCH_SD_STEPS:-30}" >"$MEMCG_VM_OUT/steps.md" || rc=2
+
+	# 4. The storm.
 	say "login storm: ${BENCH_SD_WORKERS:-8} workers x ${BENCH_SD_SESSIONS:-8} sessions over ${BENCH_SD_USERS:-4} users, per stack"
 	"$new/bench/sd_logins" -S -d "$tmp/pam.d" -u "$storm_users" "${storm_args[@]}" \
 		-W "${BENCH_SD_WORKERS:-8}" -n "${BENCH_SD_SESSIONS:-8}" -t 40 >"$MEMCG_VM_OUT/storm.md"
@@ -165,7 +170,7 @@ case "$TOP/" in
 /tmp/* | /run/* | /dev/*) say "the checkout must not be under /tmp, /run or /dev (the VM does not see them)"; exit 2 ;;
 esac
 "$TOP/tests/deps.sh" systemd dbus libpam-systemd >&2 || exit 2
-make -s -C "$TOP" build/pam_memcg.so build/memcgctl build/bench/sd_logins >&2 || { say "build failed"; exit 2; }
+make -s -C "$TOP" build/pam_memcg.so build/memcgctl build/bench/sd_logins build/bench/sd_steps >&2 || { say "build failed"; exit 2; }
 rm -rf "$STAGE"
 mkdir -p "$STAGE/vmout"
 before_note="no earlier build (BENCH_SD_BEFORE is empty)"
@@ -222,6 +227,15 @@ section=$(
 	echo "sessions after ${BENCH_SD_WARMUP:-3} untimed, every stack in turn); p90 over all timed sessions."
 	echo
 	cat "$V/cost.md"
+	echo
+	echo "### Where the time goes"
+	echo
+	echo "The steps of a login that sets the limits (mc_sd_open_session), made one by"
+	echo "one by \`bench/sd_steps.c\` as root in the VM and timed each, ${BENCH_SD_STEPS:-30} times;"
+	echo "the first two rows are mc_backend_resolve as pam_memcg calls it, the third"
+	echo "the drop-in reads that decide whether the rest is needed."
+	echo
+	cat "$V/steps.md" 2>/dev/null || echo "(did not run)"
 	echo
 	echo "### D-Bus messages per login"
 	echo
