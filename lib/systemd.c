@@ -671,7 +671,6 @@ quota_pct_usec(const char *v, uint64_t *out)
 	const char *dot, *pct = strchr(v, '%');
 	uint64_t whole, frac = 0, scale = 10000;
 	size_t n = pct != NULL ? (size_t)(pct - v) : 0;
-	int r;
 
 	if (pct == NULL || pct[1] != '\0' || n == 0 || n >= sizeof(num))
 		return -EINVAL;
@@ -691,7 +690,7 @@ quota_pct_usec(const char *v, uint64_t *out)
 		num[dot - num] = '\0';
 	}
 	/* Up to a million CPUs: no overflow below. */
-	if ((r = mc_parse_u64(num, 0, 100000000, &whole)) < 0)
+	if (mc_parse_u64(num, 0, 100000000, &whole) < 0)
 		return -EINVAL;
 	*out = whole * 10000 + frac;
 	return 0;
