@@ -67,6 +67,7 @@ static struct {
 	uid_t uids[MAX_USERS];
 	int nusers;
 	bool storm;
+	bool blocks;		/* -B */
 	bool bad;		/* a failure, a misplaced session, a slice left */
 	long settle_s;
 } g = { .iter = 20, .warmup = 5, .rounds = 3, .workers = 8, .sessions = 10, .settle_s = 40 };
@@ -84,7 +85,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: sd_logins -d PAMDIR -u USER[,USER...] -s LABEL,SVC[:SVC2],LIMIT[:LIMIT2] ...\n"
-			"         [-n ITER -w WARMUP -r ROUNDS] | -S [-W WORKERS -n SESSIONS -t SETTLE_S]\n");
+			"         [-B] [-n ITER -w WARMUP -r ROUNDS] | -S [-W WORKERS -n SESSIONS -t SETTLE_S]\n");
 	exit(2);
 }
 
@@ -250,32 +251,43 @@ cost(void)
 		if ((g.specs[k].samples = calloc((size_t)(g.iter * g.rounds), sizeof(uint64_t))) == NULL)
 			die("calloc", ENOMEM);
 	for (long r = 0; r < g.rounds; r++) {
-		for (int k = 0; k < g.nspecs; k++) {
-			struct spec *s = &g.specs[k];
-			uint64_t *rs = s->samples + s->nsamples;
-			size_t n0 = s->nsamples;
-			struct timespec m0, m1;
+		size_t n0[MAX_SPECS];
+		struct timespec m0, m1;
 
+		for (int k = 0; k < g.nspecs; k++)
+			n0[k] = g.specs[k].nsamples;
+		/* Session by session, every stack in turn: the load of a shared
+		 * machine comes and goes, and falls on them alike.  -B: one
+		 * stack's sessions after another's, with their times on stderr
+		 * (a bus monitor's time stamps then tell whose a message is). */
+		for (int kb = 0; kb < (g.blocks ? g.nspecs : 1); kb++) {
 			clock_gettime(CLOCK_REALTIME, &m0);
-
 			for (long i = 0; i < g.warmup + g.iter; i++) {
-				int j = (int)(i % s->nsvc);
-				struct result res = one_login(s->svc[j], g.users[0], g.uids[0], s->limit[j]);
+				for (int k = g.blocks ? kb : 0; k < (g.blocks ? kb + 1 : g.nspecs); k++) {
+					struct spec *s = &g.specs[k];
+					int j = (int)(i % s->nsvc);
+					struct result res = one_login(s->svc[j], g.users[0], g.uids[0],
+								      s->limit[j]);
 
-				if (!ok(&res))
-					s->failures++;
-				else if (!res.placed || !res.limited)
-					s->misplaced++;
-				if (i >= g.warmup)
-					s->samples[s->nsamples++] = res.total_ns;
+					if (!ok(&res))
+						s->failures++;
+					else if (!res.placed || !res.limited)
+						s->misplaced++;
+					if (i >= g.warmup)
+						s->samples[s->nsamples++] = res.total_ns;
+				}
 			}
 			clock_gettime(CLOCK_REALTIME, &m1);
-			/* For a bus monitor's time stamps: which messages belong to
-			 * which stack's sessions. */
-			fprintf(stderr, "mark\t%d\t%ld.%06ld\t%ld.%06ld\t%ld\n", k, (long)m0.tv_sec,
-				m0.tv_nsec / 1000, (long)m1.tv_sec, m1.tv_nsec / 1000,
-				g.warmup + g.iter);
-			s->round_med[r] = (double)bench_percentile(rs, s->nsamples - n0, 50);
+			if (g.blocks)
+				fprintf(stderr, "mark\t%d\t%ld.%06ld\t%ld.%06ld\t%ld\n", kb, (long)m0.tv_sec,
+					m0.tv_nsec / 1000, (long)m1.tv_sec, m1.tv_nsec / 1000,
+					g.warmup + g.iter);
+		}
+		for (int k = 0; k < g.nspecs; k++) {
+			struct spec *s = &g.specs[k];
+
+			s->round_med[r] = (double)bench_percentile(s->samples + n0[k],
+								   s->nsamples - n0[k], 50);
 		}
 	}
 	release(&holder, 1);
@@ -411,7 +423,7 @@ main(int argc, char **argv)
 	int o;
 	long v;
 
-	while ((o = getopt(argc, argv, "d:u:s:n:w:r:SW:t:")) != -1) {
+	while ((o = getopt(argc, argv, "d:u:s:n:w:r:SBW:t:")) != -1) {
 		switch (o) {
 		case 'd':
 			g.pamdir = optarg;
@@ -453,6 +465,9 @@ main(int argc, char **argv)
 			break;
 		case 'S':
 			g.storm = true;
+			break;
+		case 'B':
+			g.blocks = true;
 			break;
 		default:
 			usage();
