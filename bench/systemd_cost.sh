@@ -226,7 +226,7 @@ section=$(
 	echo "Median over rounds of each round's median (${BENCH_SD_ROUNDS:-3} rounds of ${BENCH_SD_ITER:-15} timed"
 	echo "sessions per stack after ${BENCH_SD_WARMUP:-3} untimed; session by session, every stack in"
 	echo "turn, so that the load of the shared machine falls on all alike); p90"
-	echo "over all timed sessions. *vs pam_systemd alone* is the ratio of medians.
+	echo "over all timed sessions. *vs pam_systemd alone* is the ratio of medians."
 	echo
 	cat "$V/cost.md"
 	echo
