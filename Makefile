@@ -39,6 +39,7 @@ PAMDIR ?= $(shell d=$$(pkg-config --variable=libdir pam 2>/dev/null); \
 MAN_PAGES = man/pam_memcg.8 man/pam_memcg.conf.5 man/memcgctl.1 $(wildcard man/memcg-notifier.8)
 
 .PHONY: all check deps unit integration clean install uninstall print-pamdir bench bench-protect \
+        bench-systemd \
         check-v2 check-v1-vm check-systemd demo
 all: $(PROGS)
 
@@ -162,13 +163,19 @@ bench: deps all $(TEST_TOOLS) $(BENCH_PROGS)
 # Neighbour protection (bench/protect/): a user's memory hog, CPU hog and
 # process storm beside a neighbour's probe, under no protection, earlyoom,
 # a systemd drop-in and pam_memcg, each in its own throwaway VM; writes
-# bench/results/protect.md.  Not part of check (about 15 minutes).
+# bench/results/protect.md.  Not part of check (15 minutes on an idle
+# host, 40 on a loaded one).
 $(B)/bench/protect/probe: bench/protect/probe.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $<
 
 bench-protect: deps all $(B)/bench/protect/probe
 	bench/protect/run.sh
+
+# The systemd backend's login cost, in the systemd VM (tests/vm; several
+# minutes under emulation): its own section of bench/results/latest.md.
+bench-systemd: all $(B)/bench/sd_logins $(B)/bench/sd_steps
+	bench/systemd_cost.sh
 
 clean:
 	rm -rf $(B)

@@ -166,8 +166,9 @@ bus_close(const struct sd_api *sd, sd_bus *bus)
 		sd->sd_bus_flush_close_unref(bus);
 }
 
-void
-mc_sd_probe(struct mc_sd_facts *f, char *why, size_t whylen)
+/* mc_sd_probe; the library is tried only when lib is true. */
+static void
+probe(struct mc_sd_facts *f, bool lib, char *why, size_t whylen)
 {
 	struct statfs sfs;
 
@@ -186,8 +187,14 @@ mc_sd_probe(struct mc_sd_facts *f, char *why, size_t whylen)
 	 * unconditionally at start, before it connects to the bus, so asking
 	 * the bus for org.freedesktop.login1 could not say yes where this
 	 * says no. */
-	if ((f->logind = is_dir("/run/systemd/seats")))
+	if ((f->logind = is_dir("/run/systemd/seats")) && lib)
 		f->libsystemd = mc_sd_lib_check(MC_SD_LIBRARY, why, whylen) == 0;
+}
+
+void
+mc_sd_probe(struct mc_sd_facts *f, char *why, size_t whylen)
+{
+	probe(f, true, why, whylen);
 }
 
 int
@@ -201,7 +208,11 @@ mc_backend_resolve(enum mc_backend want, enum mc_backend *out,
 		*out = want;
 		return 0;
 	}
-	mc_sd_probe(&f, why, sizeof(why));
+	/* Loading the library costs more than the rest of a login that
+	 * finds the slice's limits in place (2-3 ms, 30 ms under emulation):
+	 * only auto needs to know here.  For an explicit systemd the call
+	 * that needs the library loads it, and says when it does not. */
+	probe(&f, want == MC_BACKEND_AUTO, why, sizeof(why));
 	if (want == MC_BACKEND_SYSTEMD && !(f.pid1_systemd && f.unified && f.logind)) {
 		mc_log(log, LOG_ERR, "cgroup_backend = systemd, but %s",
 		       !f.pid1_systemd ? "systemd is not running as PID 1 (no /run/systemd/system)"
@@ -209,12 +220,9 @@ mc_backend_resolve(enum mc_backend want, enum mc_backend *out,
 				    : "systemd-logind is not running (no /run/systemd/seats)");
 		return -ENXIO;
 	}
-	if (f.pid1_systemd && f.unified && f.logind && !f.libsystemd) {
-		mc_log(log, LOG_ERR, "cgroup_backend = %s, but the systemd backend needs %s, which does not load: %s%s",
-		       mc_backend_name(want), MC_SD_LIBRARY, why,
-		       want == MC_BACKEND_AUTO ? "; using cgroupfs" : "");
-		if (want == MC_BACKEND_SYSTEMD)
-			return -ENXIO;
+	if (want == MC_BACKEND_AUTO && f.pid1_systemd && f.unified && f.logind && !f.libsystemd) {
+		mc_log(log, LOG_ERR, "cgroup_backend = auto, but the systemd backend needs %s, which does not load: %s; using cgroupfs",
+		       MC_SD_LIBRARY, why);
 	}
 	*out = mc_backend_choose(want, &f);
 	return 0;
@@ -555,6 +563,9 @@ out:
 	return r;
 }
 
+static void slice_have(const char *slice, const struct mc_sd_prop *want, size_t n,
+		       struct mc_sd_have *have);
+
 int
 mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
 		   const struct mc_log *log, struct mc_sd_session *out)
@@ -564,8 +575,9 @@ mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
 	sd_bus *bus = NULL;
 	char cg[4096] = "", from[512], slice[64], what[128], *path = NULL, *policy = NULL;
 	char names[160];
-	struct mc_sd_prop props[MC_SD_PROPS_MAX];
-	size_t nprops;
+	struct mc_sd_prop props[MC_SD_PROPS_MAX], todo[MC_SD_PROPS_MAX];
+	struct mc_sd_have have[MC_SD_PROPS_MAX];
+	size_t nprops, ntodo;
 	bool in_slice;
 	int r;
 
@@ -573,6 +585,19 @@ mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
 	mc_sd_slice_name(uid, slice, sizeof(slice));
 	in_slice = own_cgroup(cg, sizeof(cg)) == 0 &&
 		   mc_sd_unit_in_slice(cg, uid, out->unit, sizeof(out->unit)) == 0;
+	/* What the slice has is read before any scope is started: the
+	 * drop-ins are systemd's record of the last SetUnitProperties, kept
+	 * while the slice is stopped, and loaded with it when it starts. */
+	nprops = mc_sd_slice_props(lim, props, sizeof(props) / sizeof(props[0]));
+	slice_have(slice, props, nprops, have);
+	ntodo = mc_sd_props_todo(props, have, nprops, todo);
+	if (in_slice && ntodo == 0) {
+		/* The common login: another session (or an earlier one since
+		 * boot) set exactly these.  No library, no bus. */
+		mc_log(log, LOG_DEBUG, "%s: %s already in place (runtime drop-ins): not set again",
+		       slice, prop_names(props, nprops, names, sizeof(names)));
+		return 0;
+	}
 	snprintf(what, sizeof(what), "set the limits on %s", slice);
 	if ((r = sd_api_load(&sd, log, what)) < 0)
 		return r;
@@ -586,13 +611,15 @@ mc_sd_open_session(uid_t uid, const struct mc_limits *lim,
 		goto out;
 	/* After the scope: where logind has not made the slice yet (the user
 	 * has no login session), starting the scope has. */
-	nprops = mc_sd_slice_props(lim, props, sizeof(props) / sizeof(props[0]));
-	r = set_slice(&sd, bus, slice, props, nprops, &err);
-	if (r < 0) {
-		mc_log(log, LOG_ERR, "cannot set %s on %s: %s",
-		       prop_names(props, nprops, names, sizeof(names)), slice,
-		       bus_why(&sd, &err, r));
-		goto out;
+	if (ntodo > 0) {
+		r = set_slice(&sd, bus, slice, todo, ntodo, &err);
+		if (r < 0) {
+			mc_log(log, LOG_ERR, "cannot set %s on %s: %s",
+			       prop_names(todo, ntodo, names, sizeof(names)), slice,
+			       bus_why(&sd, &err, r));
+			goto out;
+		}
+		out->nset = ntodo;
 	}
 	/* Only a question: the answer is logged by the caller, never fatal. */
 	if (sd.sd_bus_path_encode(SD_PATH "/unit", out->unit, &path) >= 0 &&
@@ -627,6 +654,126 @@ mc_sd_dropin_sets(const char *text, const char *name, const char *off)
 	if (v == NULL)
 		return false;
 	return strncmp(v, off, olen) != 0 || (v[olen] != '\n' && v[olen] != '\0');
+}
+
+const char *
+mc_sd_dropin_setting(const char *prop)
+{
+	return strcmp(prop, "CPUQuotaPerSecUSec") == 0 ? "CPUQuota" : prop;
+}
+
+/* "N%" or "N.D%" (up to 4 decimals) of one CPU as microseconds per
+ * second (1% is 10,000 us); -EINVAL otherwise. */
+static int
+quota_pct_usec(const char *v, uint64_t *out)
+{
+	char num[32];
+	const char *dot, *pct = strchr(v, '%');
+	uint64_t whole, frac = 0, scale = 10000;
+	size_t n = pct != NULL ? (size_t)(pct - v) : 0;
+
+	if (pct == NULL || pct[1] != '\0' || n == 0 || n >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, v, n);
+	num[n] = '\0';
+	if ((dot = strchr(num, '.')) != NULL) {
+		const char *d = dot + 1;
+
+		if (*d == '\0' || strlen(d) > 4)
+			return -EINVAL;
+		for (; *d != '\0'; d++) {
+			if (*d < '0' || *d > '9')
+				return -EINVAL;
+			scale /= 10;
+			frac += (uint64_t)(*d - '0') * scale;
+		}
+		num[dot - num] = '\0';
+	}
+	/* Up to a million CPUs: no overflow below. */
+	if (mc_parse_u64(num, 0, 100000000, &whole) < 0)
+		return -EINVAL;
+	*out = whole * 10000 + frac;
+	return 0;
+}
+
+int
+mc_sd_dropin_value(const char *text, const char *prop, uint64_t *out)
+{
+	const char *setting = mc_sd_dropin_setting(prop), *p, *v = NULL, *end;
+	char key[64], val[64];
+	size_t klen, n;
+	int k = snprintf(key, sizeof(key), "%s=", setting);
+
+	if (k < 0 || (size_t)k >= sizeof(key))
+		return -EINVAL;
+	klen = (size_t)k;
+	/* The last line that sets it wins, as systemd reads it. */
+	for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, key, klen) == 0)
+			v = p + klen;
+	if (v == NULL)
+		return -ENOENT;
+	end = strchr(v, '\n');
+	n = end != NULL ? (size_t)(end - v) : strlen(v);
+	if (n >= sizeof(val))
+		return -EINVAL;
+	memcpy(val, v, n);
+	val[n] = '\0';
+	if (strcmp(setting, "CPUQuota") == 0) {
+		if (val[0] == '\0') {
+			*out = UINT64_MAX;
+			return 0;
+		}
+		return quota_pct_usec(val, out);
+	}
+	if (strcmp(setting, "CPUWeight") == 0 && val[0] == '\0') {
+		*out = UINT64_MAX;
+		return 0;
+	}
+	if (strcmp(setting, "CPUWeight") != 0 && strcmp(val, "infinity") == 0) {
+		*out = UINT64_MAX;
+		return 0;
+	}
+	return mc_parse_u64(val, 0, UINT64_MAX - 1, out) < 0 ? -EINVAL : 0;
+}
+
+size_t
+mc_sd_props_todo(const struct mc_sd_prop *want, const struct mc_sd_have *have,
+		 size_t n, struct mc_sd_prop *todo)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!have[i].known || have[i].value != want[i].value)
+			todo[k++] = want[i];
+	return k;
+}
+
+/* What the runtime drop-ins of slice say of each of the n properties want
+ * into have.  A setting with a persistent drop-in of the same name in
+ * /etc/systemd/system.control is unknown: that one wins when systemd
+ * loads the unit again (a daemon-reload), whatever the runtime one says. */
+static void
+slice_have(const char *slice, const struct mc_sd_prop *want, size_t n,
+	   struct mc_sd_have *have)
+{
+	char path[192], text[1024];
+	struct stat st;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *setting = mc_sd_dropin_setting(want[i].name);
+
+		have[i] = (struct mc_sd_have){ .known = false };
+		snprintf(path, sizeof(path), "/etc/systemd/system.control/%s.d/50-%s.conf",
+			 slice, setting);
+		if (lstat(path, &st) == 0 || errno != ENOENT)
+			continue;
+		snprintf(path, sizeof(path), "/run/systemd/system.control/%s.d/50-%s.conf",
+			 slice, setting);
+		if (mc_read_small(AT_FDCWD, path, text, sizeof(text)) == 0 &&
+		    mc_sd_dropin_value(text, want[i].name, &have[i].value) == 0)
+			have[i].known = true;
+	}
 }
 
 /* mc_sd_dropin_sets for the runtime drop-in of setting name on slice,

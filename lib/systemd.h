@@ -49,8 +49,10 @@ int mc_sd_lib_check(const char *soname, char *why, size_t whylen);
 /* The backend to use for want on this machine: MC_BACKEND_CGROUPFS or
  * MC_BACKEND_SYSTEMD in *out.  Returns 0, or -ENXIO (logged) when want is
  * systemd and this machine does not run systemd with logind on the unified
- * hierarchy or MC_SD_LIBRARY does not load.  auto on a systemd machine
- * where the library does not load is cgroupfs, and says so in the log. */
+ * hierarchy.  auto on a systemd machine where MC_SD_LIBRARY does not load
+ * is cgroupfs, and says so in the log; only auto loads the library here
+ * (an explicit systemd leaves that to the call that needs it, which logs
+ * and fails when it does not load). */
 int mc_backend_resolve(enum mc_backend want, enum mc_backend *out,
 		       const struct mc_log *log);
 
@@ -97,7 +99,10 @@ int mc_sd_job_result(const char *result);
 struct mc_sd_session {
 	char unit[256];		/* "session-3.scope", or our "memcg-1000-42.scope" */
 	bool new_scope;		/* unit is a scope mc_sd_open_session() started */
-	char oom_policy[32];	/* the unit's OOMPolicy; "" when unreadable */
+	char oom_policy[32];	/* the unit's OOMPolicy; "" when unreadable or
+				 * not asked (the bus was not needed) */
+	size_t nset;		/* how many properties SetUnitProperties set
+				 * (0: the slice had them all already) */
 };
 
 /* One unit property SetUnitProperties sets on the user's slice; every one
@@ -121,6 +126,35 @@ size_t mc_sd_slice_props(const struct mc_limits *lim, struct mc_sd_prop *out, si
  * limit ("infinity"; "" for back to the default).  The last line wins. */
 bool mc_sd_dropin_sets(const char *text, const char *name, const char *off);
 
+/* The drop-in file name of property name ("CPUQuotaPerSecUSec" is kept
+ * as "CPUQuota"; the others under their own name). */
+const char *mc_sd_dropin_setting(const char *prop);
+
+/* Pure: the value drop-in text (as systemd 252 writes for
+ * SetUnitProperties: "[Slice]\nMemoryMax=268435456\n") gives property
+ * prop, in the property's own unit, into *out: bytes or a count for the
+ * memory and task settings ("infinity": UINT64_MAX), microseconds per
+ * second for CPUQuota ("50%", "12.5%"; "" : UINT64_MAX, no quota), the
+ * weight for CPUWeight ("": UINT64_MAX, the default).  The last line
+ * that sets it wins.  Returns 0, -ENOENT when no line sets it, -EINVAL
+ * for a value written some other way (a percentage of RAM, a unit
+ * suffix): then nobody can tell without asking systemd. */
+int mc_sd_dropin_value(const char *text, const char *prop, uint64_t *out);
+
+/* What the slice already has for one wanted property, as far as its
+ * runtime drop-in tells (mc_sd_dropin_value): known, and then value. */
+struct mc_sd_have {
+	bool known;
+	uint64_t value;
+};
+
+/* Pure: of the n properties want, those that have (have[i] for want[i])
+ * does not show with exactly the wanted value, into todo (room for n),
+ * in order.  Returns how many: 0 when the slice already has them all,
+ * and SetUnitProperties can be left out. */
+size_t mc_sd_props_todo(const struct mc_sd_prop *want, const struct mc_sd_have *have,
+			size_t n, struct mc_sd_prop *todo);
+
 /* The calls below load MC_SD_LIBRARY for the time of the call and fail
  * with -ELIBACC (logged, naming the library) when it does not load. */
 
@@ -131,8 +165,14 @@ bool mc_sd_dropin_sets(const char *text, const char *name, const char *off);
  * transient scope in user-<uid>.slice (systemd starts the slice when it
  * does not run), named by mc_sd_scope_name(), with OOMPolicy=continue; the
  * scope ends when its processes have exited.  Then sets the limits on the
- * slice as runtime properties (MemoryMax, MemoryHigh, MemorySwapMax) and
- * reads the unit's OOMPolicy into out (the properties: mc_sd_slice_props).  Returns 0, or a negative errno
+ * slice as runtime properties (mc_sd_slice_props): only those that the
+ * slice's runtime drop-ins in /run/systemd/system.control (what the last
+ * SetUnitProperties wrote there) do not already show with the wanted
+ * value, and none (no call) when they all do (mc_sd_props_todo); a
+ * setting that a persistent drop-in in /etc/systemd/system.control may
+ * override is always set.  When it used the bus, reads the unit's
+ * OOMPolicy into out.  A login that needs neither a scope nor a property
+ * loads no library and does not connect.  Returns 0, or a negative errno
  * when systemd refused or did not answer in time; every failure is
  * logged. */
 int mc_sd_open_session(uid_t uid, const struct mc_limits *lim,

@@ -428,6 +428,142 @@ test_dropin_sets(void **state)
 				 t[i].name, t[i].off, t[i].want);
 }
 
+/* What a runtime drop-in says of a property, in the property's unit: the
+ * texts systemd 252 writes for SetUnitProperties (seen in the systemd
+ * lane), and what it does not write, which must stay unknown. */
+static void
+test_dropin_value(void **state)
+{
+	static const char hdr[] = "# This is a drop-in unit file extension, created via \"systemctl set-property\"\n"
+				  "# or an equivalent operation. Do not edit.\n[Slice]\n";
+	static const struct {
+		const char *body, *prop;
+		int r;
+		uint64_t v;
+	} t[] = {
+		{ "MemoryMax=268435456\n", "MemoryMax", 0, 268435456 },
+		{ "MemoryMax=infinity\n", "MemoryMax", 0, UINT64_MAX },
+		{ "MemoryHigh=infinity\n", "MemoryHigh", 0, UINT64_MAX },
+		{ "MemorySwapMax=0\n", "MemorySwapMax", 0, 0 },
+		{ "MemorySwapMax=67108864", "MemorySwapMax", 0, 67108864 },
+		{ "TasksMax=512\n", "TasksMax", 0, 512 },
+		{ "TasksMax=infinity\n", "TasksMax", 0, UINT64_MAX },
+		{ "CPUWeight=50\n", "CPUWeight", 0, 50 },
+		{ "CPUWeight=\n", "CPUWeight", 0, UINT64_MAX },
+		{ "CPUQuota=50%\n", "CPUQuotaPerSecUSec", 0, 500000 },
+		{ "CPUQuota=200%\n", "CPUQuotaPerSecUSec", 0, 2000000 },
+		{ "CPUQuota=12.5%\n", "CPUQuotaPerSecUSec", 0, 125000 },
+		{ "CPUQuota=12.3456%\n", "CPUQuotaPerSecUSec", 0, 123456 },
+		{ "CPUQuota=\n", "CPUQuotaPerSecUSec", 0, UINT64_MAX },
+		/* The last line wins. */
+		{ "MemoryMax=1\nMemoryMax=2\n", "MemoryMax", 0, 2 },
+		{ "MemoryMax=infinity\nMemoryMax=2\n", "MemoryMax", 0, 2 },
+		/* Not set: another setting, a comment, a longer name. */
+		{ "", "MemoryMax", -ENOENT, 0 },
+		{ "MemoryMaxX=1\n", "MemoryMax", -ENOENT, 0 },
+		{ "# MemoryMax=1\n", "MemoryMax", -ENOENT, 0 },
+		{ "CPUQuotaPeriodSec=10ms\n", "CPUQuotaPerSecUSec", -ENOENT, 0 },
+		{ "MemorySwapMax=1\n", "MemoryMax", -ENOENT, 0 },
+		/* Written some other way than SetUnitProperties writes bytes:
+		 * nobody can tell without asking systemd. */
+		{ "MemoryMax=50%\n", "MemoryMax", -EINVAL, 0 },
+		{ "MemoryMax=1G\n", "MemoryMax", -EINVAL, 0 },
+		{ "MemoryMax=\n", "MemoryMax", -EINVAL, 0 },
+		{ "MemoryMax= 5\n", "MemoryMax", -EINVAL, 0 },
+		{ "MemoryMax=18446744073709551616\n", "MemoryMax", -EINVAL, 0 },
+		{ "TasksMax=33%\n", "TasksMax", -EINVAL, 0 },
+		{ "CPUWeight=infinity\n", "CPUWeight", -EINVAL, 0 },
+		{ "CPUQuota=50\n", "CPUQuotaPerSecUSec", -EINVAL, 0 },
+		{ "CPUQuota=12.34567%\n", "CPUQuotaPerSecUSec", -EINVAL, 0 },
+		{ "CPUQuota=12.%\n", "CPUQuotaPerSecUSec", -EINVAL, 0 },
+		{ "CPUQuota=.5%\n", "CPUQuotaPerSecUSec", -EINVAL, 0 },
+		{ "CPUQuota=%\n", "CPUQuotaPerSecUSec", -EINVAL, 0 },
+		{ "CPUQuota=5%%\n", "CPUQuotaPerSecUSec", -EINVAL, 0 },
+		{ "CPUQuota=1e3%\n", "CPUQuotaPerSecUSec", -EINVAL, 0 },
+		{ "CPUQuota=100000001%\n", "CPUQuotaPerSecUSec", -EINVAL, 0 },
+	};
+	char text[512];
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(t); i++) {
+		uint64_t v = 7;
+		int r;
+
+		snprintf(text, sizeof(text), "%s%s", hdr, t[i].body);
+		r = mc_sd_dropin_value(text, t[i].prop, &v);
+		if (r != t[i].r || (r == 0 && v != t[i].v))
+			fail_msg("case %zu (%s for %s): %d, %llu; want %d, %llu", i, t[i].body,
+				 t[i].prop, r, (unsigned long long)v, t[i].r,
+				 (unsigned long long)t[i].v);
+	}
+	assert_string_equal(mc_sd_dropin_setting("CPUQuotaPerSecUSec"), "CPUQuota");
+	assert_string_equal(mc_sd_dropin_setting("MemoryMax"), "MemoryMax");
+}
+
+/* SetUnitProperties only for what the slice does not already have: all
+ * known and equal is no call; a changed, unknown or cleared value is set. */
+static void
+test_props_todo(void **state)
+{
+	const struct mc_sd_prop want[] = {
+		{ "MemoryMax", 268435456 }, { "MemoryHigh", UINT64_MAX },
+		{ "MemorySwapMax", 0 }, { "CPUQuotaPerSecUSec", 500000 },
+		{ "CPUWeight", 50 }, { "TasksMax", 512 },
+	};
+	struct mc_sd_have have[NELEM(want)];
+	struct mc_sd_prop todo[NELEM(want)];
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(want); i++)
+		have[i] = (struct mc_sd_have){ true, want[i].value };
+	assert_int_equal(mc_sd_props_todo(want, have, NELEM(want), todo), 0);
+	/* Nothing wanted, nothing to do. */
+	assert_int_equal(mc_sd_props_todo(want, have, 0, todo), 0);
+
+	/* The config changed one limit: only it is set. */
+	have[0].value = 134217728;
+	n = mc_sd_props_todo(want, have, NELEM(want), todo);
+	assert_int_equal(n, 1);
+	assert_string_equal(todo[0].name, "MemoryMax");
+	assert_int_equal(todo[0].value, 268435456);
+
+	/* An exempt login lifted them (infinity, the default weight). */
+	have[0].value = UINT64_MAX;
+	have[4].value = UINT64_MAX;
+	have[5].value = UINT64_MAX;
+	n = mc_sd_props_todo(want, have, NELEM(want), todo);
+	assert_int_equal(n, 3);
+	assert_string_equal(todo[0].name, "MemoryMax");
+	assert_string_equal(todo[1].name, "CPUWeight");
+	assert_int_equal(todo[1].value, 50);
+	assert_string_equal(todo[2].name, "TasksMax");
+
+	/* Unknown (no drop-in, or one nobody can read) is set, even when the
+	 * value there happens to be equal. */
+	for (size_t i = 0; i < NELEM(want); i++)
+		have[i] = (struct mc_sd_have){ false, want[i].value };
+	have[2].known = true;
+	n = mc_sd_props_todo(want, have, NELEM(want), todo);
+	assert_int_equal(n, 5);
+	assert_string_equal(todo[0].name, "MemoryMax");
+	assert_string_equal(todo[1].name, "MemoryHigh");
+	assert_string_equal(todo[2].name, "CPUQuotaPerSecUSec");
+	assert_string_equal(todo[4].name, "TasksMax");
+
+	/* A value one off either way is a change (boundaries). */
+	for (size_t i = 0; i < NELEM(want); i++)
+		have[i] = (struct mc_sd_have){ true, want[i].value };
+	have[2].value = 1;
+	have[3].value = 499999;
+	have[1].value = UINT64_MAX - 1;
+	n = mc_sd_props_todo(want, have, NELEM(want), todo);
+	assert_int_equal(n, 3);
+	assert_string_equal(todo[0].name, "MemoryHigh");
+	assert_string_equal(todo[1].name, "MemorySwapMax");
+	assert_string_equal(todo[2].name, "CPUQuotaPerSecUSec");
+}
+
 /* The properties the slice gets: memory always; CPUQuotaPerSecUSec (per
  * second: ten periods), CPUWeight and TasksMax only when configured, so
  * that logind's TasksMax default stays otherwise. */
@@ -489,6 +625,8 @@ main(void)
 		cmocka_unit_test(test_unit_in_slice),
 		cmocka_unit_test(test_slice_props),
 		cmocka_unit_test(test_dropin_sets),
+		cmocka_unit_test(test_dropin_value),
+		cmocka_unit_test(test_props_todo),
 		cmocka_unit_test(test_layouts),
 		cmocka_unit_test(test_layout_leaf),
 		cmocka_unit_test(test_each_user_in_user_slice),
