@@ -137,8 +137,10 @@ open_systemd(pam_handle_t *pamh, const struct mc_log *log, const struct mc_accou
 	if (d->limits.oom_group && !atomic_exchange(&told_oom_group, true))
 		pam_syslog(pamh, LOG_WARNING, "oom_group is ignored with cgroup_backend = systemd: systemd keeps memory.oom.group of %s at 0 (see pam_memcg.conf(5))",
 			   slice);
-	mc_log(log, LOG_DEBUG, "user %s (uid %u): runtime limits set on %s (%s %s, OOMPolicy=%s): memory_max %llu, %s rule%s%s",
-	       who, (unsigned)acct->uid, slice,
+	/* nset 0: the slice's drop-ins held every limit already; nothing was
+	 * sent to systemd. */
+	mc_log(log, LOG_DEBUG, "user %s (uid %u): runtime limits %s %s (%s %s, OOMPolicy=%s): memory_max %llu, %s rule%s%s",
+	       who, (unsigned)acct->uid, s.nset != 0 ? "set on" : "already on", slice,
 	       s.new_scope ? "session outside logind, moved to new scope" : "session", s.unit,
 	       s.oom_policy[0] ? s.oom_policy : "unknown",
 	       (unsigned long long)d->limits.memory_max, d->rule_kind,
