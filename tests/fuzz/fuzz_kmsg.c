@@ -20,7 +20,9 @@ static void
 check_event(const struct mc_kmsg_event *ev, enum mc_kmsg_kind k)
 {
 	FZ_CHECK(k == ev->kind, "returned %d, event says %d", k, ev->kind);
-	FZ_CHECK(k >= MC_KMSG_NONE && k <= MC_KMSG_NO_VICTIM, "kind %d", k);
+	FZ_CHECK(k >= MC_KMSG_NONE && k <= MC_KMSG_FORK_REFUSED, "kind %d", k);
+	/* A refused fork's path is the rest of its record, from its '/'. */
+	FZ_CHECK(k != MC_KMSG_FORK_REFUSED || ev->memcg[0] == '/', "fork path \"%.20s\"", ev->memcg);
 	FZ_CHECK(memchr(ev->memcg, '\0', sizeof(ev->memcg)) != NULL, "memcg unterminated");
 	FZ_CHECK(memchr(ev->oom_memcg, '\0', sizeof(ev->oom_memcg)) != NULL, "oom_memcg unterminated");
 	FZ_CHECK(memchr(ev->comm, '\0', sizeof(ev->comm)) != NULL, "comm unterminated");
